@@ -1,0 +1,155 @@
+//! Bounds on decoding work, so that hostile input ends with a note instead of a crash.
+
+use crate::DecodeError;
+
+/// The limits one [`Budget`] enforces. The defaults suit one captured HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How many layers deep the unwrapper may go (a JSON field counts as a layer).
+    pub max_depth: usize,
+    /// Total bytes all decoders together may produce for one request.
+    pub max_output: usize,
+    /// A decompression whose output exceeds both this multiple of its input and
+    /// [`Limits::bomb_floor`] is stopped as a compression bomb.
+    pub max_ratio: usize,
+    /// Output size below which the ratio is not checked: small payloads compress very well.
+    pub bomb_floor: usize,
+    /// How many leaves one request may produce.
+    pub max_leaves: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 8,
+            max_output: 64 << 20,
+            max_ratio: 200,
+            bomb_floor: 1 << 20,
+            max_leaves: 100_000,
+        }
+    }
+}
+
+/// Something the unwrapper wants the report to say about a request: a limit that was reached,
+/// and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The provenance path (as text) where it happened.
+    pub location: String,
+    /// What happened, for a person.
+    pub message: String,
+}
+
+/// The decoding allowance of one request, spent as decoders produce output.
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    limits: Limits,
+    output: usize,
+    leaves: usize,
+    notes: Vec<Note>,
+}
+
+impl Budget {
+    /// A fresh budget with the given limits.
+    pub fn new(limits: Limits) -> Self {
+        Budget {
+            limits,
+            ..Budget::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Bytes of decoded output produced so far.
+    pub fn output_used(&self) -> usize {
+        self.output
+    }
+
+    /// Bytes that may still be produced.
+    pub fn output_left(&self) -> usize {
+        self.limits.max_output.saturating_sub(self.output)
+    }
+
+    /// Account for `bytes` more decoded output; fails when the total would pass the limit.
+    pub fn charge_output(&mut self, bytes: usize) -> Result<(), DecodeError> {
+        let total = self.output.saturating_add(bytes);
+        if total > self.limits.max_output {
+            return Err(DecodeError::OutputLimit {
+                limit: self.limits.max_output,
+            });
+        }
+        self.output = total;
+        Ok(())
+    }
+
+    /// Check a decompression in progress: `output` bytes so far from `input` bytes.
+    pub fn check_ratio(&self, input: usize, output: usize) -> Result<(), DecodeError> {
+        if output > self.limits.bomb_floor && output / input.max(1) > self.limits.max_ratio {
+            return Err(DecodeError::Bomb {
+                input,
+                output,
+                ratio: self.limits.max_ratio,
+            });
+        }
+        Ok(())
+    }
+
+    /// Account for one more leaf; false when the leaf limit is reached.
+    pub fn take_leaf(&mut self) -> bool {
+        if self.leaves >= self.limits.max_leaves {
+            return false;
+        }
+        self.leaves += 1;
+        true
+    }
+
+    /// Record a note for the report.
+    pub fn note(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.notes.push(Note {
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+
+    /// The notes recorded so far.
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    /// Take the notes, leaving none.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_charged_until_the_limit() {
+        let mut budget = Budget::new(Limits {
+            max_output: 10,
+            ..Limits::default()
+        });
+        assert!(budget.charge_output(6).is_ok());
+        assert_eq!(budget.output_left(), 4);
+        assert!(matches!(
+            budget.charge_output(5),
+            Err(DecodeError::OutputLimit { limit: 10 })
+        ));
+        assert_eq!(budget.output_used(), 6, "a refused charge is not spent");
+    }
+
+    #[test]
+    fn ratio_is_only_checked_above_the_floor() {
+        let budget = Budget::new(Limits::default());
+        assert!(budget.check_ratio(10, 500_000).is_ok(), "small output passes");
+        assert!(budget.check_ratio(1000, 2 << 20).is_err(), "2000x above the floor is a bomb");
+        assert!(budget.check_ratio(100_000, 2 << 20).is_ok(), "20x is not");
+        assert!(budget.check_ratio(4 << 20, 8 << 20).is_ok(), "2x is not");
+    }
+}

@@ -1,0 +1,64 @@
+//! gzip (RFC 1952), recognised by its magic number; concatenated members are all read.
+
+use flate2::read::MultiGzDecoder;
+
+use super::bounded_read::read_bounded;
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// gzip decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gzip;
+
+impl Decoder for Gzip {
+    fn name(&self) -> &'static str {
+        "gzip"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        text::is_gzip(input)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        read_bounded("gzip", MultiGzDecoder::new(input), input.len(), budget).map(Decoded::Bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::Limits;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn inflates_a_gzip_member() {
+        let packed = gzip(b"[{\"event\":\"page_view\"}]");
+        assert!(Gzip.sniff(&packed));
+        let out = Gzip.decode(&packed, &mut Budget::default()).unwrap();
+        assert_eq!(out, Decoded::Bytes(b"[{\"event\":\"page_view\"}]".to_vec()));
+    }
+
+    #[test]
+    fn a_truncated_stream_is_invalid() {
+        let packed = gzip(b"hello hello hello hello");
+        let err = Gzip
+            .decode(&packed[..packed.len() - 6], &mut Budget::default())
+            .unwrap_err();
+        assert!(!err.is_budget());
+    }
+
+    #[test]
+    fn a_bomb_is_stopped_by_the_ratio() {
+        let packed = gzip(&vec![0u8; 8 << 20]);
+        let mut budget = Budget::new(Limits::default());
+        let err = Gzip.decode(&packed, &mut budget).unwrap_err();
+        assert!(matches!(err, DecodeError::Bomb { .. }), "{err}");
+        assert!(budget.output_used() < 2 << 20, "stopped early");
+    }
+}

@@ -1,0 +1,112 @@
+//! Percent-encoding (RFC 3986 `%XX`), including values encoded twice.
+//!
+//! Query and form values arrive here already decoded once by the HTTP layer, so a value that
+//! still holds `%XX` escapes was encoded again on purpose (`url=https%3A%2F%2F…` inside a form
+//! field, or an analytics payload URL-encoded before being base64'd).
+
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
+/// layer has already handled.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Percent;
+
+fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// A full URL is percent-encoded by design; decoding its escapes would change what it says.
+/// It is left for a URL-aware decoder.
+fn looks_like_url(input: &[u8]) -> bool {
+    let scheme_end = input.iter().take(16).position(|&b| b == b':');
+    matches!(scheme_end, Some(n) if n > 0 && input[n..].starts_with(b"://")
+        && input[..n].iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+}
+
+impl Decoder for Percent {
+    fn name(&self) -> &'static str {
+        "percent"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        let mut rest = input;
+        while let Some(at) = memchr::memchr(b'%', rest) {
+            if let [_, hi, lo, ..] = rest[at..] {
+                if hex_value(hi).is_some() && hex_value(lo).is_some() {
+                    return !looks_like_url(input);
+                }
+            }
+            rest = &rest[at + 1..];
+        }
+        false
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let mut out = Vec::with_capacity(input.len());
+        let mut i = 0;
+        while i < input.len() {
+            let byte = input[i];
+            if byte == b'%' {
+                if let Some((Some(hi), Some(lo))) = input
+                    .get(i + 1)
+                    .zip(input.get(i + 2))
+                    .map(|(&h, &l)| (hex_value(h), hex_value(l)))
+                {
+                    out.push(hi << 4 | lo);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(byte);
+            i += 1;
+        }
+        if !text::is_printable_text(&out) {
+            return Err(DecodeError::Implausible { encoding: "percent" });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !Percent.sniff(input.as_bytes()) {
+            return None;
+        }
+        match Percent.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => Some(String::from_utf8(out).unwrap()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn decodes_escapes_and_keeps_malformed_ones() {
+        assert_eq!(
+            decode("https%3A%2F%2Fexample.com%2Fa%20b").as_deref(),
+            Some("https://example.com/a b")
+        );
+        assert_eq!(decode("100%25 and 50%").as_deref(), Some("100% and 50%"));
+        assert_eq!(decode("caf%C3%A9").as_deref(), Some("café"));
+    }
+
+    #[test]
+    fn leaves_plain_text_and_urls_alone() {
+        assert_eq!(decode("no escapes here"), None);
+        assert_eq!(decode("50% off"), None);
+        assert_eq!(decode("https://example.com/search?q=a%20b"), None);
+    }
+
+    #[test]
+    fn refuses_escapes_that_decode_to_binary() {
+        assert_eq!(decode("%00%01%02"), None);
+        assert_eq!(decode("%FF%FE"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! zlib (RFC 1950), recognised by its two-byte header with checksum.
+
+use flate2::read::ZlibDecoder;
+
+use super::bounded_read::read_bounded;
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// zlib decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Zlib;
+
+impl Decoder for Zlib {
+    fn name(&self) -> &'static str {
+        "zlib"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        text::is_zlib(input)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        read_bounded("zlib", ZlibDecoder::new(input), input.len(), budget).map(Decoded::Bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn inflates_zlib() {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(b"{\"a\":1}").unwrap();
+        let packed = enc.finish().unwrap();
+        assert!(Zlib.sniff(&packed));
+        assert_eq!(
+            Zlib.decode(&packed, &mut Budget::default()).unwrap(),
+            Decoded::Bytes(b"{\"a\":1}".to_vec())
+        );
+    }
+
+    #[test]
+    fn text_starting_like_a_header_is_refused() {
+        // "x^" is a valid zlib header by checksum, but what follows is no deflate stream.
+        assert!(Zlib.sniff(b"x^abc"));
+        assert!(Zlib.decode(b"x^abc", &mut Budget::default()).is_err());
+    }
+}

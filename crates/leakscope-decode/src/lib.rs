@@ -1,0 +1,39 @@
+//! Peel the encoding layers off captured values.
+//!
+//! Telemetry rarely travels as plain text. The Sensors Analytics SDK that Xiaomi's browsers used
+//! sends `data_list=` + URL-encoding of base64 of gzip of a JSON array; Firebase sends gzip of
+//! protobuf; JWTs are base64url JSON. This crate turns one captured value into the *leaves* hidden
+//! inside it, and every leaf remembers the whole chain of layers it came through:
+//!
+//! ```text
+//! body form[data_list] > base64 > gzip > json $[0].properties.$model   = "Redmi Note 8 Pro"
+//! ```
+//!
+//! The design in three pieces:
+//!
+//! - A [`Decoder`] peels **one** layer. It has a cheap [`Decoder::sniff`] that says whether the
+//!   input could be this encoding, and a [`Decoder::decode`] that either produces new bytes (a
+//!   *layer*, such as base64 or gzip) or splits the input into named fields (a *structure*, such
+//!   as JSON). Decoders are conservative: output that is not plausible (binary garbage from a word
+//!   that happened to be valid base64) is rejected, so a value is only ever unwrapped when the
+//!   layer is real. Adding a decoder is one file in `decoders/` and one line in
+//!   [`decoders::default_decoders`].
+//! - The [`Unwrapper`] applies the decoders recursively: each layer's output is sniffed again,
+//!   until nothing more applies; what is left is a [`Leaf`].
+//! - A [`Budget`] bounds all of it per request: nesting depth, total decoded bytes, expansion
+//!   ratio of decompression and number of leaves. A tripped budget becomes a [`Note`] (a gzip
+//!   bomb is reported, not suffered), never a panic or unbounded memory.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod budget;
+mod decoder;
+pub mod decoders;
+mod path;
+pub mod text;
+mod unwrap;
+
+pub use budget::{Budget, Limits, Note};
+pub use decoder::{DecodeError, Decoded, Decoder, Field};
+pub use path::{Path, Step};
+pub use unwrap::{Leaf, Unwrapper};

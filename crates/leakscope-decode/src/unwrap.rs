@@ -1,0 +1,301 @@
+//! The recursive unwrapper: sniff, decode, recurse, under a budget.
+
+use crate::decoders::default_decoders;
+use crate::{Budget, Decoded, Decoder, Path, Step};
+
+/// A value with nothing more to peel off, and everything known about where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaf {
+    /// Every part and layer from the HTTP message to this value.
+    pub path: Path,
+    /// The nearest name the value is known by: the JSON member, the form field or query
+    /// parameter, the header or cookie name. `None` for a bare body.
+    pub key: Option<String>,
+    /// The value itself (usually UTF-8 text; binary when a layer produced bytes no decoder
+    /// recognised).
+    pub value: Vec<u8>,
+}
+
+impl Leaf {
+    /// The value as text, with invalid UTF-8 replaced.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.value)
+    }
+}
+
+/// Applies decoders recursively to a value until only leaves are left.
+///
+/// ```
+/// use leakscope_decode::{Budget, Path, Unwrapper};
+///
+/// // base64 of {"url":"https://example.com/page"}
+/// let value = b"eyJ1cmwiOiJodHRwczovL2V4YW1wbGUuY29tL3BhZ2UifQ==";
+/// let mut budget = Budget::default();
+/// let leaves = Unwrapper::new().unwrap_to_vec(Path::from_part("body form[data]"), Some("data"), value, &mut budget);
+/// assert_eq!(leaves[0].path.to_string(), "body form[data] > base64 > json $.url");
+/// assert_eq!(leaves[0].key.as_deref(), Some("url"));
+/// assert_eq!(leaves[0].text(), "https://example.com/page");
+/// ```
+pub struct Unwrapper {
+    decoders: Vec<Box<dyn Decoder>>,
+}
+
+impl Default for Unwrapper {
+    fn default() -> Self {
+        Unwrapper::new()
+    }
+}
+
+impl std::fmt::Debug for Unwrapper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = self.decoders.iter().map(|d| d.name()).collect();
+        f.debug_struct("Unwrapper").field("decoders", &names).finish()
+    }
+}
+
+impl Unwrapper {
+    /// An unwrapper with the [default decoders](crate::decoders::default_decoders).
+    pub fn new() -> Self {
+        Unwrapper::with_decoders(default_decoders())
+    }
+
+    /// An unwrapper with exactly these decoders, tried in this order.
+    pub fn with_decoders(decoders: Vec<Box<dyn Decoder>>) -> Self {
+        Unwrapper { decoders }
+    }
+
+    /// Unwrap `value`, found at `path` under the name `key`, calling `sink` for every leaf.
+    /// Limits reached on the way are recorded as notes in `budget`.
+    pub fn unwrap(
+        &self,
+        mut path: Path,
+        key: Option<&str>,
+        value: &[u8],
+        budget: &mut Budget,
+        sink: &mut dyn FnMut(Leaf),
+    ) {
+        self.walk(&mut path, key, value, 0, budget, sink);
+    }
+
+    /// [`Unwrapper::unwrap`] collecting the leaves into a vector.
+    pub fn unwrap_to_vec(
+        &self,
+        path: Path,
+        key: Option<&str>,
+        value: &[u8],
+        budget: &mut Budget,
+    ) -> Vec<Leaf> {
+        let mut leaves = Vec::new();
+        self.unwrap(path, key, value, budget, &mut |leaf| leaves.push(leaf));
+        leaves
+    }
+
+    fn walk(
+        &self,
+        path: &mut Path,
+        key: Option<&str>,
+        value: &[u8],
+        depth: usize,
+        budget: &mut Budget,
+        sink: &mut dyn FnMut(Leaf),
+    ) {
+        if depth >= budget.limits().max_depth {
+            if self.decoders.iter().any(|d| d.sniff(value)) {
+                let max = budget.limits().max_depth;
+                budget.note(
+                    path.to_string(),
+                    format!("nesting deeper than {max} layers: not decoded further"),
+                );
+            }
+            emit(path, key, value, budget, sink);
+            return;
+        }
+        for decoder in &self.decoders {
+            if !decoder.sniff(value) {
+                continue;
+            }
+            match decoder.decode(value, budget) {
+                Ok(Decoded::Bytes(inner)) => {
+                    if inner == value {
+                        continue;
+                    }
+                    path.push(Step::Layer(decoder.name()));
+                    self.walk(path, key, &inner, depth + 1, budget, sink);
+                    path.pop();
+                    return;
+                }
+                Ok(Decoded::Fields(fields)) => {
+                    for field in fields {
+                        path.push(Step::Field {
+                            decoder: decoder.name(),
+                            selector: field.selector,
+                        });
+                        let key = field.key.as_deref().or(key);
+                        if field.terminal {
+                            emit(path, key, &field.value, budget, sink);
+                        } else {
+                            self.walk(path, key, &field.value, depth + 1, budget, sink);
+                        }
+                        path.pop();
+                    }
+                    return;
+                }
+                Err(error) if error.is_budget() => {
+                    budget.note(format!("{path} > {}", decoder.name()), error.to_string());
+                    emit(path, key, value, budget, sink);
+                    return;
+                }
+                Err(_) => continue,
+            }
+        }
+        emit(path, key, value, budget, sink);
+    }
+}
+
+fn emit(
+    path: &Path,
+    key: Option<&str>,
+    value: &[u8],
+    budget: &mut Budget,
+    sink: &mut dyn FnMut(Leaf),
+) {
+    if !budget.take_leaf() {
+        if budget.notes().iter().all(|n| !n.message.starts_with("leaf limit")) {
+            let max = budget.limits().max_leaves;
+            budget.note(path.to_string(), format!("leaf limit of {max} reached: later values not examined"));
+        }
+        return;
+    }
+    sink(Leaf {
+        path: path.clone(),
+        key: key.map(str::to_owned),
+        value: value.to_vec(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+    use crate::Limits;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn unwrap(value: &[u8]) -> (Vec<(String, Option<String>, String)>, Budget) {
+        let mut budget = Budget::default();
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body form[data_list]"),
+            Some("data_list"),
+            value,
+            &mut budget,
+        );
+        let leaves = leaves
+            .into_iter()
+            .map(|l| (l.path.to_string(), l.key.clone(), l.text().into_owned()))
+            .collect();
+        (leaves, budget)
+    }
+
+    #[test]
+    fn peels_the_sensors_analytics_stack() {
+        let events = r#"[{"distinct_id":"a1b2c3d4e5f60718","properties":{"$model":"Redmi Note 8 Pro","url":"https://example.org/a"}}]"#;
+        let value = STANDARD.encode(gzip(events.as_bytes()));
+        let (leaves, budget) = unwrap(value.as_bytes());
+        assert_eq!(
+            leaves,
+            [
+                (
+                    "body form[data_list] > base64 > gzip > json $[0].distinct_id",
+                    "distinct_id",
+                    "a1b2c3d4e5f60718"
+                ),
+                (
+                    "body form[data_list] > base64 > gzip > json $[0].properties.$model",
+                    "$model",
+                    "Redmi Note 8 Pro"
+                ),
+                (
+                    "body form[data_list] > base64 > gzip > json $[0].properties.url",
+                    "url",
+                    "https://example.org/a"
+                ),
+            ]
+            .map(|(p, k, v)| (p.to_owned(), Some(k.to_owned()), v.to_owned()))
+        );
+        assert!(budget.notes().is_empty());
+    }
+
+    #[test]
+    fn json_in_a_json_string_and_percent_inside_are_decoded_again() {
+        let value = r#"{"payload":"{\"ref\":\"https%3A%2F%2Fexample.org%2Fx\"}"}"#;
+        let (leaves, _) = unwrap(value.as_bytes());
+        assert_eq!(
+            leaves[0].0,
+            "body form[data_list] > json $.payload > json $.ref > percent"
+        );
+        assert_eq!(leaves[0].2, "https://example.org/x");
+    }
+
+    #[test]
+    fn a_plain_value_is_one_leaf_with_its_key() {
+        let (leaves, _) = unwrap(b"1");
+        assert_eq!(
+            leaves,
+            [(
+                "body form[data_list]".to_owned(),
+                Some("data_list".to_owned()),
+                "1".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn base64_of_base64_many_times_stops_at_the_depth_limit_with_a_note() {
+        let mut value = b"{\"deep\":\"value\"}".to_vec();
+        for _ in 0..20 {
+            value = STANDARD.encode(&value).into_bytes();
+        }
+        let (leaves, budget) = unwrap(&value);
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(leaves[0].0.matches("base64").count(), 8);
+        assert!(budget.notes()[0].message.contains("nesting deeper than 8"));
+    }
+
+    #[test]
+    fn a_gzip_bomb_becomes_a_note() {
+        let bomb = STANDARD.encode(gzip(&vec![b'a'; 64 << 20]));
+        let mut budget = Budget::new(Limits::default());
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            bomb.as_bytes(),
+            &mut budget,
+        );
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(budget.notes().len(), 1);
+        let note = &budget.notes()[0];
+        assert_eq!(note.location, "body > base64 > gzip");
+        assert!(note.message.contains("compression bomb"), "{}", note.message);
+    }
+
+    #[test]
+    fn the_leaf_limit_holds() {
+        let many = format!("[{}]", vec!["1"; 50].join(","));
+        let mut budget = Budget::new(Limits {
+            max_leaves: 10,
+            ..Limits::default()
+        });
+        let leaves =
+            Unwrapper::new().unwrap_to_vec(Path::from_part("body"), None, many.as_bytes(), &mut budget);
+        assert_eq!(leaves.len(), 10);
+        assert_eq!(budget.notes().len(), 1);
+    }
+}

@@ -1,0 +1,161 @@
+//! The engine: rules compiled for fast matching.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::{Rule, RuleSet, normalize_key};
+
+/// A decoded value to classify: its nearest field name and its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    /// The field name, as found (not normalised).
+    pub key: Option<&'a str>,
+    /// The value as text.
+    pub value: &'a str,
+}
+
+/// A rule that matched a candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit<'r> {
+    /// The rule (id, category, severity, description).
+    pub rule: &'r Rule,
+}
+
+/// Something that looks at one decoded value and reports the rules it matches.
+pub trait Detector {
+    /// Push a [`Hit`] into `hits` for every rule `candidate` matches.
+    fn detect<'s>(&'s self, candidate: &Candidate<'_>, hits: &mut Vec<Hit<'s>>);
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    rule: Rule,
+    value: Option<Regex>,
+    not_value: Option<Regex>,
+}
+
+impl CompiledRule {
+    fn matches(&self, value: &str) -> bool {
+        self.value.as_ref().is_none_or(|re| re.is_match(value))
+            && !self.not_value.as_ref().is_some_and(|re| re.is_match(value))
+            && self.rule.validators.iter().all(|v| v.check(value))
+    }
+}
+
+/// A [`RuleSet`] compiled for matching. Keyed rules are found by one hash lookup of the
+/// normalised key; keyless rules run on every value.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    by_key: HashMap<String, Vec<usize>>,
+    keyless: Vec<usize>,
+}
+
+impl Engine {
+    /// Compile a rule set. Patterns were validated when the set was loaded.
+    pub fn new(set: RuleSet) -> Engine {
+        let mut rules = Vec::new();
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut keyless = Vec::new();
+        for (index, rule) in set.rules().iter().cloned().enumerate() {
+            if rule.keys.is_empty() {
+                keyless.push(index);
+            }
+            for key in &rule.keys {
+                let slot = by_key.entry(normalize_key(key)).or_default();
+                if !slot.contains(&index) {
+                    slot.push(index);
+                }
+            }
+            let compile = |p: &Option<String>| p.as_deref().and_then(|p| Regex::new(p).ok());
+            rules.push(CompiledRule {
+                value: compile(&rule.value),
+                not_value: compile(&rule.not_value),
+                rule,
+            });
+        }
+        Engine {
+            rules,
+            by_key,
+            keyless,
+        }
+    }
+
+    /// The engine over the built-in rule pack.
+    pub fn builtin() -> Engine {
+        // The built-in pack is checked by this crate's tests; a failure here is a build defect.
+        Engine::new(RuleSet::builtin().unwrap_or_default())
+    }
+
+    /// The rules, in load order.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter().map(|c| &c.rule)
+    }
+
+    fn keyed(&self, key: &str) -> &[usize] {
+        let normalized = normalize_key(key);
+        if let Some(rules) = self.by_key.get(&normalized) {
+            return rules;
+        }
+        // Namespaced keys (`ep.search_term`, `properties.$model`): try the last segment.
+        match normalized.rsplit_once('.') {
+            Some((_, last)) => self.by_key.get(last).map_or(&[], Vec::as_slice),
+            None => &[],
+        }
+    }
+}
+
+impl Detector for Engine {
+    fn detect<'s>(&'s self, candidate: &Candidate<'_>, hits: &mut Vec<Hit<'s>>) {
+        let keyed = candidate.key.map_or(&[][..], |key| self.keyed(key));
+        for &index in keyed.iter().chain(&self.keyless) {
+            let compiled = &self.rules[index];
+            if compiled.matches(candidate.value) {
+                hits.push(Hit {
+                    rule: &compiled.rule,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(engine: &Engine, key: Option<&str>, value: &str) -> Vec<String> {
+        let mut hits = Vec::new();
+        engine.detect(&Candidate { key, value }, &mut hits);
+        hits.iter().map(|h| h.rule.id.clone()).collect()
+    }
+
+    #[test]
+    fn keys_match_in_every_spelling() {
+        let engine = Engine::builtin();
+        for key in ["$model", "model", "MODEL", "device_model", "deviceModel"] {
+            assert_eq!(ids(&engine, Some(key), "Redmi Note 8 Pro"), ["fingerprint.device-model"], "{key}");
+        }
+        assert_eq!(
+            ids(&engine, Some("ep.search_term"), "cheap flights"),
+            ["search.query-field"]
+        );
+    }
+
+    #[test]
+    fn decoys_are_not_reported() {
+        let engine = Engine::builtin();
+        for (key, value) in [
+            ("$lib_version", "4.3.4"),
+            ("$app_version", "12.10.1-gn"),
+            ("_track_id", "1934012784"),
+            ("crc", "-1094706522"),
+            ("request_id", "5b1c7a4e-2d7f-4f4e-9a3b-6f1d2c3b4a59"),
+            ("sign", "9e107d9d372bb6826bd81d3542a419d6"),
+            ("image_url", "https://cdn.example.com/a.png"),
+            ("time", "1588155300000"),
+        ] {
+            assert!(ids(&engine, Some(key), value).is_empty(), "{key}={value}");
+        }
+    }
+}

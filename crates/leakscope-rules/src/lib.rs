@@ -1,0 +1,39 @@
+//! Leak classification: which decoded values are leaks, of what kind, and how bad.
+//!
+//! Rules are **data**. Each rule is a TOML table with an id, a [`Category`] from the fixed
+//! vocabulary, a [`Severity`], the field names it applies to, a pattern the value must match,
+//! optional named validators (a Luhn check, "is this truthy"), and its own examples and
+//! counterexamples. The built-in pack lives in `rules/*.toml` and is compiled into the binary;
+//! users add their own files with the same format.
+//!
+//! ```toml
+//! [[rule]]
+//! id = "private-mode.flag"
+//! category = "private-mode"
+//! severity = "high"
+//! description = "The request says it was made in incognito / private mode."
+//! keys = ["incognito", "is_incognito", "private_mode"]
+//! validators = ["truthy"]
+//! examples = [{ key = "incognito", value = "true" }]
+//! negative_examples = [{ key = "incognito", value = "false" }]
+//! ```
+//!
+//! An [`Engine`] compiles a [`RuleSet`] once: rules that name keys are indexed by their
+//! [normalised](normalize_key) key, so checking a value costs one hash lookup plus the few rules
+//! that apply; rules without keys (value shapes such as an IMEI) run on every value. Every rule's
+//! examples are checked by [`RuleSet::check_examples`], which a test runs on the built-in pack, so
+//! a rule cannot ship untested.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod category;
+mod engine;
+mod key;
+mod rule;
+mod validators;
+
+pub use category::{Category, Severity};
+pub use engine::{Candidate, Detector, Engine, Hit};
+pub use key::normalize_key;
+pub use rule::{Example, ExampleFailure, Rule, RuleError, RuleSet};
+pub use validators::Validator;

@@ -1,0 +1,131 @@
+//! Named checks a rule can ask for beyond its pattern. They are code because a regex cannot
+//! express them (a checksum, a list of placeholder values), but rules choose them by name, so a
+//! rule stays data.
+
+use serde::Deserialize;
+
+/// A named check on a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// The value means "yes": `true`, `1`, `yes`, `on` (any case).
+    Truthy,
+    /// The digits pass the Luhn checksum (IMEI, card numbers).
+    Luhn,
+    /// A 15-digit IMEI: Luhn-valid and starting with a reporting-body prefix in use.
+    Imei,
+    /// Not a placeholder: not empty, not all zeros or one repeated character, not `null`,
+    /// `unknown`, `none`, `undefined`, `n/a`. Zeroed advertising ids (limit ad tracking) are not
+    /// identifiers.
+    NotPlaceholder,
+}
+
+impl Validator {
+    /// Whether `value` passes.
+    pub fn check(self, value: &str) -> bool {
+        match self {
+            Validator::Truthy => matches!(
+                value.trim().to_ascii_lowercase().as_str(),
+                "true" | "1" | "yes" | "on" | "y"
+            ),
+            Validator::Luhn => luhn(value),
+            Validator::Imei => imei(value),
+            Validator::NotPlaceholder => not_placeholder(value),
+        }
+    }
+}
+
+fn luhn(value: &str) -> bool {
+    let digits: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() < 2 || value.chars().any(|c| !c.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Reporting-body identifiers (the first two digits of the type allocation code) that GSMA has
+/// issued; a 15-digit number outside them is not an IMEI whatever its checksum.
+const IMEI_REPORTING_BODIES: [&str; 17] = [
+    "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91",
+    "98", "99",
+];
+
+fn imei(value: &str) -> bool {
+    value.len() == 15
+        && luhn(value)
+        && IMEI_REPORTING_BODIES.iter().any(|rb| value.starts_with(rb))
+        && not_placeholder(value)
+}
+
+fn not_placeholder(value: &str) -> bool {
+    let trimmed = value.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "" | "null" | "nil" | "none" | "unknown" | "undefined" | "n/a" | "na" | "-" | "0"
+            // Android's answer to apps that may not read the Wi-Fi MAC.
+            | "02:00:00:00:00:00"
+    ) {
+        return false;
+    }
+    let significant: Vec<char> = trimmed
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':' | '.' | ' '))
+        .collect();
+    match significant.first() {
+        None => false,
+        Some(first) => !significant.iter().all(|c| c == first),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truthy_values() {
+        for yes in ["true", "TRUE", "1", "yes", " on "] {
+            assert!(Validator::Truthy.check(yes), "{yes}");
+        }
+        for no in ["false", "0", "", "no", "2"] {
+            assert!(!Validator::Truthy.check(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn imei_checks_luhn_and_prefix() {
+        assert!(Validator::Imei.check("490154203237518"));
+        assert!(!Validator::Imei.check("490154203237517"), "bad checksum");
+        assert!(!Validator::Imei.check("200000000000002"), "no such reporting body");
+        assert!(!Validator::Imei.check("4901542032375"), "too short");
+    }
+
+    #[test]
+    fn placeholders_are_not_identifiers() {
+        for placeholder in [
+            "00000000-0000-0000-0000-000000000000",
+            "02:00:00:00:00:00",
+            "unknown",
+            "",
+            "ffffffff",
+        ] {
+            assert!(!Validator::NotPlaceholder.check(placeholder), "{placeholder}");
+        }
+        for id in ["0467ede7dcf0ee81", "38400000-8cf0-11bd-b23e-10b96e40000d"] {
+            assert!(Validator::NotPlaceholder.check(id), "{id}");
+        }
+    }
+}
