@@ -147,8 +147,14 @@ mod tests {
     #[test]
     fn ratio_is_only_checked_above_the_floor() {
         let budget = Budget::new(Limits::default());
-        assert!(budget.check_ratio(10, 500_000).is_ok(), "small output passes");
-        assert!(budget.check_ratio(1000, 2 << 20).is_err(), "2000x above the floor is a bomb");
+        assert!(
+            budget.check_ratio(10, 500_000).is_ok(),
+            "small output passes"
+        );
+        assert!(
+            budget.check_ratio(1000, 2 << 20).is_err(),
+            "2000x above the floor is a bomb"
+        );
         assert!(budget.check_ratio(100_000, 2 << 20).is_ok(), "20x is not");
         assert!(budget.check_ratio(4 << 20, 8 << 20).is_ok(), "2x is not");
     }

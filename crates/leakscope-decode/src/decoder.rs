@@ -44,7 +44,10 @@ impl DecodeError {
     /// Whether this error means a budget was exhausted (report it) rather than "not this
     /// encoding" (try the next decoder).
     pub fn is_budget(&self) -> bool {
-        matches!(self, DecodeError::OutputLimit { .. } | DecodeError::Bomb { .. })
+        matches!(
+            self,
+            DecodeError::OutputLimit { .. } | DecodeError::Bomb { .. }
+        )
     }
 
     pub(crate) fn invalid(encoding: &'static str, reason: impl Into<String>) -> Self {

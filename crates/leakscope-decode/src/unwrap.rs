@@ -49,7 +49,9 @@ impl Default for Unwrapper {
 impl std::fmt::Debug for Unwrapper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<_> = self.decoders.iter().map(|d| d.name()).collect();
-        f.debug_struct("Unwrapper").field("decoders", &names).finish()
+        f.debug_struct("Unwrapper")
+            .field("decoders", &names)
+            .finish()
     }
 }
 
@@ -160,9 +162,16 @@ fn emit(
     sink: &mut dyn FnMut(Leaf),
 ) {
     if !budget.take_leaf() {
-        if budget.notes().iter().all(|n| !n.message.starts_with("leaf limit")) {
+        if budget
+            .notes()
+            .iter()
+            .all(|n| !n.message.starts_with("leaf limit"))
+        {
             let max = budget.limits().max_leaves;
-            budget.note(path.to_string(), format!("leaf limit of {max} reached: later values not examined"));
+            budget.note(
+                path.to_string(),
+                format!("leaf limit of {max} reached: later values not examined"),
+            );
         }
         return;
     }
@@ -283,7 +292,11 @@ mod tests {
         assert_eq!(budget.notes().len(), 1);
         let note = &budget.notes()[0];
         assert_eq!(note.location, "body > base64 > gzip");
-        assert!(note.message.contains("compression bomb"), "{}", note.message);
+        assert!(
+            note.message.contains("compression bomb"),
+            "{}",
+            note.message
+        );
     }
 
     #[test]
@@ -293,8 +306,12 @@ mod tests {
             max_leaves: 10,
             ..Limits::default()
         });
-        let leaves =
-            Unwrapper::new().unwrap_to_vec(Path::from_part("body"), None, many.as_bytes(), &mut budget);
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            many.as_bytes(),
+            &mut budget,
+        );
         assert_eq!(leaves.len(), 10);
         assert_eq!(budget.notes().len(), 1);
     }

@@ -134,7 +134,11 @@ mod tests {
     fn keys_match_in_every_spelling() {
         let engine = Engine::builtin();
         for key in ["$model", "model", "MODEL", "device_model", "deviceModel"] {
-            assert_eq!(ids(&engine, Some(key), "Redmi Note 8 Pro"), ["fingerprint.device-model"], "{key}");
+            assert_eq!(
+                ids(&engine, Some(key), "Redmi Note 8 Pro"),
+                ["fingerprint.device-model"],
+                "{key}"
+            );
         }
         assert_eq!(
             ids(&engine, Some("ep.search_term"), "cheap flights"),

@@ -130,12 +130,18 @@ const BUILTIN: &[(&str, &str)] = &[
     ("history.toml", include_str!("../rules/history.toml")),
     ("search.toml", include_str!("../rules/search.toml")),
     ("ids.toml", include_str!("../rules/ids.toml")),
-    ("fingerprint.toml", include_str!("../rules/fingerprint.toml")),
+    (
+        "fingerprint.toml",
+        include_str!("../rules/fingerprint.toml"),
+    ),
     ("network.toml", include_str!("../rules/network.toml")),
     ("location.toml", include_str!("../rules/location.toml")),
     ("contact.toml", include_str!("../rules/contact.toml")),
     ("apps.toml", include_str!("../rules/apps.toml")),
-    ("private-mode.toml", include_str!("../rules/private-mode.toml")),
+    (
+        "private-mode.toml",
+        include_str!("../rules/private-mode.toml"),
+    ),
 ];
 
 /// An ordered collection of rules with unique ids.
@@ -274,16 +280,24 @@ mod tests {
     #[test]
     fn errors_name_the_file_and_rule() {
         let mut set = RuleSet::default();
-        let dup = "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\n";
+        let dup =
+            "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\n";
         set.add_toml(dup, "one.toml").unwrap();
         let err = set.add_toml(dup, "two.toml").unwrap_err();
         assert_eq!(err.to_string(), "two.toml: rule id `a` is defined twice");
 
-        let bad = "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n";
+        let bad =
+            "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n";
         let err = set.add_toml(bad, "bad.toml").unwrap_err();
-        assert!(err.to_string().starts_with("bad.toml: rule `b`: bad pattern"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("bad.toml: rule `b`: bad pattern"),
+            "{err}"
+        );
 
-        let err = set.add_toml("[[rule]]\nid='c'\ncategory='nope'\n", "c.toml").unwrap_err();
+        let err = set
+            .add_toml("[[rule]]\nid='c'\ncategory='nope'\n", "c.toml")
+            .unwrap_err();
         assert!(err.to_string().starts_with("c.toml: "), "{err}");
 
         let all = "[[rule]]\nid='d'\ncategory='network'\nseverity='low'\ndescription='d'\n";

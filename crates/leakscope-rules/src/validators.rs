@@ -59,8 +59,8 @@ fn luhn(value: &str) -> bool {
 /// Reporting-body identifiers (the first two digits of the type allocation code) that GSMA has
 /// issued; a 15-digit number outside them is not an IMEI whatever its checksum.
 const IMEI_REPORTING_BODIES: [&str; 17] = [
-    "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91",
-    "98", "99",
+    "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91", "98",
+    "99",
 ];
 
 fn imei(value: &str) -> bool {
@@ -109,7 +109,10 @@ mod tests {
     fn imei_checks_luhn_and_prefix() {
         assert!(Validator::Imei.check("490154203237518"));
         assert!(!Validator::Imei.check("490154203237517"), "bad checksum");
-        assert!(!Validator::Imei.check("200000000000002"), "no such reporting body");
+        assert!(
+            !Validator::Imei.check("200000000000002"),
+            "no such reporting body"
+        );
         assert!(!Validator::Imei.check("4901542032375"), "too short");
     }
 
@@ -122,7 +125,10 @@ mod tests {
             "",
             "ffffffff",
         ] {
-            assert!(!Validator::NotPlaceholder.check(placeholder), "{placeholder}");
+            assert!(
+                !Validator::NotPlaceholder.check(placeholder),
+                "{placeholder}"
+            );
         }
         for id in ["0467ede7dcf0ee81", "38400000-8cf0-11bd-b23e-10b96e40000d"] {
             assert!(Validator::NotPlaceholder.check(id), "{id}");

@@ -130,7 +130,10 @@ impl Decoder for Base64 {
                 return Err(DecodeError::Implausible { encoding: "base64" });
             }
         }
-        Err(DecodeError::invalid("base64", "bad length or trailing bits"))
+        Err(DecodeError::invalid(
+            "base64",
+            "bad length or trailing bits",
+        ))
     }
 }
 
@@ -170,7 +173,10 @@ mod tests {
         assert_eq!(decode(&wrapped).as_deref(), Some(text));
         let plus = STANDARD.encode("?>?>?>?>?>");
         assert!(plus.contains('+') || plus.contains('/'), "{plus}");
-        assert_eq!(decode(&plus.replace('+', " ")).as_deref(), Some("?>?>?>?>?>"));
+        assert_eq!(
+            decode(&plus.replace('+', " ")).as_deref(),
+            Some("?>?>?>?>?>")
+        );
     }
 
     #[test]

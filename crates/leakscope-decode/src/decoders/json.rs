@@ -126,7 +126,10 @@ mod tests {
     use super::*;
 
     fn fields(input: &str) -> Vec<(String, Option<String>, String, bool)> {
-        match Json.decode(input.as_bytes(), &mut Budget::default()).unwrap() {
+        match Json
+            .decode(input.as_bytes(), &mut Budget::default())
+            .unwrap()
+        {
             Decoded::Fields(fields) => fields
                 .into_iter()
                 .map(|f| {
@@ -150,7 +153,12 @@ mod tests {
         let want = [
             ("$[0].distinct_id", Some("distinct_id"), "a1b2", false),
             ("$[0].properties.$model", Some("$model"), "Redmi", false),
-            ("$[0].properties.$screen_width", Some("$screen_width"), "1080", true),
+            (
+                "$[0].properties.$screen_width",
+                Some("$screen_width"),
+                "1080",
+                true,
+            ),
             ("$[0].properties.$wifi", Some("$wifi"), "true", true),
             ("$[0].properties['odd key']", Some("odd key"), "null", true),
         ];
@@ -179,6 +187,9 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert!(Json.decode(deep.as_bytes(), &mut Budget::default()).is_err());
+        assert!(
+            Json.decode(deep.as_bytes(), &mut Budget::default())
+                .is_err()
+        );
     }
 }

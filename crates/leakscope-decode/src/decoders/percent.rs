@@ -66,7 +66,9 @@ impl Decoder for Percent {
             i += 1;
         }
         if !text::is_printable_text(&out) {
-            return Err(DecodeError::Implausible { encoding: "percent" });
+            return Err(DecodeError::Implausible {
+                encoding: "percent",
+            });
         }
         budget.charge_output(out.len())?;
         Ok(Decoded::Bytes(out))

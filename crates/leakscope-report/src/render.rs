@@ -1,0 +1,212 @@
+//! Writing a report in one format.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::{Finding, Report};
+
+/// Writes a [`Report`] in one format.
+pub trait Render {
+    /// Write `report` to `out`.
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The `leakscope.report/v1` JSON document, pretty-printed, with a final newline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonRenderer;
+
+impl Render for JsonRenderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)
+    }
+}
+
+/// A report for a person: findings grouped by destination, then by request, each with its
+/// provenance path; then totals and anomalies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextRenderer;
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn shown_value(finding: &Finding) -> &str {
+    finding
+        .value
+        .as_deref()
+        .or(finding.redacted.as_deref())
+        .unwrap_or("")
+}
+
+impl Render for TextRenderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let summary = &report.summary;
+        let shows_values = report.findings.iter().any(|f| f.value.is_some());
+        writeln!(
+            out,
+            "{} {}: {}, {}{}",
+            report.tool.name,
+            report.tool.version,
+            plural(summary.requests, "request"),
+            plural(summary.findings, "finding"),
+            if shows_values || report.findings.is_empty() {
+                ""
+            } else {
+                " (values redacted; --show-values shows them)"
+            }
+        )?;
+
+        let mut by_host: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for finding in &report.findings {
+            by_host
+                .entry(finding.request.host.as_str())
+                .or_default()
+                .push(finding);
+        }
+        for destination in &summary.destinations {
+            let Some(findings) = by_host.get(destination.host.as_str()) else {
+                continue;
+            };
+            let categories: Vec<&str> = destination.categories.iter().map(|c| c.as_str()).collect();
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{}  ({}, {})",
+                if destination.host.is_empty() {
+                    "(no host)"
+                } else {
+                    &destination.host
+                },
+                plural(destination.requests, "request"),
+                plural(destination.findings, "finding"),
+            )?;
+            writeln!(out, "  leaks: {}", categories.join(", "))?;
+            let mut current = None;
+            for finding in findings {
+                if current != Some(finding.request.index) {
+                    current = Some(finding.request.index);
+                    writeln!(
+                        out,
+                        "  request #{}  {} {}",
+                        finding.request.index, finding.request.method, finding.request.url
+                    )?;
+                }
+                let repeat = if finding.occurrences > 1 {
+                    format!("  ×{}", finding.occurrences)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "    {:<8} {:<18} {:?}{repeat}  [{}]",
+                    finding.severity.as_str(),
+                    finding.category.as_str(),
+                    shown_value(finding),
+                    finding.rule
+                )?;
+                writeln!(out, "             at {}", finding.location)?;
+            }
+        }
+
+        let quiet: Vec<&str> = summary
+            .destinations
+            .iter()
+            .filter(|d| d.findings == 0)
+            .map(|d| {
+                if d.host.is_empty() {
+                    "(no host)"
+                } else {
+                    d.host.as_str()
+                }
+            })
+            .collect();
+        if !quiet.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "No findings: {}", quiet.join(", "))?;
+        }
+
+        if !report.findings.is_empty() {
+            writeln!(out)?;
+            let categories: Vec<String> = summary
+                .by_category
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            let severities: Vec<String> = summary
+                .by_severity
+                .iter()
+                .rev()
+                .map(|(s, n)| format!("{s} {n}"))
+                .collect();
+            writeln!(out, "By category: {}", categories.join(", "))?;
+            writeln!(out, "By severity: {}", severities.join(", "))?;
+        }
+        if !report.anomalies.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "Anomalies ({}):", report.anomalies.len())?;
+            for anomaly in &report.anomalies {
+                match anomaly.request {
+                    Some(index) => writeln!(
+                        out,
+                        "  {} (request #{index}): {}",
+                        anomaly.source, anomaly.message
+                    )?,
+                    None => writeln!(out, "  {}: {}", anomaly.source, anomaly.message)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::sample;
+
+    fn text(report: &Report) -> String {
+        let mut out = Vec::new();
+        TextRenderer.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_groups_by_destination_and_shows_provenance() {
+        let out = text(&sample());
+        let expected = "\
+leakscope 0.1.0: 3 requests, 2 findings (values redacted; --show-values shows them)
+
+tracking.example.com  (2 requests, 2 findings)
+  leaks: browsing-history, search-query
+  request #1  POST https://tracking.example.com/track
+    high     browsing-history   \"http…page (28 chars)\"  [history.url-field]
+             at body form[data] > base64 > json $.url
+  request #2  POST https://tracking.example.com/track
+    high     search-query       \"http…page (28 chars)\"  [history.url-field]
+             at body form[data] > base64 > json $.url
+
+No findings: cdn.example.com
+
+By category: browsing-history 1, search-query 1
+By severity: high 2
+
+Anomalies (1):
+  capture.har entry 3: missing request.url
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn json_is_one_document() {
+        let mut out = Vec::new();
+        JsonRenderer.render(&sample(), &mut out).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(parsed["summary"]["requests"], 3);
+        assert!(out.ends_with(b"}\n"));
+    }
+}

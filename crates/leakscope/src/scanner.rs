@@ -1,0 +1,321 @@
+//! The scanner: the pipeline from capture files to a report.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use leakscope_decode::{Budget, Limits, Path, Unwrapper};
+use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts};
+use leakscope_report::{Anomaly, Finding, Report, ReportBuilder, RequestRef, redact};
+use leakscope_rules::{Candidate, Detector, Engine};
+
+/// Requests scanned together in parallel. Large enough to keep every core busy, small enough
+/// that memory follows the largest requests, not the file.
+const BATCH: usize = 256;
+
+/// Headers every HTTP client sends as part of the protocol. Their values describe the client
+/// software and the exchange, not the telemetry an app chose to send, so rules do not run on
+/// them (custom headers such as `X-Device-Id` are still examined).
+const PROTOCOL_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "connection",
+    "content-length",
+    "content-type",
+    "content-encoding",
+    "dnt",
+    "host",
+    "if-modified-since",
+    "if-none-match",
+    "origin",
+    "pragma",
+    "priority",
+    "range",
+    "referer",
+    "te",
+    "transfer-encoding",
+    "upgrade-insecure-requests",
+    "user-agent",
+];
+
+fn is_protocol_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("sec-")
+        || lower.starts_with(':')
+        || PROTOCOL_HEADERS.contains(&lower.as_str())
+}
+
+/// How a scan behaves.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Put found values (and full request URLs) into the report. Off by default: reports get
+    /// shared, and a privacy tool must not leak what it finds.
+    pub show_values: bool,
+    /// Decoding limits per request.
+    pub limits: Limits,
+    /// The capture format, when sniffing should not decide.
+    pub format: Option<CaptureFormat>,
+}
+
+/// One capture to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file.
+    Path(PathBuf),
+    /// Standard input (raw HTTP or NDJSON; named `-` in messages).
+    Stdin,
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::Path(path) => path.display().to_string(),
+            Input::Stdin => "-".to_owned(),
+        }
+    }
+}
+
+/// What scanning one request produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeScan {
+    /// The request as the report names it.
+    pub request: RequestRef,
+    /// Its findings, in the order found.
+    pub findings: Vec<Finding>,
+    /// What went wrong reading or decoding it.
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// The result of a scan: the report, and the input errors (also in the report as anomalies)
+/// that mean some of the input could not be read.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The report.
+    pub report: Report,
+    /// Messages naming the file and position of each input error.
+    pub input_errors: Vec<String>,
+}
+
+/// The whole pipeline, ready to scan. Cheap to share across threads.
+#[derive(Debug)]
+pub struct Scanner {
+    unwrapper: Unwrapper,
+    engine: Engine,
+    options: ScanOptions,
+}
+
+impl Scanner {
+    /// A scanner with the given rule engine.
+    pub fn new(engine: Engine, options: ScanOptions) -> Self {
+        Scanner {
+            unwrapper: Unwrapper::new(),
+            engine,
+            options,
+        }
+    }
+
+    /// A scanner with the built-in rule pack.
+    pub fn builtin(options: ScanOptions) -> Self {
+        Scanner::new(Engine::builtin(), options)
+    }
+
+    /// Scan one request. `index` is its number over all inputs; `source` says where it is
+    /// (`capture.har entry 3`).
+    pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> ExchangeScan {
+        let request = self.request_ref(index, source, exchange);
+        let mut budget = Budget::new(self.options.limits);
+        let mut findings: Vec<Finding> = Vec::new();
+        let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
+        let mut hits = Vec::new();
+        for part in request_parts(exchange) {
+            if part.kind == PartKind::Header && part.key.as_deref().is_some_and(is_protocol_header)
+            {
+                continue;
+            }
+            let path = Path::from_part(part.location.clone());
+            self.unwrapper.unwrap(
+                path,
+                part.key.as_deref(),
+                &part.value,
+                &mut budget,
+                &mut |leaf| {
+                    let text = leaf.text();
+                    hits.clear();
+                    self.engine.detect(
+                        &Candidate {
+                            key: leaf.key.as_deref(),
+                            value: &text,
+                        },
+                        &mut hits,
+                    );
+                    for hit in &hits {
+                        let identity = (hit.rule.id.clone(), leaf.value.clone());
+                        if let Some(&at) = seen.get(&identity) {
+                            findings[at].occurrences += 1;
+                            continue;
+                        }
+                        seen.insert(identity, findings.len());
+                        findings.push(Finding {
+                            rule: hit.rule.id.clone(),
+                            category: hit.rule.category,
+                            severity: hit.rule.severity,
+                            request: request.clone(),
+                            location: leaf.path.to_string(),
+                            key: leaf.key.clone(),
+                            value: self.options.show_values.then(|| text.to_string()),
+                            redacted: (!self.options.show_values).then(|| redact(&text)),
+                            occurrences: 1,
+                        });
+                    }
+                },
+            );
+        }
+        let anomalies = exchange
+            .anomalies
+            .iter()
+            .map(|a| a.message.clone())
+            .chain(
+                budget
+                    .take_notes()
+                    .into_iter()
+                    .map(|n| format!("{}: {}", n.location, n.message)),
+            )
+            .map(|message| Anomaly {
+                request: Some(index),
+                source: source.to_owned(),
+                message,
+            })
+            .collect();
+        ExchangeScan {
+            request,
+            findings,
+            anomalies,
+        }
+    }
+
+    fn request_ref(&self, index: usize, source: &str, exchange: &Exchange) -> RequestRef {
+        let url = if self.options.show_values {
+            exchange.url.clone()
+        } else {
+            // The query string often is the leak (`?dl=…&cid=…`): keep it out of shared reports.
+            exchange
+                .url
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        RequestRef {
+            index,
+            method: exchange.method.clone(),
+            host: exchange.host().unwrap_or_default().to_ascii_lowercase(),
+            url,
+            source: Some(source.to_owned()),
+        }
+    }
+
+    /// Scan every input in order, numbering requests from 0 over all of them. Input errors
+    /// (unreadable files, broken entries) are recorded and scanning goes on with the next entry
+    /// or file.
+    pub fn scan_inputs(&self, inputs: &[Input]) -> Scan {
+        let mut builder = ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"));
+        let mut input_errors = Vec::new();
+        let mut next_index = 0;
+        for input in inputs {
+            let name = input.name();
+            let reader = match input {
+                Input::Path(path) => leakscope_http::open_capture(path, self.options.format),
+                Input::Stdin => {
+                    leakscope_http::read_capture(std::io::stdin(), "-", self.options.format)
+                }
+            };
+            match reader {
+                Ok(reader) => self.scan_reader(
+                    reader,
+                    &name,
+                    &mut next_index,
+                    &mut builder,
+                    &mut input_errors,
+                ),
+                Err(error) => {
+                    record_input_error(&mut builder, &mut input_errors, &name, error.to_string())
+                }
+            }
+        }
+        Scan {
+            report: builder.finish(),
+            input_errors,
+        }
+    }
+
+    fn scan_reader(
+        &self,
+        reader: CaptureReader,
+        name: &str,
+        next_index: &mut usize,
+        builder: &mut ReportBuilder,
+        input_errors: &mut Vec<String>,
+    ) {
+        let mut batch: Vec<(usize, String, Exchange)> = Vec::with_capacity(BATCH);
+        for item in reader {
+            match item {
+                Ok(exchange) => {
+                    let source = format!("{name} {}", exchange.position);
+                    batch.push((*next_index, source, exchange));
+                    *next_index += 1;
+                    if batch.len() == BATCH {
+                        self.scan_batch(&mut batch, builder);
+                    }
+                }
+                Err(error) => {
+                    record_input_error(builder, input_errors, name, error.to_string());
+                }
+            }
+        }
+        self.scan_batch(&mut batch, builder);
+    }
+
+    fn scan_batch(&self, batch: &mut Vec<(usize, String, Exchange)>, builder: &mut ReportBuilder) {
+        let scans: Vec<ExchangeScan> = batch
+            .par_iter()
+            .map(|(index, source, exchange)| self.scan_exchange(*index, source, exchange))
+            .collect();
+        batch.clear();
+        for scan in scans {
+            builder.add_request(&scan.request);
+            for finding in scan.findings {
+                builder.add_finding(finding);
+            }
+            for anomaly in scan.anomalies {
+                builder.add_anomaly(anomaly);
+            }
+        }
+    }
+}
+
+fn record_input_error(
+    builder: &mut ReportBuilder,
+    input_errors: &mut Vec<String>,
+    name: &str,
+    message: String,
+) {
+    // Capture errors name their file already; the anomaly keeps the name in `source` only.
+    let full = if message.starts_with(name) {
+        message
+    } else {
+        format!("{name}: {message}")
+    };
+    let detail = full
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(&full);
+    builder.add_anomaly(Anomaly {
+        request: None,
+        source: name.to_owned(),
+        message: detail.to_owned(),
+    });
+    input_errors.push(full);
+}

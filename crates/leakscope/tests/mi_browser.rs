@@ -1,0 +1,163 @@
+//! The case leakscope was built for: Xiaomi Mi Browser telemetry sent in incognito mode, as
+//! URL-encoded base64 of (gzipped) JSON. The shipped captures hold the same session as HAR and
+//! as a raw HTTP/1.1 stream; `mi-browser-incognito.expected.json` was written by the capture's
+//! generator from what it put into each request.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use leakscope::{Input, Report, ScanOptions, Scanner};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Expected {
+    requests: usize,
+    findings: Vec<ExpectedFinding>,
+    decoys: Vec<Decoy>,
+}
+
+#[derive(Deserialize)]
+struct ExpectedFinding {
+    request: usize,
+    category: String,
+}
+
+#[derive(Deserialize)]
+struct Decoy {
+    request: usize,
+    key: String,
+}
+
+fn captures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/captures")
+}
+
+fn expected() -> Expected {
+    let text = std::fs::read_to_string(captures().join("mi-browser-incognito.expected.json"))
+        .expect("expected findings ship with the capture");
+    serde_json::from_str(&text).expect("expected findings parse")
+}
+
+fn scan(file: &str, show_values: bool) -> Report {
+    let scanner = Scanner::builtin(ScanOptions {
+        show_values,
+        ..ScanOptions::default()
+    });
+    let scan = scanner.scan_inputs(&[Input::Path(captures().join(file))]);
+    assert_eq!(scan.input_errors, Vec::<String>::new());
+    assert!(
+        scan.report.anomalies.is_empty(),
+        "{:?}",
+        scan.report.anomalies
+    );
+    scan.report
+}
+
+fn pairs(report: &Report) -> BTreeSet<(usize, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.request.index, f.category.to_string()))
+        .collect()
+}
+
+fn assert_exact_findings(file: &str) {
+    let expected = expected();
+    let report = scan(file, false);
+    assert_eq!(report.summary.requests, expected.requests);
+    let want: BTreeSet<(usize, String)> = expected
+        .findings
+        .iter()
+        .map(|f| (f.request, f.category.clone()))
+        .collect();
+    assert_eq!(pairs(&report), want, "{file}");
+}
+
+#[test]
+fn the_har_capture_reports_exactly_the_expected_leaks() {
+    assert_exact_findings("mi-browser-incognito.har");
+}
+
+#[test]
+fn the_raw_http_stream_reports_exactly_the_same_leaks() {
+    assert_exact_findings("mi-browser-incognito.http");
+}
+
+#[test]
+fn decoys_are_never_reported() {
+    let expected = expected();
+    for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
+        let report = scan(file, false);
+        for decoy in &expected.decoys {
+            let reported = report.findings.iter().find(|f| {
+                f.request.index == decoy.request && f.key.as_deref() == Some(decoy.key.as_str())
+            });
+            assert!(
+                reported.is_none(),
+                "{file}: decoy `{}` in request {} reported as {:?}",
+                decoy.key,
+                decoy.request,
+                reported
+            );
+        }
+    }
+}
+
+#[test]
+fn provenance_names_every_layer() {
+    let report = scan("mi-browser-incognito.har", true);
+    let search = report
+        .findings
+        .iter()
+        .find(|f| f.request.index == 1 && f.category.to_string() == "search-query")
+        .expect("the first search is reported");
+    assert_eq!(
+        search.location,
+        "body form[data_list] > base64 > gzip > json $[2].properties.keyword"
+    );
+    assert_eq!(search.value.as_deref(), Some("symptoms of depression"));
+    let tracked = report
+        .findings
+        .iter()
+        .find(|f| f.request.index == 2)
+        .expect("the tracking post is reported");
+    assert_eq!(
+        tracked.location,
+        "body form[data] > base64 > json $.events[0].url"
+    );
+}
+
+#[test]
+fn values_are_redacted_unless_asked() {
+    let report = scan("mi-browser-incognito.har", false);
+    for finding in &report.findings {
+        assert!(finding.value.is_none());
+        let preview = finding.redacted.as_deref().expect("a redacted preview");
+        assert!(
+            preview.contains(" chars)") || preview.contains(" char)"),
+            "{preview}"
+        );
+        assert!(
+            !finding.request.url.contains('?'),
+            "query strings are values too"
+        );
+    }
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("symptoms of depression"));
+    assert!(
+        !json.contains("0467ede7dcf0ee81"),
+        "the device id must not be in the report"
+    );
+}
+
+#[test]
+fn a_batch_repeating_the_device_id_is_one_finding_with_occurrences() {
+    let report = scan("mi-browser-incognito.har", false);
+    let ids: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.request.index == 1 && f.rule == "id.analytics-client-id")
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].occurrences, 3, "three events in the batch");
+}
