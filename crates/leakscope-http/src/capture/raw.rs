@@ -1,0 +1,307 @@
+//! Raw HTTP/1.x stream reader: pipelined requests and responses as saved by "Follow TCP
+//! stream" or an intercepting proxy.
+//!
+//! Responses are parsed so their framing is followed, then skipped (they carry no leak of the
+//! client's data). The buffer holds at most the message being parsed plus one read; it grows
+//! geometrically while a message is partial so a large body is re-parsed only a logarithmic
+//! number of times.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+use super::{CaptureError, finish_body};
+use crate::exchange::{Anomaly, Exchange, Header, Position};
+use crate::message::{
+    HeaderField, MAX_BODY, MAX_HEADER_SECTION, Request, Status, TargetForm, parse_request,
+    parse_response,
+};
+
+/// Smallest read from the underlying reader.
+const READ_STEP: usize = 64 * 1024;
+/// Largest message the reader buffers before giving up.
+const MAX_MESSAGE: u64 = MAX_BODY + 2 * MAX_HEADER_SECTION as u64;
+
+/// Streaming reader of a raw HTTP/1.x byte stream.
+pub(crate) struct RawReader {
+    reader: Box<dyn Read + Send>,
+    name: String,
+    buf: Vec<u8>,
+    start: usize,
+    base: u64,
+    eof: bool,
+    done: bool,
+    /// Methods of requests whose response has not been seen (a HEAD response has no body).
+    pending: VecDeque<String>,
+}
+
+enum Step {
+    Request(Exchange, usize),
+    Response { consumed: usize, final_status: bool },
+    NeedMore,
+    Failed(String),
+}
+
+impl RawReader {
+    pub(crate) fn new(reader: Box<dyn Read + Send>, name: &str) -> Self {
+        RawReader {
+            reader,
+            name: name.to_string(),
+            buf: Vec::new(),
+            start: 0,
+            base: 0,
+            eof: false,
+            done: false,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Read until at least `want` more bytes are buffered or the stream ends.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        let target = self.buf.len().saturating_add(want);
+        while self.buf.len() < target && !self.eof {
+            let old = self.buf.len();
+            self.buf.resize(target, 0);
+            let read = self
+                .reader
+                .read(self.buf.get_mut(old..).unwrap_or_default());
+            match read {
+                Ok(0) => {
+                    self.buf.truncate(old);
+                    self.eof = true;
+                }
+                Ok(n) => self.buf.truncate(old + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(old),
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fatal(&mut self, offset: u64, message: String) -> Option<Result<Exchange, CaptureError>> {
+        self.done = true;
+        Some(Err(CaptureError::Http {
+            file: self.name.clone(),
+            position: Position::Offset(offset),
+            message,
+        }))
+    }
+
+    fn step(&self, data: &[u8], offset: u64) -> Step {
+        if data.starts_with(b"HTTP/") {
+            let method = self.pending.front().map(String::as_str);
+            return match parse_response(data, method, self.eof) {
+                Ok(Status::Complete((resp, n))) => Step::Response {
+                    consumed: n,
+                    final_status: resp.line.code >= 200,
+                },
+                Ok(Status::Partial) => Step::NeedMore,
+                Err(e) => Step::Failed(format!("response: {e}")),
+            };
+        }
+        if !self.eof && data.len() < 5 && b"HTTP/".starts_with(data) {
+            return Step::NeedMore;
+        }
+        match parse_request(data) {
+            Ok(Status::Complete((req, n))) => Step::Request(request_to_exchange(req, offset), n),
+            Ok(Status::Partial) => Step::NeedMore,
+            Err(e) => Step::Failed(format!("request: {e}")),
+        }
+    }
+}
+
+impl Iterator for RawReader {
+    type Item = Result<Exchange, CaptureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            // Blank lines between messages are tolerated (RFC 9112 section 2.2).
+            while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.buf.get(self.start) {
+                self.start += 1;
+            }
+            if self.start >= self.buf.len() {
+                if self.eof {
+                    self.done = true;
+                    return None;
+                }
+                if let Err(e) = self.fill(READ_STEP) {
+                    return self.io_error(e);
+                }
+                continue;
+            }
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.base += self.start as u64;
+                self.start = 0;
+            }
+            let offset = self.base;
+            match self.step(&self.buf, offset) {
+                Step::Request(exchange, n) => {
+                    self.pending.push_back(exchange.method.clone());
+                    self.start = n;
+                    return Some(Ok(exchange));
+                }
+                Step::Response {
+                    consumed,
+                    final_status,
+                } => {
+                    if final_status {
+                        self.pending.pop_front();
+                    }
+                    self.start = consumed;
+                }
+                Step::NeedMore => {
+                    if self.eof {
+                        let end = self.base + self.buf.len() as u64;
+                        return self.fatal(
+                            offset,
+                            format!(
+                                "stream ends at byte {end} inside an HTTP message (truncated?)"
+                            ),
+                        );
+                    }
+                    if self.buf.len() as u64 > MAX_MESSAGE {
+                        return self.fatal(
+                            offset,
+                            format!("HTTP message larger than {MAX_MESSAGE} bytes"),
+                        );
+                    }
+                    if let Err(e) = self.fill(self.buf.len().max(READ_STEP)) {
+                        return self.io_error(e);
+                    }
+                }
+                Step::Failed(message) => return self.fatal(offset, message),
+            }
+        }
+    }
+}
+
+impl RawReader {
+    fn io_error(&mut self, source: io::Error) -> Option<Result<Exchange, CaptureError>> {
+        self.done = true;
+        Some(Err(CaptureError::Io {
+            file: self.name.clone(),
+            position: Some(Position::Offset(self.base + self.start as u64)),
+            source,
+        }))
+    }
+}
+
+fn to_header(field: &HeaderField<'_>) -> Header {
+    Header::new(
+        String::from_utf8_lossy(field.name),
+        String::from_utf8_lossy(&field.value),
+    )
+}
+
+/// Turn a parsed request into an owned exchange: absolute URL from Host + target, headers
+/// (trailers appended), body with Content-Encoding removed.
+fn request_to_exchange(req: Request<'_>, offset: u64) -> Exchange {
+    let mut anomalies: Vec<Anomaly> = req.anomalies.iter().map(Anomaly::new).collect();
+    let mut headers: Vec<Header> = req.headers.fields.iter().map(to_header).collect();
+    if !req.trailers.is_empty() {
+        headers.extend(req.trailers.iter().map(to_header));
+    }
+    let target = String::from_utf8_lossy(req.line.target);
+    let host = req
+        .headers
+        .get("host")
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .filter(|h| !h.is_empty());
+    let url = match (req.line.form, host) {
+        (TargetForm::Absolute, _) => target.into_owned(),
+        (TargetForm::Authority, _) => format!("http://{target}"),
+        (TargetForm::Origin, Some(host)) => format!("http://{host}{target}"),
+        (TargetForm::Asterisk, Some(host)) => format!("http://{host}"),
+        (_, None) => {
+            anomalies.push(Anomaly::new("no Host header; URL is relative"));
+            target.into_owned()
+        }
+    };
+    let body = finish_body(&headers, req.body.into_owned(), &mut anomalies);
+    Exchange {
+        method: req.line.method.to_string(),
+        url,
+        http_version: req.line.version.to_string(),
+        headers,
+        body,
+        started: None,
+        position: Position::Offset(offset),
+        anomalies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out one byte per read, to exercise partial parsing.
+    struct Trickle(Vec<u8>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            match (self.0.get(self.1), out.first_mut()) {
+                (Some(&b), Some(slot)) => {
+                    *slot = b;
+                    self.1 += 1;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn read_all(bytes: &[u8]) -> Vec<Result<Exchange, CaptureError>> {
+        RawReader::new(Box::new(Trickle(bytes.to_vec(), 0)), "s.txt").collect()
+    }
+
+    #[test]
+    fn pipelined_requests_and_responses() {
+        let stream = b"GET /a?x=1 HTTP/1.1\r\nHost: h.example\r\n\r\n\
+HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+HEAD /b HTTP/1.1\nHost: h.example\n\n\
+HTTP/1.1 200 OK\nContent-Length: 99\n\n\
+POST http://other.example/c HTTP/1.1\r\nContent-Length: 3\r\n\r\nq=1";
+        let items = read_all(stream);
+        let urls: Vec<_> = items
+            .iter()
+            .map(|r| r.as_ref().unwrap().url.clone())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://h.example/a?x=1",
+                "http://h.example/b",
+                "http://other.example/c"
+            ]
+        );
+        assert_eq!(items[0].as_ref().unwrap().position, Position::Offset(0));
+        assert_eq!(items[2].as_ref().unwrap().body, b"q=1");
+    }
+
+    #[test]
+    fn truncation_names_the_offset() {
+        let stream = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc";
+        let items = read_all(stream);
+        assert_eq!(items.len(), 2);
+        let err = items[1].as_ref().unwrap_err();
+        assert!(err.is_fatal());
+        assert_eq!(err.position(), Some(Position::Offset(27)));
+        assert!(
+            err.to_string().starts_with("s.txt: byte 27: stream ends"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn garbage_is_a_fatal_error() {
+        let items = read_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\x00\x01\x02 nonsense\r\n");
+        assert_eq!(items.len(), 2);
+        assert!(items[1].as_ref().unwrap_err().is_fatal());
+    }
+}
