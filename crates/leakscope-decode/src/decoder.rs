@@ -97,4 +97,11 @@ pub trait Decoder: Send + Sync {
 
     /// Peel this layer off `input`.
     fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError>;
+
+    /// Whether the input is itself a value worth classifying besides what it decodes into.
+    /// A URL is: it is browsing history, and its query parameters are leaves of their own.
+    /// An encoding layer is not: base64 text means nothing until decoded.
+    fn keeps_input(&self) -> bool {
+        false
+    }
 }

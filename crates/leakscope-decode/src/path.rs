@@ -23,6 +23,10 @@ impl fmt::Display for Step {
         match self {
             Step::Part(part) => f.write_str(part),
             Step::Layer(name) => f.write_str(name),
+            // `query[q]` reads like the HTTP parts; `json $.a` like JSONPath.
+            Step::Field { decoder, selector } if selector.starts_with('[') => {
+                write!(f, "{decoder}{selector}")
+            }
             Step::Field { decoder, selector } => write!(f, "{decoder} {selector}"),
         }
     }
@@ -54,6 +58,14 @@ impl Path {
             Step::Layer(name) => Some(*name),
             _ => None,
         })
+    }
+
+    /// Whether a structure decoder named `decoder` selected a field on this path (for
+    /// example `url`: the value is a parameter of a URL found inside another value).
+    pub fn has_field_of(&self, decoder: &str) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Field { decoder: d, .. } if *d == decoder))
     }
 
     /// Append a step.

@@ -127,6 +127,9 @@ impl Unwrapper {
                     return;
                 }
                 Ok(Decoded::Fields(fields)) => {
+                    if decoder.keeps_input() {
+                        emit(path, key, value, budget, sink);
+                    }
                     for field in fields {
                         path.push(Step::Field {
                             decoder: decoder.name(),

@@ -13,6 +13,9 @@ pub struct Candidate<'a> {
     pub key: Option<&'a str>,
     /// The value as text.
     pub value: &'a str,
+    /// The value is a query parameter of a URL found inside another value (see
+    /// [`Rule::in_page_urls`]).
+    pub in_page_url: bool,
 }
 
 /// A rule that matched a candidate.
@@ -111,6 +114,9 @@ impl Detector for Engine {
         let keyed = candidate.key.map_or(&[][..], |key| self.keyed(key));
         for &index in keyed.iter().chain(&self.keyless) {
             let compiled = &self.rules[index];
+            if candidate.in_page_url && !compiled.rule.in_page_urls {
+                continue;
+            }
             if compiled.matches(candidate.value) {
                 hits.push(Hit {
                     rule: &compiled.rule,
@@ -126,7 +132,14 @@ mod tests {
 
     fn ids(engine: &Engine, key: Option<&str>, value: &str) -> Vec<String> {
         let mut hits = Vec::new();
-        engine.detect(&Candidate { key, value }, &mut hits);
+        engine.detect(
+            &Candidate {
+                key,
+                value,
+                in_page_url: false,
+            },
+            &mut hits,
+        );
         hits.iter().map(|h| h.rule.id.clone()).collect()
     }
 
@@ -144,6 +157,25 @@ mod tests {
             ids(&engine, Some("ep.search_term"), "cheap flights"),
             ["search.query-field"]
         );
+    }
+
+    #[test]
+    fn a_page_url_parameter_is_not_a_device_attribute_but_still_a_search() {
+        let engine = Engine::builtin();
+        let in_url = |key, value| {
+            let mut hits = Vec::new();
+            engine.detect(
+                &Candidate {
+                    key: Some(key),
+                    value,
+                    in_page_url: true,
+                },
+                &mut hits,
+            );
+            hits.iter().map(|h| h.rule.id.clone()).collect::<Vec<_>>()
+        };
+        assert!(in_url("lang", "en").is_empty());
+        assert_eq!(in_url("q", "cheap flights"), ["search.query-field"]);
     }
 
     #[test]

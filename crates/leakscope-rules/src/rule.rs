@@ -31,6 +31,11 @@ pub struct Rule {
     /// Named checks the value must also pass.
     #[serde(default)]
     pub validators: Vec<Validator>,
+    /// Whether the rule also applies to the query parameters of a URL found inside a value.
+    /// Those describe the page visited, not the device: `lang=en` in a page URL is not the
+    /// device's language, but `q=` there is still a search and `uid=` still an identifier.
+    #[serde(default)]
+    pub in_page_urls: bool,
     /// Where to read more (SDK documentation, research).
     #[serde(default)]
     pub references: Vec<String>,
@@ -51,6 +56,9 @@ pub struct Example {
     pub key: Option<String>,
     /// The value.
     pub value: String,
+    /// Whether the value is a query parameter of a URL found inside another value.
+    #[serde(default)]
+    pub in_page_url: bool,
 }
 
 /// Why a rule file could not be used.
@@ -212,6 +220,7 @@ impl RuleSet {
                 let candidate = Candidate {
                     key: example.key.as_deref(),
                     value: &example.value,
+                    in_page_url: example.in_page_url,
                 };
                 let mut hits = Vec::new();
                 engine.detect(&candidate, &mut hits);

@@ -148,6 +148,7 @@ impl Scanner {
                         &Candidate {
                             key: leaf.key.as_deref(),
                             value: &text,
+                            in_page_url: leaf.path.has_field_of("url"),
                         },
                         &mut hits,
                     );

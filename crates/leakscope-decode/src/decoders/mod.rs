@@ -7,15 +7,27 @@
 
 mod base64;
 mod bounded_read;
+mod escapes;
 mod gzip;
+mod hex;
+mod html;
 mod json;
+mod jwt;
 mod percent;
+mod query;
+mod url;
 mod zlib;
 
 pub use self::base64::Base64;
+pub use self::escapes::Escapes;
 pub use self::gzip::Gzip;
+pub use self::hex::Hex;
+pub use self::html::HtmlEntities;
 pub use self::json::Json;
+pub use self::jwt::Jwt;
 pub use self::percent::Percent;
+pub use self::query::QueryString;
+pub use self::url::Url;
 pub use self::zlib::Zlib;
 
 use crate::Decoder;
@@ -23,10 +35,21 @@ use crate::Decoder;
 /// The decoders the unwrapper uses unless told otherwise, in the order they are tried.
 pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
     vec![
+        // Binary layers with a magic number: unambiguous.
         Box::new(Gzip),
         Box::new(Zlib),
+        // Structures that say what they are in their first bytes.
+        Box::new(Jwt),
         Box::new(Json),
+        Box::new(Url),
+        // A query string before percent-decoding: each parameter is decoded on its own, so a
+        // `%26` inside a value does not split it.
+        Box::new(QueryString),
         Box::new(Percent),
+        Box::new(Escapes),
+        Box::new(HtmlEntities),
+        // Hex before base64: every hex string is also valid base64 (of noise).
+        Box::new(Hex),
         Box::new(Base64),
     ]
 }

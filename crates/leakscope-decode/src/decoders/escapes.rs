@@ -1,0 +1,139 @@
+//! Backslash escapes: `\u0022` (with surrogate pairs), `\xNN`, and the usual `\n \t \" \\ \/`.
+//!
+//! They appear when a payload is serialised twice (a JSON document escaped into a string that
+//! was then form-encoded) or logged from JavaScript; JSON strings themselves are unescaped by
+//! the JSON decoder already.
+
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// Backslash-escape decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Escapes;
+
+fn hex_digits(bytes: &[u8]) -> Option<u32> {
+    bytes.iter().try_fold(0u32, |acc, &b| {
+        let digit = char::from(b).to_digit(16)?;
+        Some(acc * 16 + digit)
+    })
+}
+
+/// The `\uXXXX` or `\xNN` escape at the start of `input`, with its length.
+fn numeric_escape(input: &[u8]) -> Option<(u32, usize)> {
+    match input {
+        [b'\\', b'u', rest @ ..] if rest.len() >= 4 => Some((hex_digits(&rest[..4])?, 6)),
+        [b'\\', b'x', rest @ ..] if rest.len() >= 2 => Some((hex_digits(&rest[..2])?, 4)),
+        _ => None,
+    }
+}
+
+impl Decoder for Escapes {
+    fn name(&self) -> &'static str {
+        "escapes"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        memchr::memchr_iter(b'\\', input).any(|at| numeric_escape(&input[at..]).is_some())
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let mut out = String::with_capacity(input.len());
+        let mut i = 0;
+        while i < input.len() {
+            let rest = &input[i..];
+            if let Some((unit, len)) = numeric_escape(rest) {
+                i += len;
+                let c = if (0xD800..0xDC00).contains(&unit) {
+                    // A high surrogate wants a low one right after it.
+                    match numeric_escape(&input[i..]) {
+                        Some((low, 6)) if (0xDC00..0xE000).contains(&low) => {
+                            i += 6;
+                            char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                        }
+                        _ => None,
+                    }
+                } else {
+                    char::from_u32(unit)
+                };
+                out.push(c.ok_or_else(|| DecodeError::invalid("escapes", "bad code point"))?);
+                continue;
+            }
+            if let [b'\\', next, ..] = rest {
+                let simple = match next {
+                    b'n' => Some('\n'),
+                    b't' => Some('\t'),
+                    b'r' => Some('\r'),
+                    b'"' => Some('"'),
+                    b'\'' => Some('\''),
+                    b'\\' => Some('\\'),
+                    b'/' => Some('/'),
+                    _ => None,
+                };
+                if let Some(c) = simple {
+                    out.push(c);
+                    i += 2;
+                    continue;
+                }
+            }
+            // Copy one UTF-8 character (or one byte of invalid input, which fails below).
+            let width = match rest[0] {
+                0x00..=0x7f => 1,
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            let chunk = &rest[..width.min(rest.len())];
+            match std::str::from_utf8(chunk) {
+                Ok(s) => out.push_str(s),
+                Err(_) => return Err(DecodeError::invalid("escapes", "not UTF-8 text")),
+            }
+            i += chunk.len();
+        }
+        if !text::is_printable_text(out.as_bytes()) {
+            return Err(DecodeError::Implausible {
+                encoding: "escapes",
+            });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out.into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !Escapes.sniff(input.as_bytes()) {
+            return None;
+        }
+        match Escapes.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn unicode_and_byte_escapes() {
+        assert_eq!(
+            decode(r#"{\u0022url\u0022:\u0022https:\/\/x.org\u0022}"#).as_deref(),
+            Some(r#"{"url":"https://x.org"}"#)
+        );
+        assert_eq!(
+            decode(r"caf\u00e9 \ud83d\ude00").as_deref(),
+            Some("café 😀")
+        );
+        assert_eq!(decode(r"\x48\x69 there").as_deref(), Some("Hi there"));
+    }
+
+    #[test]
+    fn plain_backslashes_and_broken_escapes_are_not_decoded() {
+        assert_eq!(decode(r"C:\Users\jane"), None);
+        assert_eq!(decode(r"\u12"), None);
+        assert_eq!(decode(r"\ud83d alone"), None);
+        assert_eq!(
+            decode(r"\u0000\u0001"),
+            None,
+            "control characters are not text"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! Hexadecimal: `7b2275726c223a…` is `{"url":…`.
+//!
+//! Most hex in telemetry is a digest or an id (an MD5, a device id), which decodes to binary
+//! noise: those are refused by the plausibility check, so only hex that hides text or a known
+//! binary layer is unwrapped.
+
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// Shortest hex value tried (8 bytes of output).
+pub const MIN_LEN: usize = 16;
+
+/// Hex decoder (upper or lower case, not mixed; no separators, so MAC addresses stay whole).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hex;
+
+fn nibble(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl Decoder for Hex {
+    fn name(&self) -> &'static str {
+        "hex"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        if input.len() < MIN_LEN || input.len() % 2 != 0 {
+            return false;
+        }
+        let (mut lower, mut upper, mut letters) = (false, false, false);
+        for &b in input {
+            match b {
+                b'0'..=b'9' => {}
+                b'a'..=b'f' => (lower, letters) = (true, true),
+                b'A'..=b'F' => (upper, letters) = (true, true),
+                _ => return false,
+            }
+        }
+        // All digits is a number; mixed case is not how encoders write hex.
+        letters && !(lower && upper)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let mut out = Vec::with_capacity(input.len() / 2);
+        for pair in input.chunks(2) {
+            match pair {
+                [hi, lo] => match (nibble(*hi), nibble(*lo)) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => return Err(DecodeError::invalid("hex", "not a hex digit")),
+                },
+                _ => return Err(DecodeError::invalid("hex", "odd length")),
+            }
+        }
+        if !text::is_plausible_payload(&out) {
+            return Err(DecodeError::Implausible { encoding: "hex" });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !Hex.sniff(input.as_bytes()) {
+            return None;
+        }
+        match Hex.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn hex_of_text_is_decoded() {
+        assert_eq!(
+            decode("7b2275726c223a2268747470733a2f2f782e6f7267227d").as_deref(),
+            Some("{\"url\":\"https://x.org\"}")
+        );
+        assert_eq!(
+            decode("48656C6C6F2C20776F726C6421").as_deref(),
+            Some("Hello, world!")
+        );
+    }
+
+    #[test]
+    fn digests_ids_and_numbers_are_left_alone() {
+        for value in [
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "0467ede7dcf0ee81",
+            "12345678901234567890",
+            "48656c6C6F2C20776F726C6421",
+        ] {
+            assert_eq!(decode(value), None, "{value}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! HTML character references: `&quot;`, `&amp;`, `&#34;`, `&#x22;`.
+//!
+//! A payload pasted into an HTML attribute or a server-rendered page arrives with its quotes
+//! and ampersands escaped; unescaped, it is JSON or a query string again.
+
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// HTML character-reference decoder (the named references that matter for payloads, and every
+/// numeric one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HtmlEntities;
+
+const NAMED: &[(&str, char)] = &[
+    ("quot", '"'),
+    ("amp", '&'),
+    ("lt", '<'),
+    ("gt", '>'),
+    ("apos", '\''),
+    ("nbsp", '\u{a0}'),
+    ("sol", '/'),
+    ("colon", ':'),
+    ("equals", '='),
+];
+
+/// The reference at the start of `input` (which starts with `&`): its character and length.
+fn reference(input: &[u8]) -> Option<(char, usize)> {
+    let end = input.iter().take(12).position(|&b| b == b';')?;
+    let body = std::str::from_utf8(input.get(1..end)?).ok()?;
+    let c = if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X")) {
+        char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+    } else if let Some(decimal) = body.strip_prefix('#') {
+        char::from_u32(decimal.parse().ok()?)?
+    } else {
+        NAMED.iter().find(|(name, _)| *name == body)?.1
+    };
+    Some((c, end + 1))
+}
+
+impl Decoder for HtmlEntities {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        memchr::memchr_iter(b'&', input).any(|at| reference(&input[at..]).is_some())
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let text =
+            std::str::from_utf8(input).map_err(|_| DecodeError::invalid("html", "not UTF-8"))?;
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('&') {
+            out.push_str(&rest[..at]);
+            match reference(&rest.as_bytes()[at..]) {
+                Some((c, len)) => {
+                    out.push(c);
+                    rest = &rest[at + len..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        if !text::is_printable_text(out.as_bytes()) {
+            return Err(DecodeError::Implausible { encoding: "html" });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out.into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !HtmlEntities.sniff(input.as_bytes()) {
+            return None;
+        }
+        match HtmlEntities.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn named_and_numeric_references() {
+        assert_eq!(
+            decode("{&quot;url&quot;:&#34;https://x.org/?a=1&amp;b=2&#x22;}").as_deref(),
+            Some(r#"{"url":"https://x.org/?a=1&b=2"}"#)
+        );
+    }
+
+    #[test]
+    fn ampersands_that_are_not_references_are_left_alone() {
+        assert_eq!(decode("fish & chips"), None);
+        assert_eq!(decode("a=1&b=2"), None);
+        assert_eq!(decode("&#0;"), None, "NUL is not text");
+        assert_eq!(decode("&bogus;"), None);
+    }
+}

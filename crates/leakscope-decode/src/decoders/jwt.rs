@@ -1,0 +1,112 @@
+//! JSON Web Tokens: `header.payload.signature`, each part base64url.
+//!
+//! The header and payload are JSON (handed back to the unwrapper as fields `header` and
+//! `payload`); the signature is a MAC of the other two and says nothing about the user, so it
+//! is dropped.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::{Budget, DecodeError, Decoded, Decoder, Field};
+
+/// JWT (JWS compact serialisation) decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Jwt;
+
+fn is_base64url(part: &[u8]) -> bool {
+    part.iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
+fn split(input: &[u8]) -> Option<[&[u8]; 3]> {
+    let mut parts = input.split(|&b| b == b'.');
+    let header = parts.next()?;
+    let payload = parts.next()?;
+    let signature = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    // Every JWT header is a JSON object, so its base64url starts with `eyJ` (`{"`).
+    (header.starts_with(b"eyJ")
+        && payload.starts_with(b"eyJ")
+        && [header, payload, signature].iter().all(|p| is_base64url(p)))
+    .then_some([header, payload, signature])
+}
+
+impl Decoder for Jwt {
+    fn name(&self) -> &'static str {
+        "jwt"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        input.starts_with(b"eyJ") && split(input).is_some()
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let [header, payload, _signature] =
+            split(input).ok_or_else(|| DecodeError::invalid("jwt", "not three base64url parts"))?;
+        let mut fields = Vec::with_capacity(2);
+        for (name, part) in [("header", header), ("payload", payload)] {
+            let json = URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|e| DecodeError::invalid("jwt", e.to_string()))?;
+            if serde_json::from_slice::<serde_json::Value>(&json).is_err() {
+                return Err(DecodeError::invalid("jwt", format!("{name} is not JSON")));
+            }
+            budget.charge_output(json.len())?;
+            fields.push(Field {
+                selector: name.to_owned(),
+                key: None,
+                value: json,
+                terminal: false,
+            });
+        }
+        Ok(Decoded::Fields(fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(header: &str, payload: &str) -> String {
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    #[test]
+    fn header_and_payload_become_fields() {
+        let jwt = token(
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"sub":"user-42","email":"jane@example.com"}"#,
+        );
+        assert!(Jwt.sniff(jwt.as_bytes()));
+        let Decoded::Fields(fields) = Jwt.decode(jwt.as_bytes(), &mut Budget::default()).unwrap()
+        else {
+            panic!("fields expected");
+        };
+        assert_eq!(fields[0].selector, "header");
+        assert_eq!(fields[1].selector, "payload");
+        assert_eq!(
+            fields[1].value,
+            br#"{"sub":"user-42","email":"jane@example.com"}"#
+        );
+    }
+
+    #[test]
+    fn dotted_things_that_are_not_tokens() {
+        for value in ["www.example.com", "1.2.3", "eyJ.eyJ.x", "a.b.c.d"] {
+            let sniffed = Jwt.sniff(value.as_bytes());
+            assert!(
+                !sniffed
+                    || Jwt
+                        .decode(value.as_bytes(), &mut Budget::default())
+                        .is_err(),
+                "{value}"
+            );
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! URLs with a query string: the URL is a leaf of its own (a page visited is browsing
+//! history), and each query parameter is a field (`url query[q]`), so a search URL reports the
+//! search too.
+
+use crate::decoders::query::query_fields;
+use crate::{Budget, DecodeError, Decoded, Decoder};
+
+/// URL decoder: keeps the URL, splits out its query parameters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Url;
+
+fn query_of(input: &[u8]) -> Option<&[u8]> {
+    let lower_scheme = input.get(..8).map(|s| s.to_ascii_lowercase());
+    let is_web =
+        lower_scheme.is_some_and(|s| s.starts_with(b"http://") || s.starts_with(b"https://"));
+    if !is_web || input.iter().any(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let start = memchr::memchr(b'?', input)? + 1;
+    let end = memchr::memchr(b'#', &input[start..]).map_or(input.len(), |at| start + at);
+    let query = &input[start..end];
+    (!query.is_empty() && memchr::memchr(b'=', query).is_some()).then_some(query)
+}
+
+impl Decoder for Url {
+    fn name(&self) -> &'static str {
+        "url"
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        query_of(input).is_some()
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let query =
+            query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
+        let fields = query_fields(query, budget)?;
+        Ok(Decoded::Fields(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.selector = format!("query{}", f.selector);
+                    f
+                })
+                .collect(),
+        ))
+    }
+
+    fn keeps_input(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Path, Unwrapper};
+
+    #[test]
+    fn a_search_url_is_history_and_its_query_is_split_out() {
+        let mut budget = Budget::default();
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("query[dl]"),
+            Some("dl"),
+            b"https://www.google.com/search?q=cheap+flights&hl=en#top",
+            &mut budget,
+        );
+        let got: Vec<(String, Option<String>, String)> = leaves
+            .iter()
+            .map(|l| (l.path.to_string(), l.key.clone(), l.text().into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "query[dl]".into(),
+                    Some("dl".into()),
+                    "https://www.google.com/search?q=cheap+flights&hl=en#top".into()
+                ),
+                (
+                    "query[dl] > url query[q]".into(),
+                    Some("q".into()),
+                    "cheap flights".into()
+                ),
+                (
+                    "query[dl] > url query[hl]".into(),
+                    Some("hl".into()),
+                    "en".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_without_a_query_are_left_whole() {
+        assert!(!Url.sniff(b"https://example.org/a/b"));
+        assert!(!Url.sniff(b"https://example.org/?"));
+        assert!(!Url.sniff(b"ftp://example.org/?a=1"));
+    }
+}
