@@ -3,8 +3,10 @@
 //! Exit codes (the contract): 0 the scan ran (with or without findings), 1 a `--fail-on`
 //! threshold was reached, 2 a usage or input error (the message names the file and position).
 
+mod decode;
+
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,6 +27,20 @@ struct Cli {
 enum Command {
     /// Scan captured HTTP traffic (HAR, raw HTTP/1.x, NDJSON) for leaks.
     Scan(ScanArgs),
+    /// Show every encoding layer peeled off one value, and what the rules make of it.
+    Decode(DecodeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DecodeArgs {
+    /// The value; `-` or nothing reads it from standard input (one trailing newline removed).
+    value: Option<String>,
+    /// The field name the value was found under (rules look at names: `q`, `$model`, …).
+    #[arg(long, value_name = "NAME")]
+    key: Option<String>,
+    /// Print JSON instead of a tree.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +101,36 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Decode(args) => decode_value(args),
+    }
+}
+
+fn decode_value(args: DecodeArgs) -> ExitCode {
+    let value = match args.value.as_deref() {
+        Some(value) if value != "-" => value.as_bytes().to_vec(),
+        _ => {
+            let mut buffer = Vec::new();
+            if let Err(error) = io::stdin().read_to_end(&mut buffer) {
+                eprintln!("leakscope: error: standard input: {error}");
+                return ExitCode::from(2);
+            }
+            if buffer.ends_with(b"\n") {
+                buffer.pop();
+                if buffer.ends_with(b"\r") {
+                    buffer.pop();
+                }
+            }
+            buffer
+        }
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    match decode::run(&value, args.key.as_deref(), args.json, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("leakscope: error: standard output: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -179,3 +179,31 @@ fn usage_errors_exit_with_two() {
         Some(2)
     );
 }
+
+#[test]
+fn decode_shows_every_layer_and_what_it_means() {
+    // base64 of {"q":"symptoms","u":"https://example.org/a?x=1"}
+    let value = "eyJxIjoic3ltcHRvbXMiLCJ1IjoiaHR0cHM6Ly9leGFtcGxlLm9yZy9hP3g9MSJ9";
+    let out = leakscope(&["decode", value]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "value (64 bytes)\n  base64\n    json $.q = \"symptoms\"   ← search-query (high, search.query-field)\n    json $.u = \"https://example.org/a?x=1\"\n      url query[x] = \"1\"\n"
+    );
+}
+
+#[test]
+fn decode_reads_standard_input_and_writes_json() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(["decode", "--json", "--key", "incognito"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"true\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["input_bytes"], 4);
+    assert_eq!(doc["leaves"][0]["value"], "true");
+    assert_eq!(doc["leaves"][0]["findings"][0]["category"], "private-mode");
+}
