@@ -3,12 +3,12 @@
 
 use std::io::{self, Write};
 
-use leakscope::decode::{Budget, Leaf, Path, Step, Unwrapper};
+use leakscope::decode::{Budget, LeafBuf, Path, Step, Unwrapper};
 use leakscope::rules::{Candidate, Detector, Engine};
 
 /// One leaf and the rules it matched, ready to print.
 struct Peeled {
-    leaf: Leaf,
+    leaf: LeafBuf,
     hits: Vec<(String, String, String)>,
 }
 

@@ -46,6 +46,7 @@ pub struct Budget {
     limits: Limits,
     output: usize,
     leaves: usize,
+    leaves_refused: usize,
     notes: Vec<Note>,
 }
 
@@ -100,10 +101,17 @@ impl Budget {
     /// Account for one more leaf; false when the leaf limit is reached.
     pub fn take_leaf(&mut self) -> bool {
         if self.leaves >= self.limits.max_leaves {
+            self.leaves_refused += 1;
             return false;
         }
         self.leaves += 1;
         true
+    }
+
+    /// Whether the leaf limit was already reached before the last refusal (so that it is
+    /// noted once, not once per refused leaf).
+    pub(crate) fn leaf_limit_noted(&self) -> bool {
+        self.leaves_refused > 1
     }
 
     /// Record a note for the report.

@@ -36,4 +36,4 @@ mod unwrap;
 pub use budget::{Budget, Limits, Note};
 pub use decoder::{DecodeError, Decoded, Decoder, Field};
 pub use path::{Path, Step};
-pub use unwrap::{Leaf, Unwrapper};
+pub use unwrap::{Leaf, LeafBuf, Unwrapper};

@@ -5,7 +5,12 @@
 
 /// Known magic numbers of binary layers a decoder may legitimately produce.
 pub fn has_compression_magic(bytes: &[u8]) -> bool {
-    is_gzip(bytes) || is_zlib(bytes)
+    is_gzip(bytes) || is_zlib(bytes) || is_zstd(bytes)
+}
+
+/// zstd frame magic number.
+pub fn is_zstd(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
 }
 
 /// gzip member header: ID1 ID2 and the deflate method.
@@ -41,10 +46,12 @@ pub fn is_printable_text(bytes: &[u8]) -> bool {
         && !text.contains('\u{fffd}')
 }
 
-/// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text or
-/// starts a known binary layer.
+/// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,
+/// starts a known binary layer, or is a convincing protobuf message.
 pub fn is_plausible_payload(bytes: &[u8]) -> bool {
-    has_compression_magic(bytes) || is_printable_text(bytes)
+    has_compression_magic(bytes)
+        || is_printable_text(bytes)
+        || crate::decoders::protobuf::is_convincing_message(bytes)
 }
 
 #[cfg(test)]

@@ -3,20 +3,49 @@
 use crate::decoders::default_decoders;
 use crate::{Budget, Decoded, Decoder, Path, Step};
 
-/// A value with nothing more to peel off, and everything known about where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leaf {
+/// A value with nothing more to peel off, and everything known about where it came from, as
+/// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
+/// classifying a leaf costs no allocation. [`Leaf::to_owned`] keeps one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leaf<'a> {
     /// Every part and layer from the HTTP message to this value.
-    pub path: Path,
+    pub path: &'a Path,
     /// The nearest name the value is known by: the JSON member, the form field or query
     /// parameter, the header or cookie name. `None` for a bare body.
-    pub key: Option<String>,
+    pub key: Option<&'a str>,
     /// The value itself (usually UTF-8 text; binary when a layer produced bytes no decoder
     /// recognised).
+    pub value: &'a [u8],
+}
+
+impl Leaf<'_> {
+    /// The value as text, with invalid UTF-8 replaced.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.value)
+    }
+
+    /// An owned copy.
+    pub fn to_owned(&self) -> LeafBuf {
+        LeafBuf {
+            path: self.path.clone(),
+            key: self.key.map(str::to_owned),
+            value: self.value.to_vec(),
+        }
+    }
+}
+
+/// An owned [`Leaf`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafBuf {
+    /// Every part and layer from the HTTP message to this value.
+    pub path: Path,
+    /// The nearest name the value is known by.
+    pub key: Option<String>,
+    /// The value itself.
     pub value: Vec<u8>,
 }
 
-impl Leaf {
+impl LeafBuf {
     /// The value as text, with invalid UTF-8 replaced.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.value)
@@ -74,7 +103,7 @@ impl Unwrapper {
         key: Option<&str>,
         value: &[u8],
         budget: &mut Budget,
-        sink: &mut dyn FnMut(Leaf),
+        sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
         self.walk(&mut path, key, value, 0, budget, sink);
     }
@@ -86,9 +115,11 @@ impl Unwrapper {
         key: Option<&str>,
         value: &[u8],
         budget: &mut Budget,
-    ) -> Vec<Leaf> {
+    ) -> Vec<LeafBuf> {
         let mut leaves = Vec::new();
-        self.unwrap(path, key, value, budget, &mut |leaf| leaves.push(leaf));
+        self.unwrap(path, key, value, budget, &mut |leaf| {
+            leaves.push(leaf.to_owned())
+        });
         leaves
     }
 
@@ -99,7 +130,7 @@ impl Unwrapper {
         value: &[u8],
         depth: usize,
         budget: &mut Budget,
-        sink: &mut dyn FnMut(Leaf),
+        sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
         if depth >= budget.limits().max_depth {
             if self.decoders.iter().any(|d| d.sniff(value)) {
@@ -162,14 +193,10 @@ fn emit(
     key: Option<&str>,
     value: &[u8],
     budget: &mut Budget,
-    sink: &mut dyn FnMut(Leaf),
+    sink: &mut dyn FnMut(&Leaf<'_>),
 ) {
     if !budget.take_leaf() {
-        if budget
-            .notes()
-            .iter()
-            .all(|n| !n.message.starts_with("leaf limit"))
-        {
+        if !budget.leaf_limit_noted() {
             let max = budget.limits().max_leaves;
             budget.note(
                 path.to_string(),
@@ -178,11 +205,7 @@ fn emit(
         }
         return;
     }
-    sink(Leaf {
-        path: path.clone(),
-        key: key.map(str::to_owned),
-        value: value.to_vec(),
-    });
+    sink(&Leaf { path, key, value });
 }
 
 #[cfg(test)]

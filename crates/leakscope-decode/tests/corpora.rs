@@ -6,10 +6,10 @@ use std::io::Write;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use leakscope_decode::{Budget, Leaf, Limits, Path, Step, Unwrapper};
+use leakscope_decode::{Budget, LeafBuf, Limits, Path, Step, Unwrapper};
 use proptest::prelude::*;
 
-fn unwrap(value: &[u8]) -> (Vec<Leaf>, Budget) {
+fn unwrap(value: &[u8]) -> (Vec<LeafBuf>, Budget) {
     let mut budget = Budget::default();
     let leaves = Unwrapper::new().unwrap_to_vec(Path::from_part("value"), None, value, &mut budget);
     (leaves, budget)
@@ -295,4 +295,49 @@ fn a_wide_document_stops_at_the_leaf_limit() {
             .iter()
             .any(|n| n.message.starts_with("leaf limit"))
     );
+}
+
+#[test]
+fn base64_of_gzip_of_protobuf_firebase_style() {
+    // field 1: app instance id, field 2: model, field 3 { field 1: event url }
+    let mut message = vec![0x0a, 32];
+    message.extend_from_slice(b"c2a7f1e0b9d84e5f8a6b3c2d1e0f9a8b");
+    message.extend_from_slice(&[0x12, 16]);
+    message.extend_from_slice(b"Redmi Note 8 Pro");
+    let url = b"https://example.org/a";
+    message.extend_from_slice(&[0x1a, (url.len() + 2) as u8, 0x0a, url.len() as u8]);
+    message.extend_from_slice(url);
+    for (payload, layers) in [
+        (
+            STANDARD.encode(gzip(&message)).into_bytes(),
+            vec!["base64", "gzip"],
+        ),
+        (STANDARD.encode(&message).into_bytes(), vec!["base64"]),
+    ] {
+        let (leaves, _) = unwrap(&payload);
+        let got: Vec<(String, String)> = leaves
+            .iter()
+            .map(|l| {
+                (
+                    l.path.steps().last().unwrap().to_string(),
+                    l.text().into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "protobuf #1".to_owned(),
+                    "c2a7f1e0b9d84e5f8a6b3c2d1e0f9a8b".to_owned()
+                ),
+                ("protobuf #2".to_owned(), "Redmi Note 8 Pro".to_owned()),
+                (
+                    "protobuf #3.1".to_owned(),
+                    "https://example.org/a".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(leaves[0].path.layers().collect::<Vec<_>>(), layers);
+    }
 }

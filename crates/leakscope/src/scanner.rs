@@ -146,14 +146,14 @@ impl Scanner {
                     hits.clear();
                     self.engine.detect(
                         &Candidate {
-                            key: leaf.key.as_deref(),
+                            key: leaf.key,
                             value: &text,
                             in_page_url: leaf.path.has_field_of("url"),
                         },
                         &mut hits,
                     );
                     for hit in &hits {
-                        let identity = (hit.rule.id.clone(), leaf.value.clone());
+                        let identity = (hit.rule.id.clone(), leaf.value.to_vec());
                         if let Some(&at) = seen.get(&identity) {
                             findings[at].occurrences += 1;
                             continue;
@@ -165,7 +165,7 @@ impl Scanner {
                             severity: hit.rule.severity,
                             request: request.clone(),
                             location: leaf.path.to_string(),
-                            key: leaf.key.clone(),
+                            key: leaf.key.map(str::to_owned),
                             value: self.options.show_values.then(|| text.to_string()),
                             redacted: (!self.options.show_values).then(|| redact(&text)),
                             occurrences: 1,

@@ -7,6 +7,8 @@
 
 mod base64;
 mod bounded_read;
+mod brotli;
+mod deflate;
 mod escapes;
 mod gzip;
 mod hex;
@@ -14,11 +16,15 @@ mod html;
 mod json;
 mod jwt;
 mod percent;
+pub(crate) mod protobuf;
 mod query;
 mod url;
 mod zlib;
+mod zstd;
 
 pub use self::base64::Base64;
+pub use self::brotli::Brotli;
+pub use self::deflate::RawDeflate;
 pub use self::escapes::Escapes;
 pub use self::gzip::Gzip;
 pub use self::hex::Hex;
@@ -26,9 +32,11 @@ pub use self::html::HtmlEntities;
 pub use self::json::Json;
 pub use self::jwt::Jwt;
 pub use self::percent::Percent;
+pub use self::protobuf::Protobuf;
 pub use self::query::QueryString;
 pub use self::url::Url;
 pub use self::zlib::Zlib;
+pub use self::zstd::Zstd;
 
 use crate::Decoder;
 
@@ -38,6 +46,7 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         // Binary layers with a magic number: unambiguous.
         Box::new(Gzip),
         Box::new(Zlib),
+        Box::new(Zstd),
         // Structures that say what they are in their first bytes.
         Box::new(Jwt),
         Box::new(Json),
@@ -51,5 +60,11 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         // Hex before base64: every hex string is also valid base64 (of noise).
         Box::new(Hex),
         Box::new(Base64),
+        // Binary formats without a magic number, tried last and never on text. Compression
+        // first: it only accepts a stream that ends exactly at the end of the input, while a
+        // small share of random bytes parses as protobuf.
+        Box::new(Brotli),
+        Box::new(RawDeflate),
+        Box::new(Protobuf),
     ]
 }

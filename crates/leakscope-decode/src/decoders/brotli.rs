@@ -1,0 +1,197 @@
+//! Brotli (RFC 7932): `Content-Encoding: br` and SDKs that compress their own payloads.
+//!
+//! Brotli has no magic number, so the sniff takes any binary value of some length and the
+//! decode does the real test: the stream must be complete, end exactly at the end of the input,
+//! and decompress to something a program would send (text, a known compressed layer, or a
+//! plausible protobuf message). Random bytes nearly always fail within the first few bytes
+//! (the window size and meta-block headers are strict), so trying costs little.
+
+use std::io::Read;
+
+use brotli_decompressor::Decompressor;
+
+use super::bounded_read::read_bounded;
+use super::deflate::{is_plausible_decompressed, may_be_headerless_compression};
+use crate::{Budget, DecodeError, Decoded, Decoder};
+
+/// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
+/// short decode to a printable character or two by accident too often.
+pub const MIN_LEN: usize = 6;
+
+/// Largest input buffer of the decompressor.
+const BUFFER: usize = 4096;
+
+const NAME: &str = "brotli";
+
+/// Brotli decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Brotli;
+
+impl Decoder for Brotli {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        may_be_headerless_compression(input, MIN_LEN)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        // A buffer no larger than the input: setting up a big one is most of the cost of
+        // refusing a short binary value.
+        let mut reader = Decompressor::new(input, input.len().clamp(16, BUFFER));
+        let out = read_bounded(NAME, &mut reader, input.len(), budget)?;
+        // The decompressor reports input left over after the last meta-block only on the read
+        // after the one that ended the stream; what it never pulled from the slice is still in
+        // the slice.
+        let left_over = reader.read(&mut [0u8; 1]).map_or(true, |n| n > 0);
+        if left_over || !reader.get_ref().is_empty() {
+            return Err(DecodeError::invalid(
+                NAME,
+                "the stream does not end at the end of the input",
+            ));
+        }
+        if !is_plausible_decompressed(&out) {
+            return Err(DecodeError::Implausible { encoding: NAME });
+        }
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::Instant;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Limits;
+
+    fn brotli(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+            enc.write_all(data).unwrap();
+        }
+        out
+    }
+
+    fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        match Brotli.decode(input, &mut Budget::default())? {
+            Decoded::Bytes(out) => Ok(out),
+            other => panic!("expected bytes, got {other:?}"),
+        }
+    }
+
+    fn accepts(input: &[u8]) -> bool {
+        Brotli.sniff(input) && Brotli.decode(input, &mut Budget::default()).is_ok()
+    }
+
+    #[test]
+    fn round_trip() {
+        let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
+        let packed = brotli(text);
+        assert!(Brotli.sniff(&packed));
+        assert_eq!(decode(&packed).unwrap(), text);
+    }
+
+    #[test]
+    fn a_large_payload_round_trips() {
+        let text: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("{{\"n\":{i},\"v\":\"{}\"}},", i * 7919).into_bytes())
+            .collect();
+        assert_eq!(decode(&brotli(&text)).unwrap(), text);
+    }
+
+    #[test]
+    fn truncated_and_trailing_bytes_are_invalid() {
+        let packed = brotli(&b"hello hello hello hello, brotli".repeat(10));
+        for cut in [1, 2, 5] {
+            let err = decode(&packed[..packed.len() - cut]).unwrap_err();
+            assert!(!err.is_budget(), "{err}");
+        }
+        for extra in [&b"x"[..], &[0u8; 10], &[0xff; 5000]] {
+            let mut trailing = packed.clone();
+            trailing.extend_from_slice(extra);
+            assert!(decode(&trailing).is_err(), "{} extra bytes", extra.len());
+        }
+    }
+
+    #[test]
+    fn binary_output_is_implausible() {
+        let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
+        assert_eq!(
+            decode(&brotli(&noise)),
+            Err(DecodeError::Implausible { encoding: NAME })
+        );
+    }
+
+    #[test]
+    fn a_bomb_is_stopped() {
+        let packed = brotli(&vec![0u8; 64 << 20]);
+        let mut budget = Budget::new(Limits::default());
+        let err = Brotli.decode(&packed, &mut budget).unwrap_err();
+        assert!(err.is_budget(), "{err}");
+        assert!(budget.output_used() < 2 << 20, "{}", budget.output_used());
+    }
+
+    #[test]
+    fn text_is_never_sniffed() {
+        for text in [
+            &b"hello world, this is text"[..],
+            b"{\"a\":1}",
+            b"dGhlIHF1aWNrIGJyb3duIGZveA==",
+            "Grüße, 世界".as_bytes(),
+            b"",
+        ] {
+            assert!(!Brotli.sniff(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn random_bytes_are_not_brotli_and_cost_little() {
+        let mut state = 0x0fed_cba9_8765_4321u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        };
+        let start = Instant::now();
+        let mut accepted = 0;
+        let mut tried = 0;
+        for len in [6, 8, 12, 16, 24, 32, 64, 256, 1024] {
+            for _ in 0..400 {
+                let input: Vec<u8> = (0..len).map(|_| next()).collect();
+                tried += 1;
+                if accepts(&input) {
+                    accepted += 1;
+                }
+            }
+        }
+        eprintln!(
+            "brotli: {accepted}/{tried} random inputs accepted, {:?} per try",
+            start.elapsed() / tried
+        );
+        assert!(accepted * 1000 < tried, "{accepted}/{tried}");
+    }
+
+    proptest! {
+        #[test]
+        fn text_round_trips(text in "[ -~]{1,500}") {
+            let packed = brotli(text.as_bytes());
+            prop_assume!(Brotli.sniff(&packed));
+            prop_assert_eq!(decode(&packed).unwrap(), text.into_bytes());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut budget = Budget::new(Limits { max_output: 1 << 16, ..Limits::default() });
+            if Brotli.sniff(&data) {
+                let _ = Brotli.decode(&data, &mut budget);
+            }
+            prop_assert!(budget.output_used() <= 1 << 16);
+        }
+    }
+}

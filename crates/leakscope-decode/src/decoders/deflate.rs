@@ -1,0 +1,288 @@
+//! Raw deflate (RFC 1951): no header, no checksum, no magic number.
+//!
+//! SDKs and servers that mean "deflate" but skip the zlib wrapper (the old `Content-Encoding:
+//! deflate` confusion, `DeflaterOutputStream(nowrap)` on Android) produce it. With nothing to
+//! recognise it by, the decoder only believes it when the stream is complete, ends exactly at
+//! the end of the input, and inflates to something a program would send: text, a known
+//! compressed layer, or a plausible protobuf message.
+
+use std::io::{self, Read};
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::bounded_read::read_bounded;
+use crate::{Budget, DecodeError, Decoded, Decoder, text};
+
+/// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
+/// inflate to one or two printable characters by accident far too often.
+pub const MIN_LEN: usize = 6;
+
+const NAME: &str = "deflate";
+
+/// Raw deflate decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawDeflate;
+
+/// Whether a decompressed payload without a magic number of its own is worth believing: text
+/// (JSON, a URL), a known compressed layer, or a plausible protobuf message. Shared by the
+/// decoders of formats without a magic number (raw deflate, brotli).
+pub(crate) fn is_plausible_decompressed(bytes: &[u8]) -> bool {
+    text::is_plausible_payload(bytes)
+        || bytes.starts_with(&super::zstd::MAGIC)
+        || super::protobuf::is_plausible_message(bytes)
+}
+
+/// Binary, not text, and long enough: the cheap part of the test for the formats without a
+/// magic number. Text is left to the text decoders.
+pub(crate) fn may_be_headerless_compression(input: &[u8], min_len: usize) -> bool {
+    input.len() >= min_len && !text::is_printable_text(input)
+}
+
+/// The first block header (RFC 1951 section 3.2.3): not the reserved block type, and for a
+/// stored block, a length followed by its one's complement. Half of all random inputs fail
+/// this, before any decompressor state is set up.
+fn first_block_header_is_valid(input: &[u8]) -> bool {
+    match input {
+        [first, ..] if first & 0x06 == 0x06 => false,
+        [first, l0, l1, n0, n1, ..] if first & 0x06 == 0 => {
+            u16::from_le_bytes([*l0, *l1]) == !u16::from_le_bytes([*n0, *n1])
+        }
+        [_, ..] => true,
+        [] => false,
+    }
+}
+
+/// Inflates a complete raw deflate stream held in memory, reporting a stream that stops before
+/// its final block as an error (flate2's `read::DeflateDecoder` would end quietly).
+struct Inflate<'a> {
+    input: &'a [u8],
+    state: Decompress,
+    finished: bool,
+}
+
+impl Inflate<'_> {
+    fn consumed(&self) -> usize {
+        usize::try_from(self.state.total_in()).unwrap_or(usize::MAX)
+    }
+}
+
+impl Read for Inflate<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.finished || buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let rest = self.input.get(self.consumed()..).unwrap_or_default();
+            let (in_before, out_before) = (self.state.total_in(), self.state.total_out());
+            let status = self
+                .state
+                .decompress(rest, buf, FlushDecompress::None)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let produced = usize::try_from(self.state.total_out() - out_before).unwrap_or(0);
+            let progressed = produced > 0 || self.state.total_in() > in_before;
+            match status {
+                Status::StreamEnd => {
+                    self.finished = true;
+                    return Ok(produced);
+                }
+                _ if produced > 0 => return Ok(produced),
+                _ if progressed => continue,
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "stream ends before its final block",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Decoder for RawDeflate {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn sniff(&self, input: &[u8]) -> bool {
+        first_block_header_is_valid(input) && may_be_headerless_compression(input, MIN_LEN)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let mut inflate = Inflate {
+            input,
+            state: Decompress::new(false),
+            finished: false,
+        };
+        let out = read_bounded(NAME, &mut inflate, input.len(), budget)?;
+        if !inflate.finished || inflate.consumed() != input.len() {
+            return Err(DecodeError::invalid(
+                NAME,
+                "the stream does not end at the end of the input",
+            ));
+        }
+        if !is_plausible_decompressed(&out) {
+            return Err(DecodeError::Implausible { encoding: NAME });
+        }
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::Instant;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Limits;
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn accepts(input: &[u8]) -> bool {
+        RawDeflate.sniff(input) && RawDeflate.decode(input, &mut Budget::default()).is_ok()
+    }
+
+    #[test]
+    fn round_trip() {
+        let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
+        let packed = deflate(text);
+        assert!(RawDeflate.sniff(&packed));
+        assert_eq!(
+            RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
+            Decoded::Bytes(text.to_vec())
+        );
+    }
+
+    #[test]
+    fn truncated_and_trailing_bytes_are_invalid() {
+        let packed = deflate(&b"hello hello hello hello, deflate".repeat(10));
+        for cut in [1, 2, 5] {
+            let err = RawDeflate
+                .decode(&packed[..packed.len() - cut], &mut Budget::default())
+                .unwrap_err();
+            assert!(!err.is_budget(), "{err}");
+        }
+        let mut trailing = packed.clone();
+        trailing.push(0);
+        assert!(
+            RawDeflate
+                .decode(&trailing, &mut Budget::default())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn protobuf_and_zstd_are_plausible_output() {
+        let protobuf = [0x08, 0x96, 0x01, 0x12, 0x03, 0xff, 0x00, 0x01];
+        let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00];
+        for payload in [&protobuf[..], &zstd] {
+            let packed = deflate(payload);
+            assert!(RawDeflate.sniff(&packed));
+            assert_eq!(
+                RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
+                Decoded::Bytes(payload.to_vec())
+            );
+        }
+    }
+
+    #[test]
+    fn binary_output_is_implausible() {
+        let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let packed = deflate(&noise);
+        assert_eq!(
+            RawDeflate.decode(&packed, &mut Budget::default()),
+            Err(DecodeError::Implausible { encoding: NAME })
+        );
+    }
+
+    #[test]
+    fn a_bomb_is_stopped() {
+        let packed = deflate(&vec![0u8; 8 << 20]);
+        let mut budget = Budget::new(Limits::default());
+        let err = RawDeflate.decode(&packed, &mut budget).unwrap_err();
+        assert!(matches!(err, DecodeError::Bomb { .. }), "{err}");
+        assert!(budget.output_used() < 2 << 20, "{}", budget.output_used());
+    }
+
+    #[test]
+    fn a_larger_bomb_stops_at_the_ratio() {
+        // Deflate compresses at most about 1000:1, so 64 MiB of zeros is still 64 KiB of input,
+        // and the ratio limit of 200 lets it reach about 13 MiB before it is stopped.
+        let packed = deflate(&vec![0u8; 64 << 20]);
+        let mut budget = Budget::new(Limits::default());
+        let err = RawDeflate.decode(&packed, &mut budget).unwrap_err();
+        assert!(matches!(err, DecodeError::Bomb { .. }), "{err}");
+        let ratio = budget.limits().max_ratio;
+        assert!(budget.output_used() <= packed.len() * (ratio + 1) + (64 << 10));
+    }
+
+    #[test]
+    fn text_is_never_sniffed() {
+        for text in [
+            &b"hello world, this is text"[..],
+            b"{\"a\":1}",
+            b"dGhlIHF1aWNrIGJyb3duIGZveA==",
+            b"",
+            b"\x01\x02",
+            // Reserved block type 3; a stored block whose length check fails.
+            b"\x06\x00\x00\x00\x00\x00\x00",
+            b"\x01\x05\x00\x00\x00\x00\x00",
+        ] {
+            assert!(!RawDeflate.sniff(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn random_bytes_are_not_deflate_and_cost_little() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        };
+        let start = Instant::now();
+        let mut accepted = 0;
+        let mut tried = 0;
+        for len in MIN_LEN..70 {
+            for _ in 0..200 {
+                let input: Vec<u8> = (0..len).map(|_| next()).collect();
+                tried += 1;
+                if accepts(&input) {
+                    accepted += 1;
+                }
+            }
+        }
+        eprintln!(
+            "raw deflate: {accepted}/{tried} random inputs accepted, {:?} per try",
+            start.elapsed() / tried
+        );
+        assert!(accepted * 1000 < tried, "{accepted}/{tried}");
+    }
+
+    proptest! {
+        #[test]
+        fn text_round_trips(text in "[ -~]{1,500}") {
+            let packed = deflate(text.as_bytes());
+            prop_assume!(RawDeflate.sniff(&packed));
+            prop_assert_eq!(
+                RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
+                Decoded::Bytes(text.into_bytes())
+            );
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut budget = Budget::new(Limits { max_output: 1 << 16, ..Limits::default() });
+            if RawDeflate.sniff(&data) {
+                let _ = RawDeflate.decode(&data, &mut budget);
+            }
+            prop_assert!(budget.output_used() <= 1 << 16);
+        }
+    }
+}

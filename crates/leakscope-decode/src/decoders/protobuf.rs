@@ -1,0 +1,834 @@
+//! Protocol Buffers wire format, read without a schema.
+//!
+//! Firebase, Google Play services and many mobile SDKs send gzip of protobuf. Without the
+//! `.proto` file the field names are unknown, but the wire format alone still tells the field
+//! numbers, the nesting and the values, which is enough to find an advertising ID, a device
+//! model or a URL inside.
+//!
+//! # Selectors
+//!
+//! A field is named by its field number after `#`, nested messages by a dot: `#2.3.1` is field 1
+//! of the message in field 3 of the message in field 2. When a field number occurs more than
+//! once in the same message (a repeated field), every occurrence gets its 0-based index, as in
+//! JSONPath: `#4[0].2`, `#4[1].2`. A field that occurs once has no index, because without the
+//! schema a repeated field with one element cannot be told from a singular one.
+//!
+//! # Values
+//!
+//! - varint, fixed64, fixed32: unsigned decimal text, terminal. Signed (zigzag or negative
+//!   two's complement) and floating-point readings are not guessed.
+//! - length-delimited: a nested message when it parses as a plausible one (see below), up to
+//!   [`MAX_DEPTH`] levels; otherwise the bytes as they are, *not* terminal, so the unwrapper
+//!   decodes them further (JSON or a URL in a string, gzip in a `bytes` field).
+//!
+//! The field key is `None`: protobuf on the wire has no names, and the field number is already
+//! in the selector, so repeating it as a key would only feed meaningless names to key-based rules.
+//! The leaf then keeps the name of the value the protobuf came in (a form field, a header).
+//!
+//! # Plausibility
+//!
+//! Almost any short byte string parses as *some* protobuf (`hello` is field 13, varint 101,
+//! ...). So a message is only accepted when all of these hold, for the whole input and for
+//! every nested message:
+//!
+//! - it parses exactly to its end, with at least one field;
+//! - it is not printable text (text is text: the text decoders handle it);
+//! - it does not start with a compression magic number (gzip, zlib, zstd);
+//! - field numbers are at most [`MAX_FIELD_NUMBER`] (legal up to 2^29 − 1, but real schemas
+//!   number their fields from 1 and rarely pass a few thousand);
+//! - no groups (wire types 3 and 4, deprecated for fifteen years) and no undefined wire types;
+//! - varints are at most 10 bytes and minimally encoded (no encoder pads them);
+//! - a field number is used with one wire type only (a schema gives each field one type).
+
+use std::collections::HashMap;
+
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, text};
+
+/// How many levels of nested messages are expanded; deeper length-delimited values are left as
+/// bytes (the unwrapper's own depth limit then applies to them).
+pub const MAX_DEPTH: usize = 16;
+
+/// Largest field number considered plausible. The wire format allows 2^29 − 1, but random bytes
+/// that happen to parse produce large numbers far more often than real schemas do.
+pub const MAX_FIELD_NUMBER: u64 = 1 << 16;
+
+const NAME: &str = "protobuf";
+
+/// Schema-less protobuf decoder: splits a message into one field per scalar, named by field
+/// numbers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Protobuf;
+
+/// One value as it is on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Value<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Fixed32(u32),
+    Bytes(&'a [u8]),
+}
+
+impl Value<'_> {
+    fn wire_type(&self) -> u8 {
+        match self {
+            Value::Varint(_) => 0,
+            Value::Fixed64(_) => 1,
+            Value::Bytes(_) => 2,
+            Value::Fixed32(_) => 5,
+        }
+    }
+}
+
+/// One field of one message level, not yet interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RawField<'a> {
+    number: u32,
+    value: Value<'a>,
+}
+
+/// A base-128 varint at the start of `input` and its length, or `None` when it is truncated,
+/// longer than 10 bytes, over 64 bits, or not minimally encoded (ends in a zero byte after a
+/// continuation, which no encoder writes).
+fn read_varint(input: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in input.iter().enumerate().take(10) {
+        if i == 9 && byte > 1 {
+            return None;
+        }
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            if i > 0 && byte == 0 {
+                return None;
+            }
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+fn read_array<const N: usize>(input: &[u8]) -> Option<[u8; N]> {
+    input.get(..N)?.try_into().ok()
+}
+
+/// The field at the start of `input` and how many bytes it takes, or `None` when it is
+/// malformed or implausible (field number 0 or over [`MAX_FIELD_NUMBER`], a group, an undefined
+/// wire type, a length past the end).
+fn read_field(input: &[u8]) -> Option<(RawField<'_>, usize)> {
+    let (tag, tag_len) = read_varint(input)?;
+    let number = tag >> 3;
+    if number == 0 || number > MAX_FIELD_NUMBER {
+        return None;
+    }
+    let number = u32::try_from(number).ok()?;
+    let rest = input.get(tag_len..)?;
+    let (value, value_len) = match tag & 7 {
+        0 => {
+            let (v, n) = read_varint(rest)?;
+            (Value::Varint(v), n)
+        }
+        1 => (Value::Fixed64(u64::from_le_bytes(read_array(rest)?)), 8),
+        2 => {
+            let (len, n) = read_varint(rest)?;
+            let end = n.checked_add(usize::try_from(len).ok()?)?;
+            (Value::Bytes(rest.get(n..end)?), end)
+        }
+        5 => (Value::Fixed32(u32::from_le_bytes(read_array(rest)?)), 4),
+        _ => return None,
+    };
+    Some((RawField { number, value }, tag_len + value_len))
+}
+
+/// Walks the top level of `input` without allocating: true when it is a sequence of at least one
+/// well-formed field ending exactly at the end. This is the cheap part of the plausibility test.
+fn scans_exactly(input: &[u8]) -> bool {
+    let mut rest = input;
+    while !rest.is_empty() {
+        match read_field(rest) {
+            Some((_, used)) => rest = &rest[used..],
+            None => return false,
+        }
+    }
+    !input.is_empty()
+}
+
+/// Content that belongs to another decoder even if it parses: text and compressed streams.
+fn is_other_encoding(input: &[u8]) -> bool {
+    text::has_compression_magic(input)
+        || input.starts_with(&super::zstd::MAGIC)
+        || text::is_printable_text(input)
+}
+
+/// The fields of one message level when `input` is a plausible message (see the module docs),
+/// else `None`.
+fn parse_message(input: &[u8]) -> Option<Vec<RawField<'_>>> {
+    if input.len() < 2 || !scans_exactly(input) || is_other_encoding(input) {
+        return None;
+    }
+    let mut fields = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let (field, used) = read_field(rest)?;
+        fields.push(field);
+        rest = rest.get(used..)?;
+    }
+    let mut kinds: Vec<(u32, u8)> = fields
+        .iter()
+        .map(|f| (f.number, f.value.wire_type()))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if kinds.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None;
+    }
+    Some(fields)
+}
+
+/// Whether a parsed top-level message is evidence enough to call the value protobuf. One
+/// lone number is what random bytes most often parse as (a tag byte, then a varint), so a
+/// single field only counts when it carries text or a convincing message of its own.
+///
+/// Several fields must come in ascending field-number order, as every mainstream serializer
+/// writes them; random bytes parse as fields in any order. And a message made only of fixed-
+/// width numbers is refused: fixed32/fixed64 fields swallow any bytes, so that is what noise
+/// parses into.
+fn is_convincing(fields: &[RawField<'_>]) -> bool {
+    let ascending = fields
+        .windows(2)
+        .all(|pair| pair[0].number <= pair[1].number);
+    let only_fixed = fields
+        .iter()
+        .all(|f| matches!(f.value, Value::Fixed32(_) | Value::Fixed64(_)));
+    if !ascending || only_fixed {
+        return false;
+    }
+    match fields {
+        [] => false,
+        [only] => match only.value {
+            Value::Bytes(bytes) => {
+                (bytes.len() >= 4 && text::is_printable_text(bytes))
+                    || parse_message(bytes).is_some_and(|inner| is_convincing(&inner))
+            }
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
+/// Whether `bytes` is a protobuf message convincing enough to be a layer of its own (what a
+/// base64 or hex decoder may produce).
+pub(crate) fn is_convincing_message(bytes: &[u8]) -> bool {
+    parse_message(bytes).is_some_and(|fields| is_convincing(&fields))
+}
+
+/// Whether `bytes` is a plausible protobuf message by the same rules the decoder applies. The
+/// compression decoders use it to accept protobuf as a plausible decompressed payload.
+pub(crate) fn is_plausible_message(bytes: &[u8]) -> bool {
+    parse_message(bytes).is_some()
+}
+
+/// Builds the output fields, charging the budget.
+struct Walker<'b> {
+    fields: Vec<Field>,
+    budget: &'b mut Budget,
+    /// More fields than the request may have leaves is wasted work; one over the limit is kept
+    /// so the unwrapper still reaches its leaf limit and notes it.
+    max_fields: usize,
+}
+
+impl Walker<'_> {
+    fn emit(&mut self, selector: &str, value: Vec<u8>, terminal: bool) -> Result<(), DecodeError> {
+        if self.fields.len() >= self.max_fields {
+            return Ok(());
+        }
+        self.budget.charge_output(value.len())?;
+        self.fields.push(Field {
+            selector: selector.to_owned(),
+            key: None,
+            value,
+            terminal,
+        });
+        Ok(())
+    }
+
+    fn walk(
+        &mut self,
+        message: &[RawField<'_>],
+        selector: &mut String,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for field in message {
+            *counts.entry(field.number).or_default() += 1;
+        }
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        for field in message {
+            if self.fields.len() >= self.max_fields {
+                return Ok(());
+            }
+            let len = selector.len();
+            selector.push(if depth == 0 { '#' } else { '.' });
+            selector.push_str(&field.number.to_string());
+            if counts.get(&field.number).copied().unwrap_or(0) > 1 {
+                let index = seen.entry(field.number).or_default();
+                selector.push_str(&format!("[{index}]"));
+                *index += 1;
+            }
+            match field.value {
+                Value::Varint(v) | Value::Fixed64(v) => {
+                    self.emit(selector, v.to_string().into_bytes(), true)?;
+                }
+                Value::Fixed32(v) => self.emit(selector, v.to_string().into_bytes(), true)?,
+                Value::Bytes(bytes) => {
+                    let nested = if depth + 1 < MAX_DEPTH {
+                        parse_message(bytes)
+                    } else {
+                        None
+                    };
+                    match nested {
+                        Some(nested) => self.walk(&nested, selector, depth + 1)?,
+                        None => self.emit(selector, bytes.to_vec(), bytes.is_empty())?,
+                    }
+                }
+            }
+            selector.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+impl Decoder for Protobuf {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    /// A top-level walk of the tags and lengths, no allocation; text is refused last because
+    /// checking it reads the whole value, while most text already fails on its first bytes.
+    fn sniff(&self, input: &[u8]) -> bool {
+        input.len() >= 2 && scans_exactly(input) && !is_other_encoding(input)
+    }
+
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        let message = parse_message(input)
+            .filter(|fields| is_convincing(fields))
+            .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
+        let max_fields = budget.limits().max_leaves.saturating_add(1);
+        let mut walker = Walker {
+            fields: Vec::new(),
+            budget,
+            max_fields,
+        };
+        walker.walk(&message, &mut String::new(), 0)?;
+        Ok(Decoded::Fields(walker.fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Limits;
+
+    /// A tiny protobuf encoder for the tests.
+    #[derive(Debug, Clone)]
+    enum Enc {
+        Varint(u32, u64),
+        Fixed64(u32, u64),
+        Fixed32(u32, u32),
+        Bytes(u32, Vec<u8>),
+        Message(u32, Vec<Enc>),
+    }
+
+    fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn encode(fields: &[Enc]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for field in fields {
+            match field {
+                Enc::Varint(n, v) => {
+                    put_varint(&mut out, u64::from(*n) << 3);
+                    put_varint(&mut out, *v);
+                }
+                Enc::Fixed64(n, v) => {
+                    put_varint(&mut out, u64::from(*n) << 3 | 1);
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+                Enc::Fixed32(n, v) => {
+                    put_varint(&mut out, u64::from(*n) << 3 | 5);
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+                Enc::Bytes(n, b) => {
+                    put_varint(&mut out, u64::from(*n) << 3 | 2);
+                    put_varint(&mut out, b.len() as u64);
+                    out.extend_from_slice(b);
+                }
+                Enc::Message(n, inner) => {
+                    let b = encode(inner);
+                    put_varint(&mut out, u64::from(*n) << 3 | 2);
+                    put_varint(&mut out, b.len() as u64);
+                    out.extend_from_slice(&b);
+                }
+            }
+        }
+        out
+    }
+
+    fn s(n: u32, text: &str) -> Enc {
+        Enc::Bytes(n, text.as_bytes().to_vec())
+    }
+
+    fn accepts(input: &[u8]) -> bool {
+        Protobuf.sniff(input) && Protobuf.decode(input, &mut Budget::default()).is_ok()
+    }
+
+    fn leaves(input: &[u8]) -> Vec<(String, String, bool)> {
+        assert!(Protobuf.sniff(input), "sniff {input:02x?}");
+        match Protobuf.decode(input, &mut Budget::default()).unwrap() {
+            Decoded::Fields(fields) => fields
+                .into_iter()
+                .map(|f| {
+                    assert_eq!(f.key, None);
+                    (
+                        f.selector,
+                        String::from_utf8_lossy(&f.value).into_owned(),
+                        f.terminal,
+                    )
+                })
+                .collect(),
+            other => panic!("expected fields, got {other:?}"),
+        }
+    }
+
+    fn want(items: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
+        items
+            .iter()
+            .map(|(s, v, t)| (s.to_string(), v.to_string(), *t))
+            .collect()
+    }
+
+    /// SplitMix64, so the negative corpus is the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn bytes(&mut self, len: usize) -> Vec<u8> {
+            (0..len).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    fn random_acceptance(len: usize, count: usize) -> usize {
+        let mut rng = Rng(0x5eed_0000 + len as u64);
+        (0..count).filter(|_| accepts(&rng.bytes(len))).count()
+    }
+
+    #[test]
+    fn scalars_strings_and_nested_messages() {
+        let msg = encode(&[
+            Enc::Varint(1, 150),
+            s(2, "testing"),
+            Enc::Message(3, vec![Enc::Varint(1, 7), Enc::Fixed32(2, 42)]),
+            Enc::Fixed64(4, u64::MAX),
+        ]);
+        assert_eq!(
+            leaves(&msg),
+            want(&[
+                ("#1", "150", true),
+                ("#2", "testing", false),
+                ("#3.1", "7", true),
+                ("#3.2", "42", true),
+                ("#4", "18446744073709551615", true),
+            ])
+        );
+    }
+
+    #[test]
+    fn the_classic_example_bytes() {
+        // From the protobuf encoding guide: field 1 = 150, then field 2 = "testing".
+        let msg = [
+            0x08, 0x96, 0x01, 0x12, 0x07, b't', b'e', b's', b't', b'i', b'n', b'g',
+        ];
+        assert_eq!(
+            leaves(&msg),
+            want(&[("#1", "150", true), ("#2", "testing", false)])
+        );
+    }
+
+    #[test]
+    fn one_lone_number_is_not_evidence_enough() {
+        // `08 96 01` alone is valid protobuf, and also what random bytes look like most often.
+        assert!(!accepts(&[0x08, 0x96, 0x01]));
+        // One field of text, or one nested message with two fields, is.
+        assert!(accepts(&encode(&[s(1, "Redmi Note 8 Pro")])));
+        assert!(accepts(&encode(&[Enc::Message(
+            2,
+            vec![Enc::Varint(1, 5), s(2, "x")]
+        )])));
+    }
+
+    #[test]
+    fn repeated_fields_are_indexed() {
+        let msg = encode(&[
+            Enc::Varint(1, 1),
+            Enc::Message(4, vec![s(2, "first")]),
+            Enc::Message(4, vec![s(2, "second"), Enc::Varint(3, 9)]),
+            s(5, "a"),
+            s(5, "b"),
+        ]);
+        assert_eq!(
+            leaves(&msg),
+            want(&[
+                ("#1", "1", true),
+                ("#4[0].2", "first", false),
+                ("#4[1].2", "second", false),
+                ("#4[1].3", "9", true),
+                ("#5[0]", "a", false),
+                ("#5[1]", "b", false),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_firebase_like_message() {
+        let event = Enc::Message(
+            6,
+            vec![
+                s(1, "screen_view"),
+                Enc::Varint(2, 1_700_000_000_123),
+                Enc::Message(
+                    3,
+                    vec![s(1, "page_location"), s(2, "https://example.org/a?b=c")],
+                ),
+            ],
+        );
+        let msg = encode(&[Enc::Message(
+            1,
+            vec![
+                s(1, "c4f1a3b2d5e6f708192a3b4c5d6e7f80"),
+                s(2, "Pixel 7"),
+                s(3, "14"),
+                Enc::Varint(4, 34),
+                event,
+            ],
+        )]);
+        assert_eq!(
+            leaves(&msg),
+            want(&[
+                ("#1.1", "c4f1a3b2d5e6f708192a3b4c5d6e7f80", false),
+                ("#1.2", "Pixel 7", false),
+                ("#1.3", "14", false),
+                ("#1.4", "34", true),
+                ("#1.6.1", "screen_view", false),
+                ("#1.6.2", "1700000000123", true),
+                ("#1.6.3.1", "page_location", false),
+                ("#1.6.3.2", "https://example.org/a?b=c", false),
+            ])
+        );
+    }
+
+    #[test]
+    fn binary_and_compressed_bytes_fields_stay_bytes() {
+        let gz = vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
+        let msg = encode(&[Enc::Bytes(1, gz.clone()), Enc::Bytes(2, vec![])]);
+        let Decoded::Fields(fields) = Protobuf.decode(&msg, &mut Budget::default()).unwrap() else {
+            panic!("fields expected");
+        };
+        assert_eq!(fields[0].selector, "#1");
+        assert_eq!(fields[0].value, gz);
+        assert!(!fields[0].terminal);
+        assert_eq!(fields[1].value, b"");
+        assert!(fields[1].terminal, "an empty value holds nothing more");
+    }
+
+    #[test]
+    fn nesting_stops_at_the_depth_limit() {
+        let mut msg = vec![Enc::Varint(1, 5), Enc::Varint(3, 6)];
+        for _ in 0..40 {
+            msg = vec![Enc::Message(2, msg)];
+        }
+        let out = leaves(&encode(&msg));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0.matches('.').count(), MAX_DEPTH - 1);
+        assert!(!out[0].2, "the unexpanded rest is handed on as bytes");
+    }
+
+    #[test]
+    fn malformed_wire_data_is_refused() {
+        for bad in [
+            &[0x08][..],                           // tag without value
+            &[0x08, 0x96],                         // truncated varint
+            &[0x00, 0x01],                         // field number 0
+            &[0x0b, 0x0c],                         // group start/end
+            &[0x0e, 0x01],                         // wire type 6
+            &[0x0a, 0x05, b'a'],                   // length past the end
+            &[0x08, 0x01, 0x10],                   // trailing byte
+            &[0x08, 0x80, 0x00],                   // overlong varint
+            &[0x08, 0x01, 0x0a, 0x01, 0],          // field 1 as varint and as bytes
+            &[0x0d, 1, 2, 3],                      // truncated fixed32
+            &[0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01], // field 2^29 - 1: over the cap
+            &[
+                0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+            ], // > 64 bits
+        ] {
+            assert!(!accepts(bad), "{bad:02x?}");
+        }
+        // Ten-byte varints are fine when they fit in 64 bits (negative int64).
+        assert!(accepts(&[
+            0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x01
+        ]));
+    }
+
+    #[test]
+    fn text_is_not_protobuf() {
+        let corpus: &[&[u8]] = &[
+            b"hello",
+            b"Hello, world!",
+            b"The quick brown fox jumps over the lazy dog.",
+            b"Redmi Note 8 Pro",
+            b"38400000-8cf0-11bd-b23e-10b96e40000d",
+            b"d41d8cd98f00b204e9800998ecf8427e",
+            b"da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            b"{\"event\":\"page_view\",\"ts\":1588155300000}",
+            b"[1,2,3]",
+            b"function(a){return a.b&&a.c(1)};var x=window.y||{};",
+            b"https://example.com/path?q=1",
+            b"1588155300000",
+            // Field 1 = a 32-byte string: valid protobuf, but printable, so taken as text.
+            b"\n the quick brown fox jumps over!!",
+            b"dGhlIHF1aWNrIGJyb3duIGZveA==",
+            "Grüße".as_bytes(),
+        ];
+        for text in corpus {
+            assert!(!accepts(text), "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn compressed_streams_are_not_protobuf() {
+        // zlib of "a": 0x78 parses as field 15, varint.
+        assert!(!accepts(&[
+            0x78, 0x9c, 0x4b, 0x04, 0x00, 0x00, 0x62, 0x00, 0x62
+        ]));
+        assert!(!accepts(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x01]));
+    }
+
+    #[test]
+    fn random_bytes_are_rarely_protobuf() {
+        let accepted = random_acceptance(32, 1000);
+        eprintln!("random 32-byte strings accepted as protobuf: {accepted}/1000");
+        for len in [4, 8, 16, 64, 256] {
+            let n = random_acceptance(len, 1000);
+            eprintln!("random {len}-byte strings accepted as protobuf: {n}/1000");
+        }
+        assert!(accepted < 50, "{accepted}/1000 accepted");
+    }
+
+    #[test]
+    fn the_output_is_charged_and_bounded() {
+        let msg = encode(&[s(1, "0123456789"), s(2, "abcdefghij")]);
+        let mut budget = Budget::new(Limits {
+            max_output: 15,
+            ..Limits::default()
+        });
+        assert!(matches!(
+            Protobuf.decode(&msg, &mut budget),
+            Err(DecodeError::OutputLimit { .. })
+        ));
+        assert_eq!(budget.output_used(), 10);
+
+        let many: Vec<Enc> = (0..50).map(|i| Enc::Varint(1, i)).collect();
+        let mut budget = Budget::new(Limits {
+            max_leaves: 10,
+            ..Limits::default()
+        });
+        let Decoded::Fields(fields) = Protobuf.decode(&encode(&many), &mut budget).unwrap() else {
+            panic!("fields expected");
+        };
+        assert_eq!(
+            fields.len(),
+            11,
+            "one past the leaf limit, so the limit is noted"
+        );
+    }
+
+    #[test]
+    fn the_unwrapper_finds_json_inside_a_string_field() {
+        let msg = encode(&[
+            Enc::Varint(1, 3),
+            s(2, r#"{"email":"someone@example.org"}"#),
+        ]);
+        let unwrapper = crate::Unwrapper::with_decoders(vec![
+            Box::new(Protobuf),
+            Box::new(crate::decoders::Json),
+        ]);
+        let leaves = unwrapper.unwrap_to_vec(
+            crate::Path::from_part("body"),
+            None,
+            &msg,
+            &mut Budget::default(),
+        );
+        let paths: Vec<String> = leaves.iter().map(|l| l.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            ["body > protobuf #1", "body > protobuf #2 > json $.email"]
+        );
+        assert_eq!(leaves[1].key.as_deref(), Some("email"));
+    }
+
+    #[test]
+    fn gzip_of_protobuf_unwraps_in_the_recommended_order() {
+        use std::io::Write;
+
+        use crate::decoders::{Base64, Brotli, Gzip, Json, RawDeflate, Zlib, Zstd};
+
+        let msg = encode(&[Enc::Message(
+            1,
+            vec![
+                s(2, "Pixel 7"),
+                Enc::Message(6, vec![s(2, r#"{"url":"https://example.org/a"}"#)]),
+            ],
+        )]);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&msg).unwrap();
+        let body = enc.finish().unwrap();
+        let unwrapper = crate::Unwrapper::with_decoders(vec![
+            Box::new(Gzip),
+            Box::new(Zlib),
+            Box::new(Zstd),
+            Box::new(Json),
+            Box::new(Base64),
+            Box::new(Brotli),
+            Box::new(RawDeflate),
+            Box::new(Protobuf),
+        ]);
+        let mut budget = Budget::default();
+        let leaves =
+            unwrapper.unwrap_to_vec(crate::Path::from_part("body"), None, &body, &mut budget);
+        let got: Vec<(String, String)> = leaves
+            .iter()
+            .map(|l| (l.path.to_string(), l.text().into_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("body > gzip > protobuf #1.2", "Pixel 7"),
+                (
+                    "body > gzip > protobuf #1.6.2 > json $.url",
+                    "https://example.org/a"
+                ),
+            ]
+            .map(|(p, v)| (p.to_owned(), v.to_owned()))
+        );
+        assert!(budget.notes().is_empty());
+    }
+
+    fn leaf_strategy() -> impl Strategy<Value = Enc> {
+        // Field numbers are assigned by the message strategy, so 0 here.
+        prop_oneof![
+            any::<u64>().prop_map(|v| Enc::Varint(0, v)),
+            any::<u64>().prop_map(|v| Enc::Fixed64(0, v)),
+            any::<u32>().prop_map(|v| Enc::Fixed32(0, v)),
+            "[a-zA-Z0-9 :/.?=&_-]{1,40}".prop_map(|t| Enc::Bytes(0, t.into_bytes())),
+        ]
+    }
+
+    /// Gives the fields distinct numbers (so no repeated-field indices and no clash of wire
+    /// types) and a non-text first field, so that every message is plausible.
+    fn number(fields: Vec<Enc>, numbers: &[u32]) -> Vec<Enc> {
+        fields
+            .into_iter()
+            .zip(numbers)
+            .map(|(f, &n)| match f {
+                Enc::Varint(_, v) => Enc::Varint(n, v),
+                Enc::Fixed64(_, v) => Enc::Fixed64(n, v),
+                Enc::Fixed32(_, v) => Enc::Fixed32(n, v),
+                Enc::Bytes(_, b) => Enc::Bytes(n, b),
+                Enc::Message(_, m) => Enc::Message(n, m),
+            })
+            .collect()
+    }
+
+    fn message_strategy() -> impl Strategy<Value = Vec<Enc>> {
+        let leaf = leaf_strategy();
+        let tree = leaf.prop_recursive(3, 24, 4, |inner| {
+            (
+                proptest::collection::vec(inner, 1..4),
+                proptest::collection::btree_set(1u32..3000, 4),
+                any::<u64>(),
+            )
+                .prop_map(|(fields, numbers, first)| {
+                    let numbers: Vec<u32> = numbers.into_iter().collect();
+                    // A leading fixed32 with a NUL byte: the message is never printable text.
+                    let mut all = vec![Enc::Fixed32(0, (first as u32) << 8)];
+                    all.extend(fields);
+                    Enc::Message(0, number(all, &numbers))
+                })
+        });
+        (
+            proptest::collection::vec(tree, 1..5),
+            proptest::collection::btree_set(1u32..3000, 5),
+        )
+            .prop_map(|(fields, numbers)| {
+                let numbers: Vec<u32> = numbers.into_iter().collect();
+                // A leading varint 7 (a control byte: never text) also keeps the top level
+                // from being only fixed-width fields, which the decoder refuses as noise.
+                let mut all = vec![Enc::Varint(0, 7)];
+                all.extend(fields);
+                number(all, &numbers)
+            })
+    }
+
+    fn expected(fields: &[Enc], prefix: &str, out: &mut Vec<(String, String, bool)>) {
+        for field in fields {
+            let sep = if prefix.is_empty() { "#" } else { "." };
+            let (n, value, terminal) = match field {
+                Enc::Varint(n, v) | Enc::Fixed64(n, v) => (n, v.to_string(), true),
+                Enc::Fixed32(n, v) => (n, v.to_string(), true),
+                Enc::Bytes(n, b) => (n, String::from_utf8(b.clone()).unwrap(), false),
+                Enc::Message(n, inner) => {
+                    expected(inner, &format!("{prefix}{sep}{n}"), out);
+                    continue;
+                }
+            };
+            out.push((format!("{prefix}{sep}{n}"), value, terminal));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn messages_decode_back_to_their_leaves(msg in message_strategy()) {
+            let mut want = Vec::new();
+            expected(&msg, "", &mut want);
+            let encoded = encode(&msg);
+            prop_assert_eq!(leaves(&encoded), want);
+            // Tried before protobuf, the decoders of headerless compression must not take it.
+            for other in [&crate::decoders::Brotli as &dyn Decoder, &crate::decoders::RawDeflate] {
+                prop_assert!(
+                    !other.sniff(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
+                    "{} took a protobuf message", other.name()
+                );
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut budget = Budget::new(Limits { max_output: 1 << 12, ..Limits::default() });
+            if Protobuf.sniff(&data) {
+                let _ = Protobuf.decode(&data, &mut budget);
+            }
+            prop_assert!(budget.output_used() <= 1 << 12);
+        }
+    }
+}
