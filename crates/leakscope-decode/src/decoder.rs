@@ -1,6 +1,8 @@
 //! The `Decoder` trait: one encoding layer.
 
-use crate::Budget;
+use std::borrow::Cow;
+
+use crate::{Budget, Profile};
 
 /// Why a decoder did not produce output. Most of these just mean "not this encoding": the
 /// unwrapper then tries the next decoder. The budget errors are different: they stop the
@@ -58,15 +60,17 @@ impl DecodeError {
     }
 }
 
-/// One named value inside a structure (a JSON member, a query parameter).
+/// One named value inside a structure (a JSON member, a query parameter). Names and values
+/// borrow from the decoder's input where they can (a JSON string without escapes), so splitting
+/// a structure costs little more than finding its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub struct Field<'a> {
     /// Where in the structure, in its own notation (`$.events[0].url`).
     pub selector: String,
     /// The nearest name the value is known by (`url`); `None` for values without a name.
-    pub key: Option<String>,
+    pub key: Option<Cow<'a, str>>,
     /// The value's bytes (a JSON string unescaped; a number or boolean as its text).
-    pub value: Vec<u8>,
+    pub value: Cow<'a, [u8]>,
     /// True when the value cannot hold a further encoding (numbers, booleans, null), so the
     /// unwrapper emits it as a leaf without sniffing.
     pub terminal: bool,
@@ -74,11 +78,11 @@ pub struct Field {
 
 /// What one decoding step produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded {
+pub enum Decoded<'a> {
     /// A layer came off: these bytes are the content under it.
     Bytes(Vec<u8>),
     /// A structure was split into named fields.
-    Fields(Vec<Field>),
+    Fields(Vec<Field<'a>>),
 }
 
 /// One encoding layer.
@@ -92,11 +96,29 @@ pub trait Decoder: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Could `input` be this encoding? False positives are fine (decode will refuse), false
-    /// negatives lose layers, cost matters most.
-    fn sniff(&self, input: &[u8]) -> bool;
+    /// negatives lose layers, cost matters most: `profile` (one pass over `input`, shared by
+    /// all decoders) answers most questions without reading `input` again.
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool;
+
+    /// [`Decoder::sniff`] for a value on its own (tests, one-off use): profiles it first.
+    fn sniff_alone(&self, input: &[u8]) -> bool {
+        self.sniff(input, &Profile::of(input))
+    }
 
     /// Peel this layer off `input`.
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError>;
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError>;
+
+    /// [`Decoder::decode`] given the profile the sniff saw, for decoders that would otherwise
+    /// read the input again to learn the same things (base64's alphabet and whitespace).
+    fn decode_profiled<'a>(
+        &self,
+        input: &'a [u8],
+        profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Decoded<'a>, DecodeError> {
+        let _ = profile;
+        self.decode(input, budget)
+    }
 
     /// Whether the input is itself a value worth classifying besides what it decodes into.
     /// A URL is: it is browsing history, and its query parameters are leaves of their own.

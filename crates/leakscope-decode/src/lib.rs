@@ -30,10 +30,12 @@ mod budget;
 mod decoder;
 pub mod decoders;
 mod path;
+mod profile;
 pub mod text;
 mod unwrap;
 
 pub use budget::{Budget, Limits, Note};
 pub use decoder::{DecodeError, Decoded, Decoder, Field};
 pub use path::{Path, Step};
+pub use profile::{Profile, class};
 pub use unwrap::{Leaf, LeafBuf, Unwrapper};

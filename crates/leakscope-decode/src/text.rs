@@ -36,14 +36,20 @@ pub fn is_zlib(bytes: &[u8]) -> bool {
 /// a decoded layer of text (JSON, a URL, a name) looks like, and what random bytes almost never
 /// look like.
 pub fn is_printable_text(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        && !text.contains('\u{fffd}')
+    // Decoded payloads are mostly ASCII: a branch-free scan the compiler vectorises answers
+    // those; anything else gets the full UTF-8 check.
+    if !bytes.is_empty() && is_printable_ascii(bytes) {
+        return true;
+    }
+    crate::Profile::of(bytes).is_text()
+}
+
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    bytes.chunks(64).all(|chunk| {
+        chunk.iter().fold(true, |ok, &b| {
+            ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+        })
+    })
 }
 
 /// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,

@@ -1,7 +1,7 @@
 //! The recursive unwrapper: sniff, decode, recurse, under a budget.
 
 use crate::decoders::default_decoders;
-use crate::{Budget, Decoded, Decoder, Path, Step};
+use crate::{Budget, Decoded, Decoder, Path, Profile, Step};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
 /// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
@@ -132,8 +132,9 @@ impl Unwrapper {
         budget: &mut Budget,
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
+        let profile = Profile::of(value);
         if depth >= budget.limits().max_depth {
-            if self.decoders.iter().any(|d| d.sniff(value)) {
+            if self.decoders.iter().any(|d| d.sniff(value, &profile)) {
                 let max = budget.limits().max_depth;
                 budget.note(
                     path.to_string(),
@@ -144,10 +145,10 @@ impl Unwrapper {
             return;
         }
         for decoder in &self.decoders {
-            if !decoder.sniff(value) {
+            if !decoder.sniff(value, &profile) {
                 continue;
             }
-            match decoder.decode(value, budget) {
+            match decoder.decode_profiled(value, &profile, budget) {
                 Ok(Decoded::Bytes(inner)) => {
                     if inner == value {
                         continue;

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// Shortest value considered; shorter ones are words, flags and small numbers far more often
 /// than payloads.
@@ -27,58 +27,51 @@ pub struct Base64;
 /// What the sniff learned about a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Shape {
-    standard_only: bool,
-    url_safe_only: bool,
+    url_safe: bool,
     whitespace: bool,
     spaces_only: bool,
 }
 
-fn shape(input: &[u8]) -> Option<Shape> {
-    let mut shape = Shape {
-        standard_only: false,
-        url_safe_only: false,
-        whitespace: false,
-        spaces_only: true,
-    };
-    let mut symbols = 0usize;
-    let mut padding = 0usize;
-    let mut all_hex = true;
-    let mut all_digits = true;
-    for &b in input {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' if padding == 0 => {
-                symbols += 1;
-                all_hex &= b.is_ascii_hexdigit();
-                all_digits &= b.is_ascii_digit();
-            }
-            b'+' | b'/' if padding == 0 => {
-                symbols += 1;
-                shape.standard_only = true;
-                all_hex = false;
-                all_digits = false;
-            }
-            b'-' | b'_' if padding == 0 => {
-                symbols += 1;
-                shape.url_safe_only = true;
-                all_hex = false;
-                all_digits = false;
-            }
-            b'=' => padding += 1,
-            b'\r' | b'\n' | b'\t' => {
-                shape.whitespace = true;
-                shape.spaces_only = false;
-            }
-            b' ' => shape.whitespace = true,
-            _ => return None,
-        }
+/// Whether `input` (whose profile is `profile`) has the shape of base64, and which alphabet.
+/// Reads the profile for the alphabet; reads the bytes again only to find padding and, for
+/// values with whitespace (rare), to count the symbols.
+fn shape(input: &[u8], profile: &Profile) -> Option<Shape> {
+    // Only the alphabet, and not only hex digits (a digest, a number); one alphabet.
+    if !profile.only(class::BASE64)
+        || !profile.has(class::LETTER | class::PLUS_SLASH | class::DASH_UNDERSCORE)
+        || (profile.has(class::PLUS_SLASH) && profile.has(class::DASH_UNDERSCORE))
+    {
+        return None;
     }
-    let plausible = symbols >= MIN_LEN
-        && padding <= 2
-        && (symbols + padding) % 4 != 1
-        && !(shape.standard_only && shape.url_safe_only)
-        && !all_hex
-        && !all_digits;
-    plausible.then_some(shape)
+    let whitespace = profile.has(class::SPACE);
+    let (symbols, padding, spaces_only) = if whitespace {
+        let mut symbols = 0usize;
+        let mut padding = 0usize;
+        let mut spaces_only = true;
+        for &b in input {
+            match b {
+                b'=' => padding += 1,
+                b'\r' | b'\n' | b'\t' => spaces_only = false,
+                b' ' => {}
+                _ if padding > 0 => return None,
+                _ => symbols += 1,
+            }
+        }
+        (symbols, padding, spaces_only)
+    } else {
+        let padding = input.iter().rev().take_while(|&&b| b == b'=').count();
+        let body = &input[..input.len() - padding];
+        if profile.has(class::EQUALS) && memchr::memchr(b'=', body).is_some() {
+            return None;
+        }
+        (body.len(), padding, true)
+    };
+    let plausible = symbols >= MIN_LEN && padding <= 2 && (symbols + padding) % 4 != 1;
+    plausible.then_some(Shape {
+        url_safe: profile.has(class::DASH_UNDERSCORE),
+        whitespace,
+        spaces_only,
+    })
 }
 
 fn decode_with(engine: &GeneralPurpose, input: &[u8]) -> Option<Vec<u8>> {
@@ -90,50 +83,63 @@ impl Decoder for Base64 {
         "base64"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        shape(input).is_some()
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        shape(input, profile).is_some()
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
-        let shape = shape(input).ok_or_else(|| DecodeError::invalid("base64", "not base64"))?;
-        let mut candidates: Vec<Vec<u8>> = Vec::with_capacity(2);
-        if shape.whitespace {
-            // MIME wraps lines; a form decoder that met an unescaped '+' turned it into a space.
-            let compact: Vec<u8> = input
-                .iter()
-                .copied()
-                .filter(|b| !matches!(b, b'\r' | b'\n' | b'\t' | b' '))
-                .collect();
-            if shape.spaces_only && !shape.url_safe_only {
-                candidates.push(
-                    input
-                        .iter()
-                        .map(|&b| if b == b' ' { b'+' } else { b })
-                        .collect(),
-                );
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        self.decode_profiled(input, &Profile::of(input), budget)
+    }
+
+    fn decode_profiled<'a>(
+        &self,
+        input: &'a [u8],
+        profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Decoded<'a>, DecodeError> {
+        let shape =
+            shape(input, profile).ok_or_else(|| DecodeError::invalid("base64", "not base64"))?;
+        let engine = if shape.url_safe { &URL_SAFE } else { &STANDARD };
+        let accept = |out: Vec<u8>, budget: &mut Budget| {
+            if text::is_plausible_payload(&out) {
+                budget.charge_output(out.len())?;
+                Ok(Decoded::Bytes(out))
+            } else {
+                Err(DecodeError::Implausible { encoding: "base64" })
             }
-            candidates.push(compact);
-        } else {
-            candidates.push(input.to_vec());
-        }
-        let engine = if shape.url_safe_only {
-            &URL_SAFE
-        } else {
-            &STANDARD
         };
-        for candidate in &candidates {
-            if let Some(out) = decode_with(engine, candidate) {
-                if text::is_plausible_payload(&out) {
-                    budget.charge_output(out.len())?;
-                    return Ok(Decoded::Bytes(out));
-                }
-                return Err(DecodeError::Implausible { encoding: "base64" });
+        if !shape.whitespace {
+            // The common case decodes straight from the input, no copy.
+            return match decode_with(engine, input) {
+                Some(out) => accept(out, budget),
+                None => Err(DecodeError::invalid(
+                    "base64",
+                    "bad symbol, length or trailing bits",
+                )),
+            };
+        }
+        // MIME wraps lines; a form decoder that met an unescaped '+' turned it into a space.
+        if shape.spaces_only && !shape.url_safe {
+            let plus: Vec<u8> = input
+                .iter()
+                .map(|&b| if b == b' ' { b'+' } else { b })
+                .collect();
+            if let Some(out) = decode_with(engine, &plus) {
+                return accept(out, budget);
             }
         }
-        Err(DecodeError::invalid(
-            "base64",
-            "bad length or trailing bits",
-        ))
+        let compact: Vec<u8> = input
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'\r' | b'\n' | b'\t' | b' '))
+            .collect();
+        match decode_with(engine, &compact) {
+            Some(out) => accept(out, budget),
+            None => Err(DecodeError::invalid(
+                "base64",
+                "bad symbol, length or trailing bits",
+            )),
+        }
     }
 }
 
@@ -144,7 +150,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Base64.sniff(input.as_bytes()) {
+        if !Base64.sniff_alone(input.as_bytes()) {
             return None;
         }
         match Base64.decode(input.as_bytes(), &mut Budget::default()) {

@@ -11,8 +11,8 @@ use std::io::Read;
 use brotli_decompressor::Decompressor;
 
 use super::bounded_read::read_bounded;
-use super::deflate::{is_plausible_decompressed, may_be_headerless_compression};
-use crate::{Budget, DecodeError, Decoded, Decoder};
+use super::deflate::is_plausible_decompressed;
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
 
 /// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
 /// short decode to a printable character or two by accident too often.
@@ -32,11 +32,11 @@ impl Decoder for Brotli {
         NAME
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        may_be_headerless_compression(input, MIN_LEN)
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        input.len() >= MIN_LEN && !profile.is_text()
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         // A buffer no larger than the input: setting up a big one is most of the cost of
         // refusing a short binary value.
         let mut reader = Decompressor::new(input, input.len().clamp(16, BUFFER));
@@ -85,14 +85,14 @@ mod tests {
     }
 
     fn accepts(input: &[u8]) -> bool {
-        Brotli.sniff(input) && Brotli.decode(input, &mut Budget::default()).is_ok()
+        Brotli.sniff_alone(input) && Brotli.decode(input, &mut Budget::default()).is_ok()
     }
 
     #[test]
     fn round_trip() {
         let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
         let packed = brotli(text);
-        assert!(Brotli.sniff(&packed));
+        assert!(Brotli.sniff_alone(&packed));
         assert_eq!(decode(&packed).unwrap(), text);
     }
 
@@ -145,7 +145,7 @@ mod tests {
             "Grüße, 世界".as_bytes(),
             b"",
         ] {
-            assert!(!Brotli.sniff(text), "{text:?}");
+            assert!(!Brotli.sniff_alone(text), "{text:?}");
         }
     }
 
@@ -181,14 +181,14 @@ mod tests {
         #[test]
         fn text_round_trips(text in "[ -~]{1,500}") {
             let packed = brotli(text.as_bytes());
-            prop_assume!(Brotli.sniff(&packed));
+            prop_assume!(Brotli.sniff_alone(&packed));
             prop_assert_eq!(decode(&packed).unwrap(), text.into_bytes());
         }
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300)) {
             let mut budget = Budget::new(Limits { max_output: 1 << 16, ..Limits::default() });
-            if Brotli.sniff(&data) {
+            if Brotli.sniff_alone(&data) {
                 let _ = Brotli.decode(&data, &mut budget);
             }
             prop_assert!(budget.output_used() <= 1 << 16);

@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
 
 /// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
 /// inflate to one or two printable characters by accident far too often.
@@ -30,12 +30,6 @@ pub(crate) fn is_plausible_decompressed(bytes: &[u8]) -> bool {
     text::is_plausible_payload(bytes)
         || bytes.starts_with(&super::zstd::MAGIC)
         || super::protobuf::is_plausible_message(bytes)
-}
-
-/// Binary, not text, and long enough: the cheap part of the test for the formats without a
-/// magic number. Text is left to the text decoders.
-pub(crate) fn may_be_headerless_compression(input: &[u8], min_len: usize) -> bool {
-    input.len() >= min_len && !text::is_printable_text(input)
 }
 
 /// The first block header (RFC 1951 section 3.2.3): not the reserved block type, and for a
@@ -103,11 +97,11 @@ impl Decoder for RawDeflate {
         NAME
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        first_block_header_is_valid(input) && may_be_headerless_compression(input, MIN_LEN)
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        input.len() >= MIN_LEN && !profile.is_text() && first_block_header_is_valid(input)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let mut inflate = Inflate {
             input,
             state: Decompress::new(false),
@@ -144,14 +138,14 @@ mod tests {
     }
 
     fn accepts(input: &[u8]) -> bool {
-        RawDeflate.sniff(input) && RawDeflate.decode(input, &mut Budget::default()).is_ok()
+        RawDeflate.sniff_alone(input) && RawDeflate.decode(input, &mut Budget::default()).is_ok()
     }
 
     #[test]
     fn round_trip() {
         let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
         let packed = deflate(text);
-        assert!(RawDeflate.sniff(&packed));
+        assert!(RawDeflate.sniff_alone(&packed));
         assert_eq!(
             RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
             Decoded::Bytes(text.to_vec())
@@ -182,7 +176,7 @@ mod tests {
         let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00];
         for payload in [&protobuf[..], &zstd] {
             let packed = deflate(payload);
-            assert!(RawDeflate.sniff(&packed));
+            assert!(RawDeflate.sniff_alone(&packed));
             assert_eq!(
                 RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
                 Decoded::Bytes(payload.to_vec())
@@ -233,7 +227,7 @@ mod tests {
             b"\x06\x00\x00\x00\x00\x00\x00",
             b"\x01\x05\x00\x00\x00\x00\x00",
         ] {
-            assert!(!RawDeflate.sniff(text), "{text:?}");
+            assert!(!RawDeflate.sniff_alone(text), "{text:?}");
         }
     }
 
@@ -269,7 +263,7 @@ mod tests {
         #[test]
         fn text_round_trips(text in "[ -~]{1,500}") {
             let packed = deflate(text.as_bytes());
-            prop_assume!(RawDeflate.sniff(&packed));
+            prop_assume!(RawDeflate.sniff_alone(&packed));
             prop_assert_eq!(
                 RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
                 Decoded::Bytes(text.into_bytes())
@@ -279,7 +273,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300)) {
             let mut budget = Budget::new(Limits { max_output: 1 << 16, ..Limits::default() });
-            if RawDeflate.sniff(&data) {
+            if RawDeflate.sniff_alone(&data) {
                 let _ = RawDeflate.decode(&data, &mut budget);
             }
             prop_assert!(budget.output_used() <= 1 << 16);

@@ -4,7 +4,7 @@
 //! was then form-encoded) or logged from JavaScript; JSON strings themselves are unescaped by
 //! the JSON decoder already.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// Backslash-escape decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,11 +31,12 @@ impl Decoder for Escapes {
         "escapes"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        memchr::memchr_iter(b'\\', input).any(|at| numeric_escape(&input[at..]).is_some())
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        profile.has(class::BACKSLASH)
+            && memchr::memchr_iter(b'\\', input).any(|at| numeric_escape(&input[at..]).is_some())
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let mut out = String::with_capacity(input.len());
         let mut i = 0;
         while i < input.len() {
@@ -103,7 +104,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Escapes.sniff(input.as_bytes()) {
+        if !Escapes.sniff_alone(input.as_bytes()) {
             return None;
         }
         match Escapes.decode(input.as_bytes(), &mut Budget::default()) {

@@ -3,7 +3,7 @@
 use flate2::read::MultiGzDecoder;
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
 
 /// gzip decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -14,11 +14,11 @@ impl Decoder for Gzip {
         "gzip"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         text::is_gzip(input)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         read_bounded("gzip", MultiGzDecoder::new(input), input.len(), budget).map(Decoded::Bytes)
     }
 }
@@ -39,7 +39,7 @@ mod tests {
     #[test]
     fn inflates_a_gzip_member() {
         let packed = gzip(b"[{\"event\":\"page_view\"}]");
-        assert!(Gzip.sniff(&packed));
+        assert!(Gzip.sniff_alone(&packed));
         let out = Gzip.decode(&packed, &mut Budget::default()).unwrap();
         assert_eq!(out, Decoded::Bytes(b"[{\"event\":\"page_view\"}]".to_vec()));
     }

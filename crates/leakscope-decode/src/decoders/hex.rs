@@ -4,7 +4,7 @@
 //! noise: those are refused by the plausibility check, so only hex that hides text or a known
 //! binary layer is unwrapped.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// Shortest hex value tried (8 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -27,24 +27,16 @@ impl Decoder for Hex {
         "hex"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        if input.len() < MIN_LEN || input.len() % 2 != 0 {
-            return false;
-        }
-        let (mut lower, mut upper, mut letters) = (false, false, false);
-        for &b in input {
-            match b {
-                b'0'..=b'9' => {}
-                b'a'..=b'f' => (lower, letters) = (true, true),
-                b'A'..=b'F' => (upper, letters) = (true, true),
-                _ => return false,
-            }
-        }
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         // All digits is a number; mixed case is not how encoders write hex.
-        letters && !(lower && upper)
+        input.len() >= MIN_LEN
+            && input.len() % 2 == 0
+            && profile.only(class::HEX)
+            && profile.has(class::HEX_LOWER | class::HEX_UPPER)
+            && !(profile.has(class::HEX_LOWER) && profile.has(class::HEX_UPPER))
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let mut out = Vec::with_capacity(input.len() / 2);
         for pair in input.chunks(2) {
             match pair {
@@ -68,7 +60,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Hex.sniff(input.as_bytes()) {
+        if !Hex.sniff_alone(input.as_bytes()) {
             return None;
         }
         match Hex.decode(input.as_bytes(), &mut Budget::default()) {

@@ -3,7 +3,7 @@
 //! A payload pasted into an HTML attribute or a server-rendered page arrives with its quotes
 //! and ampersands escaped; unescaped, it is JSON or a query string again.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// HTML character-reference decoder (the named references that matter for payloads, and every
 /// numeric one).
@@ -41,11 +41,12 @@ impl Decoder for HtmlEntities {
         "html"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
-        memchr::memchr_iter(b'&', input).any(|at| reference(&input[at..]).is_some())
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        profile.has(class::AMPERSAND)
+            && memchr::memchr_iter(b'&', input).any(|at| reference(&input[at..]).is_some())
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let text =
             std::str::from_utf8(input).map_err(|_| DecodeError::invalid("html", "not UTF-8"))?;
         let mut out = String::with_capacity(text.len());
@@ -77,7 +78,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !HtmlEntities.sniff(input.as_bytes()) {
+        if !HtmlEntities.sniff_alone(input.as_bytes()) {
             return None;
         }
         match HtmlEntities.decode(input.as_bytes(), &mut Budget::default()) {

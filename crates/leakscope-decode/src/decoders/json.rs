@@ -3,9 +3,12 @@
 //! String values are handed back to the unwrapper, so JSON inside a JSON string (common in
 //! analytics SDKs that serialise a payload twice) or base64 inside JSON is decoded again.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,60 +41,178 @@ fn push_member(selector: &mut String, name: &str) {
     }
 }
 
-struct Walker<'b> {
-    fields: Vec<Field>,
+/// The state of one walk: the fields found so far and the selector of the current position.
+/// The document is visited straight from the parser (no `serde_json::Value` tree is built);
+/// strings and member names without escapes are borrowed from the input.
+struct Walk<'a, 'b> {
+    fields: Vec<Field<'a>>,
+    selector: String,
     budget: &'b mut Budget,
+    /// A budget error met inside the visitor, reported instead of the parser's wrapper.
+    exhausted: Option<DecodeError>,
 }
 
-impl Walker<'_> {
+impl<'a> Walk<'a, '_> {
     fn emit(
         &mut self,
-        selector: &str,
-        key: Option<&str>,
-        value: Vec<u8>,
+        key: Option<&Cow<'a, str>>,
+        value: Cow<'a, [u8]>,
         terminal: bool,
-    ) -> Result<(), DecodeError> {
-        self.budget.charge_output(value.len())?;
+    ) -> Result<(), String> {
+        if let Err(error) = self.budget.charge_output(value.len()) {
+            let message = error.to_string();
+            self.exhausted = Some(error);
+            return Err(message);
+        }
         self.fields.push(Field {
-            selector: selector.to_owned(),
-            key: key.map(str::to_owned),
+            selector: self.selector.clone(),
+            key: key.cloned(),
             value,
             terminal,
         });
         Ok(())
     }
+}
 
-    fn walk(
-        &mut self,
-        value: &Value,
-        selector: &mut String,
-        key: Option<&str>,
-    ) -> Result<(), DecodeError> {
-        match value {
-            Value::Object(members) => {
-                for (name, member) in members {
-                    let len = selector.len();
-                    push_member(selector, name);
-                    self.walk(member, selector, Some(name))?;
-                    selector.truncate(len);
-                }
-                Ok(())
+/// Visits one JSON value at the walk's current selector, under the member name `key`.
+struct Node<'w, 'a, 'b> {
+    walk: &'w mut Walk<'a, 'b>,
+    key: Option<Cow<'a, str>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_, 'de, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// A member name, borrowed when it has no escapes.
+struct MemberName<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
             }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = selector.len();
-                    selector.push_str(&format!("[{i}]"));
-                    self.walk(item, selector, key)?;
-                    selector.truncate(len);
-                }
-                Ok(())
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(v)))
             }
-            Value::String(s) => self.emit(selector, key, s.as_bytes().to_vec(), false),
-            Value::Number(n) => self.emit(selector, key, n.to_string().into_bytes(), true),
-            Value::Bool(b) => self.emit(selector, key, b.to_string().into_bytes(), true),
-            Value::Null => self.emit(selector, key, b"null".to_vec(), true),
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_, 'de, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(MemberName(name)) = map.next_key::<MemberName<'de>>()? {
+            let len = self.walk.selector.len();
+            push_member(&mut self.walk.selector, &name);
+            map.next_value_seed(Node {
+                walk: &mut *self.walk,
+                key: Some(name),
+            })?;
+            self.walk.selector.truncate(len);
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        loop {
+            let len = self.walk.selector.len();
+            self.walk.selector.push('[');
+            self.walk.selector.push_str(itoa_usize(index).as_str());
+            self.walk.selector.push(']');
+            let more = seq.next_element_seed(Node {
+                walk: &mut *self.walk,
+                key: self.key.clone(),
+            })?;
+            self.walk.selector.truncate(len);
+            if more.is_none() {
+                return Ok(());
+            }
+            index += 1;
         }
     }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Borrowed(v.as_bytes()), false)
+            .map_err(E::custom)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Owned(v.as_bytes().to_vec()), false)
+            .map_err(E::custom)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        let text: &'static [u8] = if v { b"true" } else { b"false" };
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Borrowed(text), true)
+            .map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .map_err(E::custom)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .map_err(E::custom)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        let key = self.key;
+        self.walk
+            .emit(key.as_ref(), Cow::Borrowed(b"null"), true)
+            .map_err(E::custom)
+    }
+}
+
+/// Array indexes as text without going through `format!`.
+fn itoa_usize(mut n: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().map(|&d| char::from(d)).collect()
 }
 
 impl Decoder for Json {
@@ -99,25 +220,34 @@ impl Decoder for Json {
         "json"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         matches!(
             first_and_last_non_space(input),
             Some((b'{', b'}') | (b'[', b']'))
         )
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
-        let value: Value = serde_json::from_slice(input)
-            .map_err(|e| DecodeError::invalid("json", e.to_string()))?;
-        let mut walker = Walker {
+        let mut walk = Walk {
             fields: Vec::new(),
+            selector: String::from("$"),
             budget,
+            exhausted: None,
         };
-        let mut selector = String::from("$");
-        walker.walk(&value, &mut selector, None)?;
-        Ok(Decoded::Fields(walker.fields))
+        let mut parser = serde_json::Deserializer::from_slice(input);
+        let parsed = Node {
+            walk: &mut walk,
+            key: None,
+        }
+        .deserialize(&mut parser)
+        .and_then(|()| parser.end());
+        if let Some(error) = walk.exhausted {
+            return Err(error);
+        }
+        parsed.map_err(|e| DecodeError::invalid("json", e.to_string()))?;
+        Ok(Decoded::Fields(walk.fields))
     }
 }
 
@@ -135,8 +265,8 @@ mod tests {
                 .map(|f| {
                     (
                         f.selector,
-                        f.key,
-                        String::from_utf8(f.value).unwrap(),
+                        f.key.map(|k| k.into_owned()),
+                        String::from_utf8(f.value.into_owned()).unwrap(),
                         f.terminal,
                     )
                 })
@@ -178,10 +308,10 @@ mod tests {
 
     #[test]
     fn sniff_wants_brackets_at_both_ends() {
-        assert!(Json.sniff(b"  {\"a\":1}\n"));
-        assert!(Json.sniff(b"[1,2]"));
-        assert!(!Json.sniff(b"{not closed"));
-        assert!(!Json.sniff(b"plain"));
+        assert!(Json.sniff_alone(b"  {\"a\":1}\n"));
+        assert!(Json.sniff_alone(b"[1,2]"));
+        assert!(!Json.sniff_alone(b"{not closed"));
+        assert!(!Json.sniff_alone(b"plain"));
     }
 
     #[test]

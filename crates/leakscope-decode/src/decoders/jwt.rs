@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile};
 
 /// JWT (JWS compact serialisation) decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,11 +38,11 @@ impl Decoder for Jwt {
         "jwt"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         input.starts_with(b"eyJ") && split(input).is_some()
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let [header, payload, _signature] =
             split(input).ok_or_else(|| DecodeError::invalid("jwt", "not three base64url parts"))?;
         let mut fields = Vec::with_capacity(2);
@@ -57,7 +57,7 @@ impl Decoder for Jwt {
             fields.push(Field {
                 selector: name.to_owned(),
                 key: None,
-                value: json,
+                value: json.into(),
                 terminal: false,
             });
         }
@@ -83,7 +83,7 @@ mod tests {
             r#"{"alg":"HS256","typ":"JWT"}"#,
             r#"{"sub":"user-42","email":"jane@example.com"}"#,
         );
-        assert!(Jwt.sniff(jwt.as_bytes()));
+        assert!(Jwt.sniff_alone(jwt.as_bytes()));
         let Decoded::Fields(fields) = Jwt.decode(jwt.as_bytes(), &mut Budget::default()).unwrap()
         else {
             panic!("fields expected");
@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(fields[0].selector, "header");
         assert_eq!(fields[1].selector, "payload");
         assert_eq!(
-            fields[1].value,
+            &fields[1].value[..],
             br#"{"sub":"user-42","email":"jane@example.com"}"#
         );
     }
@@ -99,7 +99,7 @@ mod tests {
     #[test]
     fn dotted_things_that_are_not_tokens() {
         for value in ["www.example.com", "1.2.3", "eyJ.eyJ.x", "a.b.c.d"] {
-            let sniffed = Jwt.sniff(value.as_bytes());
+            let sniffed = Jwt.sniff_alone(value.as_bytes());
             assert!(
                 !sniffed
                     || Jwt

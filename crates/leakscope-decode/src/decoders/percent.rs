@@ -4,7 +4,7 @@
 //! still holds `%XX` escapes was encoded again on purpose (`url=https%3A%2F%2F…` inside a form
 //! field, or an analytics payload URL-encoded before being base64'd).
 
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
 /// layer has already handled.
@@ -33,7 +33,10 @@ impl Decoder for Percent {
         "percent"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        if !profile.has(class::PERCENT) {
+            return false;
+        }
         let mut rest = input;
         while let Some(at) = memchr::memchr(b'%', rest) {
             if let [_, hi, lo, ..] = rest[at..] {
@@ -46,7 +49,7 @@ impl Decoder for Percent {
         false
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let mut out = Vec::with_capacity(input.len());
         let mut i = 0;
         while i < input.len() {
@@ -80,7 +83,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Percent.sniff(input.as_bytes()) {
+        if !Percent.sniff_alone(input.as_bytes()) {
             return None;
         }
         match Percent.decode(input.as_bytes(), &mut Budget::default()) {

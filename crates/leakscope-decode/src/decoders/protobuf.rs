@@ -42,7 +42,7 @@
 
 use std::collections::HashMap;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile, text};
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
 /// bytes (the unwrapper's own depth limit then applies to them).
@@ -228,7 +228,7 @@ pub(crate) fn is_plausible_message(bytes: &[u8]) -> bool {
 
 /// Builds the output fields, charging the budget.
 struct Walker<'b> {
-    fields: Vec<Field>,
+    fields: Vec<Field<'static>>,
     budget: &'b mut Budget,
     /// More fields than the request may have leaves is wasted work; one over the limit is kept
     /// so the unwrapper still reaches its leaf limit and notes it.
@@ -244,7 +244,7 @@ impl Walker<'_> {
         self.fields.push(Field {
             selector: selector.to_owned(),
             key: None,
-            value,
+            value: value.into(),
             terminal,
         });
         Ok(())
@@ -301,13 +301,13 @@ impl Decoder for Protobuf {
         NAME
     }
 
-    /// A top-level walk of the tags and lengths, no allocation; text is refused last because
-    /// checking it reads the whole value, while most text already fails on its first bytes.
-    fn sniff(&self, input: &[u8]) -> bool {
-        input.len() >= 2 && scans_exactly(input) && !is_other_encoding(input)
+    /// Text is refused from the profile; then a top-level walk of the tags and lengths, with
+    /// no allocation.
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        input.len() >= 2 && !profile.is_text() && scans_exactly(input) && !is_other_encoding(input)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let message = parse_message(input)
             .filter(|fields| is_convincing(fields))
             .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
@@ -384,11 +384,11 @@ mod tests {
     }
 
     fn accepts(input: &[u8]) -> bool {
-        Protobuf.sniff(input) && Protobuf.decode(input, &mut Budget::default()).is_ok()
+        Protobuf.sniff_alone(input) && Protobuf.decode(input, &mut Budget::default()).is_ok()
     }
 
     fn leaves(input: &[u8]) -> Vec<(String, String, bool)> {
-        assert!(Protobuf.sniff(input), "sniff {input:02x?}");
+        assert!(Protobuf.sniff_alone(input), "sniff {input:02x?}");
         match Protobuf.decode(input, &mut Budget::default()).unwrap() {
             Decoded::Fields(fields) => fields
                 .into_iter()
@@ -548,7 +548,7 @@ mod tests {
         assert_eq!(fields[0].selector, "#1");
         assert_eq!(fields[0].value, gz);
         assert!(!fields[0].terminal);
-        assert_eq!(fields[1].value, b"");
+        assert_eq!(&fields[1].value[..], b"");
         assert!(fields[1].terminal, "an empty value holds nothing more");
     }
 
@@ -653,7 +653,8 @@ mod tests {
             max_leaves: 10,
             ..Limits::default()
         });
-        let Decoded::Fields(fields) = Protobuf.decode(&encode(&many), &mut budget).unwrap() else {
+        let encoded = encode(&many);
+        let Decoded::Fields(fields) = Protobuf.decode(&encoded, &mut budget).unwrap() else {
             panic!("fields expected");
         };
         assert_eq!(
@@ -816,7 +817,7 @@ mod tests {
             // Tried before protobuf, the decoders of headerless compression must not take it.
             for other in [&crate::decoders::Brotli as &dyn Decoder, &crate::decoders::RawDeflate] {
                 prop_assert!(
-                    !other.sniff(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
+                    !other.sniff_alone(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
                     "{} took a protobuf message", other.name()
                 );
             }
@@ -825,7 +826,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
             let mut budget = Budget::new(Limits { max_output: 1 << 12, ..Limits::default() });
-            if Protobuf.sniff(&data) {
+            if Protobuf.sniff_alone(&data) {
                 let _ = Protobuf.decode(&data, &mut budget);
             }
             prop_assert!(budget.output_used() <= 1 << 12);

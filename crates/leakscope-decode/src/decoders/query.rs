@@ -3,7 +3,7 @@
 //! Parameters become fields named `query[a]`, with their values percent-decoded (`+` as a
 //! space), so the rules see every parameter under its own name.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile, class};
 
 /// Nested query-string decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,7 +64,10 @@ fn percent_decode(input: &[u8]) -> Vec<u8> {
 }
 
 /// Split a query string into fields; shared with the URL decoder.
-pub(crate) fn query_fields(input: &[u8], budget: &mut Budget) -> Result<Vec<Field>, DecodeError> {
+pub(crate) fn query_fields<'a>(
+    input: &'a [u8],
+    budget: &mut Budget,
+) -> Result<Vec<Field<'a>>, DecodeError> {
     let pairs =
         pairs(input).ok_or_else(|| DecodeError::invalid("query", "not name=value pairs"))?;
     let mut fields = Vec::with_capacity(pairs.len());
@@ -74,8 +77,8 @@ pub(crate) fn query_fields(input: &[u8], budget: &mut Budget) -> Result<Vec<Fiel
         budget.charge_output(value.len())?;
         fields.push(Field {
             selector: format!("[{name}]"),
-            key: Some(name),
-            value,
+            key: Some(name.into()),
+            value: value.into(),
             terminal: false,
         });
     }
@@ -87,15 +90,15 @@ impl Decoder for QueryString {
         "query"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         // One `name=value` alone is too weak a signal (base64 padding, `a=b` in prose): want
         // at least two parameters.
-        memchr::memchr(b'&', input).is_some()
-            && memchr::memchr(b'=', input).is_some()
+        profile.has(class::AMPERSAND)
+            && profile.has(class::EQUALS)
             && pairs(input).is_some_and(|p| p.len() >= 2)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let fields = query_fields(input, budget)?;
         if fields.len() < 2 {
             return Err(DecodeError::invalid("query", "fewer than two parameters"));
@@ -111,14 +114,14 @@ mod tests {
     #[test]
     fn parameters_become_named_fields() {
         let input = b"dl=https%3A%2F%2Fexample.org%2Fa&q=cheap+flights&empty=";
-        assert!(QueryString.sniff(input));
+        assert!(QueryString.sniff_alone(input));
         let Decoded::Fields(fields) = QueryString.decode(input, &mut Budget::default()).unwrap()
         else {
             panic!("fields expected");
         };
         let got: Vec<(&str, &[u8])> = fields
             .iter()
-            .map(|f| (f.selector.as_str(), f.value.as_slice()))
+            .map(|f| (f.selector.as_str(), &f.value[..]))
             .collect();
         assert_eq!(
             got,
@@ -140,7 +143,7 @@ mod tests {
             "x = 1 & y = 2",
             "&&&",
         ] {
-            assert!(!QueryString.sniff(value.as_bytes()), "{value}");
+            assert!(!QueryString.sniff_alone(value.as_bytes()), "{value}");
         }
     }
 }

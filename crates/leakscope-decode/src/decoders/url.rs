@@ -3,7 +3,7 @@
 //! search too.
 
 use crate::decoders::query::query_fields;
-use crate::{Budget, DecodeError, Decoded, Decoder};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,11 +27,11 @@ impl Decoder for Url {
         "url"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         query_of(input).is_some()
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         let query =
             query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
         let fields = query_fields(query, budget)?;
@@ -93,8 +93,8 @@ mod tests {
 
     #[test]
     fn urls_without_a_query_are_left_whole() {
-        assert!(!Url.sniff(b"https://example.org/a/b"));
-        assert!(!Url.sniff(b"https://example.org/?"));
-        assert!(!Url.sniff(b"ftp://example.org/?a=1"));
+        assert!(!Url.sniff_alone(b"https://example.org/a/b"));
+        assert!(!Url.sniff_alone(b"https://example.org/?"));
+        assert!(!Url.sniff_alone(b"ftp://example.org/?a=1"));
     }
 }

@@ -3,7 +3,7 @@
 use flate2::read::ZlibDecoder;
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
 
 /// zlib decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -14,11 +14,11 @@ impl Decoder for Zlib {
         "zlib"
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         text::is_zlib(input)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         read_bounded("zlib", ZlibDecoder::new(input), input.len(), budget).map(Decoded::Bytes)
     }
 }
@@ -34,7 +34,7 @@ mod tests {
         let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         enc.write_all(b"{\"a\":1}").unwrap();
         let packed = enc.finish().unwrap();
-        assert!(Zlib.sniff(&packed));
+        assert!(Zlib.sniff_alone(&packed));
         assert_eq!(
             Zlib.decode(&packed, &mut Budget::default()).unwrap(),
             Decoded::Bytes(b"{\"a\":1}".to_vec())
@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn text_starting_like_a_header_is_refused() {
         // "x^" is a valid zlib header by checksum, but what follows is no deflate stream.
-        assert!(Zlib.sniff(b"x^abc"));
+        assert!(Zlib.sniff_alone(b"x^abc"));
         assert!(Zlib.decode(b"x^abc", &mut Budget::default()).is_err());
     }
 }

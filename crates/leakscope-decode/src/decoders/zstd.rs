@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder};
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
 
 /// The magic number that starts every Zstandard frame (0xFD2FB528, little-endian).
 pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -151,12 +151,12 @@ impl Decoder for Zstd {
         NAME
     }
 
-    fn sniff(&self, input: &[u8]) -> bool {
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         input.starts_with(&MAGIC)
     }
 
-    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
-        if !self.sniff(input) {
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        if !input.starts_with(&MAGIC) {
             return Err(DecodeError::invalid(NAME, "no zstd magic number"));
         }
         let frames = Frames {
@@ -190,7 +190,7 @@ mod tests {
     fn round_trip() {
         let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}".repeat(20);
         let packed = zstd(&text);
-        assert!(Zstd.sniff(&packed));
+        assert!(Zstd.sniff_alone(&packed));
         assert_eq!(decode(&packed).unwrap(), text);
     }
 
@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn text_is_never_sniffed() {
         for text in [&b"hello world"[..], b"{\"a\":1}", b"", b"(\xb5/"] {
-            assert!(!Zstd.sniff(text));
+            assert!(!Zstd.sniff_alone(text));
         }
     }
 

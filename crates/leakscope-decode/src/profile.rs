@@ -1,0 +1,168 @@
+//! One pass over a value that tells every decoder's sniff what it needs to know.
+//!
+//! Most values in a capture have nothing to decode, and every value is offered to every
+//! decoder. So the unwrapper reads each value once, through a 256-entry table, into a
+//! [`Profile`]: which classes of bytes occur in it and whether it is printable text. With that,
+//! a sniff is a few bit tests instead of its own pass over the bytes.
+
+/// Byte classes, as bits.
+pub mod class {
+    /// `0`–`9`.
+    pub const DIGIT: u16 = 1 << 0;
+    /// `a`–`f`.
+    pub const HEX_LOWER: u16 = 1 << 1;
+    /// `A`–`F`.
+    pub const HEX_UPPER: u16 = 1 << 2;
+    /// Letters past `f`/`F`.
+    pub const LETTER: u16 = 1 << 3;
+    /// `+` and `/` (the standard base64 alphabet's extra symbols).
+    pub const PLUS_SLASH: u16 = 1 << 4;
+    /// `-` and `_` (the URL-safe base64 alphabet's extra symbols).
+    pub const DASH_UNDERSCORE: u16 = 1 << 5;
+    /// `=`.
+    pub const EQUALS: u16 = 1 << 6;
+    /// Space, tab, CR, LF.
+    pub const SPACE: u16 = 1 << 7;
+    /// `%`.
+    pub const PERCENT: u16 = 1 << 8;
+    /// `\`.
+    pub const BACKSLASH: u16 = 1 << 9;
+    /// `&`.
+    pub const AMPERSAND: u16 = 1 << 10;
+    /// Any other printable ASCII (`.`, `:`, `{`, `"`, …).
+    pub const PUNCTUATION: u16 = 1 << 11;
+    /// ASCII control characters other than tab, CR and LF.
+    pub const CONTROL: u16 = 1 << 12;
+    /// Bytes 0x80 and above (UTF-8 sequences, or binary).
+    pub const HIGH: u16 = 1 << 13;
+
+    /// Everything base64 may contain (either alphabet, padding, MIME whitespace).
+    pub const BASE64: u16 =
+        DIGIT | HEX_LOWER | HEX_UPPER | LETTER | PLUS_SLASH | DASH_UNDERSCORE | EQUALS | SPACE;
+    /// Everything hex may contain.
+    pub const HEX: u16 = DIGIT | HEX_LOWER | HEX_UPPER;
+}
+
+const fn classify(byte: u8) -> u16 {
+    use class::*;
+    match byte {
+        b'0'..=b'9' => DIGIT,
+        b'a'..=b'f' => HEX_LOWER,
+        b'A'..=b'F' => HEX_UPPER,
+        b'g'..=b'z' | b'G'..=b'Z' => LETTER,
+        b'+' | b'/' => PLUS_SLASH,
+        b'-' | b'_' => DASH_UNDERSCORE,
+        b'=' => EQUALS,
+        b' ' | b'\t' | b'\r' | b'\n' => SPACE,
+        b'%' => PERCENT,
+        b'\\' => BACKSLASH,
+        b'&' => AMPERSAND,
+        0x21..=0x7e => PUNCTUATION,
+        0x80..=0xff => HIGH,
+        _ => CONTROL,
+    }
+}
+
+const TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = classify(i as u8);
+        i += 1;
+    }
+    table
+};
+
+/// What one pass over a value found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    classes: u16,
+    text: bool,
+}
+
+impl Profile {
+    /// Profile `bytes`.
+    pub fn of(bytes: &[u8]) -> Profile {
+        // Eight lanes keep the table lookups independent, so the loop runs at several bytes a
+        // cycle instead of waiting on one accumulator.
+        let mut lanes = [0u16; 8];
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            for (lane, &byte) in lanes.iter_mut().zip(chunk) {
+                *lane |= TABLE[usize::from(byte)];
+            }
+        }
+        let mut classes = lanes.iter().fold(0, |acc, lane| acc | lane);
+        for &byte in chunks.remainder() {
+            classes |= TABLE[usize::from(byte)];
+        }
+        let text = !bytes.is_empty()
+            && classes & class::CONTROL == 0
+            && (classes & class::HIGH == 0 || printable_utf8(bytes));
+        Profile { classes, text }
+    }
+
+    /// The classes present, as [`class`] bits.
+    pub fn classes(&self) -> u16 {
+        self.classes
+    }
+
+    /// Whether any byte of these classes occurs.
+    pub fn has(&self, classes: u16) -> bool {
+        self.classes & classes != 0
+    }
+
+    /// Whether every byte is of these classes.
+    pub fn only(&self, classes: u16) -> bool {
+        self.classes & !classes == 0
+    }
+
+    /// UTF-8 text without control characters other than tab, CR and LF (see
+    /// [`is_printable_text`](crate::text::is_printable_text)).
+    pub fn is_text(&self) -> bool {
+        self.text
+    }
+}
+
+/// The slow half of the text test, for values with non-ASCII bytes: valid UTF-8, no C1
+/// controls, no replacement character (a sign of text that was already mangled).
+fn printable_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text
+            .chars()
+            .all(|c| (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && c != '\u{fffd}'),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_and_text() {
+        let p = Profile::of(b"dGVzdA==");
+        assert!(p.only(class::BASE64));
+        assert!(p.has(class::EQUALS));
+        assert!(p.is_text());
+        let p = Profile::of(b"a=1&b=%20");
+        assert!(p.has(class::AMPERSAND | class::PERCENT));
+        assert!(!p.only(class::BASE64));
+        assert!(!Profile::of(&[0x1f, 0x8b, 0x08]).is_text());
+        assert!(Profile::of("Grüße\n".as_bytes()).is_text());
+        assert!(!Profile::of(&[b'a', 0xc3]).is_text(), "cut UTF-8");
+        assert!(!Profile::of("a\u{85}b".as_bytes()).is_text(), "C1 control");
+        assert!(!Profile::of(b"").is_text());
+    }
+
+    #[test]
+    fn every_length_is_profiled_whole() {
+        for len in 0..40 {
+            let mut bytes = vec![b'a'; len];
+            if len > 0 {
+                bytes[len - 1] = b'%';
+                assert!(Profile::of(&bytes).has(class::PERCENT), "{len}");
+            }
+        }
+    }
+}
