@@ -38,9 +38,10 @@ pub struct Part<'a> {
     /// Which kind of part this is.
     pub kind: PartKind,
     /// Human-readable: `path[2]`, `query[dl]`, `header[User-Agent]`, `cookie[_ga]`,
-    /// `body form[data]`, `body multipart[device]`, `body`.
+    /// `body form[data]`, `body multipart[device]`, `body multipart[photo] filename`, `body`.
     pub location: String,
-    /// The field name (`dl`, `User-Agent`, `_ga`, `data`); `None` for Body and Path.
+    /// The field name (`dl`, `User-Agent`, `_ga`, `data`; `filename` for the file name of a
+    /// multipart part); `None` for Body and Path.
     pub key: Option<String>,
     /// Percent-decoded once for query and form values (`+` as space), raw bytes otherwise.
     pub value: Cow<'a, [u8]>,
@@ -59,7 +60,9 @@ fn keyed<'a>(kind: PartKind, location: String, key: String, value: Cow<'a, [u8]>
 /// (repeated keys each a part, keys like `ud[em]` kept verbatim, malformed %-escapes kept raw),
 /// every header except Cookie, each cookie of the Cookie header(s), then the body:
 /// form-urlencoded fields (by Content-Type, or sniffed when the body is clearly `k=v&k=v`
-/// text), multipart/form-data parts (by boundary), otherwise the whole body as one `Body`
+/// text), multipart/form-data parts (by boundary; a part with a file name yields first a part
+/// `body multipart[name] filename` with key `filename` whose value is the file name, then its
+/// content), otherwise the whole body as one `Body`
 /// part (if non-empty).
 ///
 /// HTTP/2 pseudo-headers (`:path`, `:authority`, ...) that some HAR writers list are skipped:
@@ -132,6 +135,15 @@ fn body_parts<'a>(exchange: &'a Exchange, parts: &mut Vec<Part<'a>>) {
     if let Some(boundary) = multipart_boundary(content_type) {
         if let Some(fields) = parse_multipart(body, &boundary) {
             for field in fields {
+                // File names leak on their own (`IMG_20200429_101500.jpg`, `contacts.vcf`).
+                if let Some(filename) = field.filename {
+                    parts.push(keyed(
+                        PartKind::MultipartField,
+                        format!("body multipart[{}] filename", field.name),
+                        "filename".to_string(),
+                        Cow::Owned(filename.into_bytes()),
+                    ));
+                }
                 parts.push(keyed(
                     PartKind::MultipartField,
                     format!("body multipart[{}]", field.name),
@@ -280,6 +292,71 @@ mod tests {
         assert_eq!(last.kind, PartKind::MultipartField);
         assert_eq!(last.location, "body multipart[device]");
         assert_eq!(last.value.as_ref(), b"Pixel");
+    }
+
+    #[test]
+    fn multipart_file_names_are_parts_of_their_own() {
+        let body = b"--XyZ\r\n\
+Content-Disposition: form-data; name=\"photo\"; filename=\"IMG_20200429_101500.jpg\"\r\n\
+Content-Type: image/jpeg\r\n\r\n\
+\xff\xd8\xff\xe0JFIF\r\n\
+--XyZ\r\n\
+Content-Disposition: form-data; name=\"backup\"; filename=\"contacts.vcf\"\r\n\r\n\
+BEGIN:VCARD\r\nFN:Ann\r\nEND:VCARD\r\n\
+--XyZ\r\n\
+Content-Disposition: form-data; name=\"device\"\r\n\r\n\
+Pixel 4\r\n\
+--XyZ--\r\n";
+        let ex = exchange(
+            "https://h/upload",
+            &[("Content-Type", "multipart/form-data; boundary=XyZ")],
+            body,
+        );
+        let parts = request_parts(&ex);
+        let body_parts: Vec<_> = parts
+            .iter()
+            .filter(|p| p.kind == PartKind::MultipartField)
+            .collect();
+        let summary: Vec<(&str, Option<&str>, String)> = body_parts
+            .iter()
+            .map(|p| {
+                (
+                    p.location.as_str(),
+                    p.key.as_deref(),
+                    String::from_utf8_lossy(&p.value).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "body multipart[photo] filename",
+                    Some("filename"),
+                    "IMG_20200429_101500.jpg".to_string()
+                ),
+                (
+                    "body multipart[photo]",
+                    Some("photo"),
+                    "\u{fffd}\u{fffd}\u{fffd}\u{fffd}JFIF".to_string()
+                ),
+                (
+                    "body multipart[backup] filename",
+                    Some("filename"),
+                    "contacts.vcf".to_string()
+                ),
+                (
+                    "body multipart[backup]",
+                    Some("backup"),
+                    "BEGIN:VCARD\r\nFN:Ann\r\nEND:VCARD".to_string()
+                ),
+                (
+                    "body multipart[device]",
+                    Some("device"),
+                    "Pixel 4".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -154,25 +154,40 @@ impl ByteSource {
         }
     }
 
+    /// The buffered bytes not yet consumed (refilled when empty; empty only at the end).
+    fn available(&mut self) -> io::Result<&[u8]> {
+        self.fill()?;
+        Ok(self.buf.get(self.pos..self.len).unwrap_or_default())
+    }
+
     /// Read the rest of a string whose opening quote was consumed, appending its raw bytes
     /// (escapes kept as written) to `out` while `out` is under `limit`. Returns whether it all
     /// fit.
+    ///
+    /// Runs of plain string bytes are found with `memchr` and copied whole: strings (URLs,
+    /// base64 bodies, response texts) are most of a HAR file's bytes.
     fn string_body(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<bool, ScanError> {
         let mut fit = true;
-        let mut escaped = false;
         loop {
-            let b = self.need()?;
-            if out.len() < limit {
-                out.push(b);
-            } else {
-                fit = false;
+            let offset = self.offset();
+            let chunk = self.available()?;
+            if chunk.is_empty() {
+                return Err(ScanError::Eof { offset });
             }
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                return Ok(fit);
+            let (run, stop) = match memchr::memchr2(b'"', b'\\', chunk) {
+                Some(at) => (at + 1, chunk.get(at).copied()),
+                None => (chunk.len(), None),
+            };
+            keep_slice(out, chunk.get(..run).unwrap_or_default(), limit, &mut fit);
+            self.pos += run;
+            match stop {
+                Some(b'"') => return Ok(fit),
+                // The escaped byte is kept as written, whatever it is.
+                Some(_) => {
+                    let escaped = self.need()?;
+                    keep_slice(out, &[escaped], limit, &mut fit);
+                }
+                None => {}
             }
         }
     }
@@ -235,12 +250,23 @@ impl ByteSource {
                 keep(out, first, &mut fit);
                 let mut depth: usize = 1;
                 while depth > 0 {
-                    let b = self.need()?;
-                    keep(out, b, &mut fit);
-                    match b {
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => depth -= 1,
-                        b'"' => fit &= self.string_body(out, limit)?,
+                    // Copy the run up to the next byte that matters for structure in one go.
+                    let offset = self.offset();
+                    let chunk = self.available()?;
+                    if chunk.is_empty() {
+                        return Err(ScanError::Eof { offset });
+                    }
+                    let run = chunk
+                        .iter()
+                        .position(|&b| STRUCTURAL[usize::from(b)])
+                        .map_or(chunk.len(), |at| at + 1);
+                    let stop = chunk.get(run - 1).copied();
+                    keep_slice(out, chunk.get(..run).unwrap_or_default(), limit, &mut fit);
+                    self.pos += run;
+                    match stop {
+                        Some(b'{' | b'[') => depth += 1,
+                        Some(b'}' | b']') => depth -= 1,
+                        Some(b'"') => fit &= self.string_body(out, limit)?,
                         _ => {}
                     }
                 }
@@ -273,6 +299,27 @@ impl ByteSource {
             Captured::TooLarge
         })
     }
+}
+
+/// `STRUCTURAL[b]`: whether byte `b` opens or closes a container or starts a string, the only
+/// bytes that matter when skipping over a value.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'{' as usize] = true;
+    table[b'}' as usize] = true;
+    table[b'[' as usize] = true;
+    table[b']' as usize] = true;
+    table[b'"' as usize] = true;
+    table
+};
+
+/// Append `bytes` to `out` as far as `limit` allows; clear `fit` when some did not fit.
+fn keep_slice(out: &mut Vec<u8>, bytes: &[u8], limit: usize, fit: &mut bool) {
+    let room = limit.saturating_sub(out.len());
+    if bytes.len() > room {
+        *fit = false;
+    }
+    out.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
 }
 
 /// A byte for an error message.
@@ -314,6 +361,35 @@ mod tests {
         src.expect(b',', "','").unwrap();
         assert_eq!(src.capture_value(&mut out, 1).unwrap(), Captured::TooLarge);
         assert_eq!(out, b"1");
+    }
+
+    /// Hands out at most `step` bytes a read, so values cross buffer refills everywhere.
+    struct Trickle(&'static [u8], usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn values_crossing_refills_are_copied_exactly() {
+        let value = r#"{"a":"x\"}\\","b":[{"c":"]"},"\u00e9"],"d":-1.5e3,"e":true}"#;
+        let input: &'static str = Box::leak(format!("{value} ,").into_boxed_str());
+        for step in [1, 2, 3, 7, 64] {
+            let mut src = ByteSource::new(Box::new(Trickle(input.as_bytes(), step)));
+            let mut out = Vec::new();
+            assert_eq!(src.capture_value(&mut out, 1000).unwrap(), Captured::Whole);
+            assert_eq!(out, value.as_bytes(), "step {step}");
+            src.expect(b',', "','").unwrap();
+            let mut src = ByteSource::new(Box::new(Trickle(input.as_bytes(), step)));
+            assert_eq!(src.capture_value(&mut out, 10).unwrap(), Captured::TooLarge);
+            assert_eq!(out, &value.as_bytes()[..10], "step {step}");
+            src.expect(b',', "','").unwrap();
+        }
     }
 
     #[test]

@@ -1,0 +1,134 @@
+//! The decoding hot path (issue 4's yardsticks), all with `Throughput::Bytes` of input:
+//!
+//! - `base64/*`: our base64 decoder (sniff, decode, plausibility check) against the `base64`
+//!   crate's raw decode of the same bytes;
+//! - `negative/*`: values with nothing to decode (words, numbers, ids, digests, URLs), where the
+//!   sniffs must cost next to nothing;
+//! - `unwrap/*`: the whole unwrapper on Sensors-style `base64(gzip(JSON))`.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use leakscope::decode::decoders::Base64;
+use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
+use leakscope_benches::{negative_values, sensors_data_list, sensors_events_json};
+
+const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
+
+fn label(size: usize) -> String {
+    if size >= 1024 * 1024 {
+        format!("{}MiB", size / (1024 * 1024))
+    } else if size >= 1024 {
+        format!("{}KiB", size / 1024)
+    } else {
+        format!("{size}B")
+    }
+}
+
+fn base64_vs_raw(c: &mut Criterion) {
+    let mut group = c.benchmark_group("base64");
+    for size in SIZES {
+        // base64 of JSON text, `size` bytes of base64
+        let text = sensors_events_json(size * 3 / 4 + 64);
+        let encoded = STANDARD.encode(&text[..size * 3 / 4]).into_bytes();
+        group.throughput(Throughput::Bytes(encoded.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("leakscope", label(size)),
+            &encoded,
+            |b, input| {
+                b.iter(|| {
+                    let mut budget = Budget::default();
+                    // As the unwrapper does it: one profile for the sniff and the decode.
+                    let profile = Profile::of(input);
+                    Base64.sniff(input, &profile)
+                        && Base64.decode_profiled(input, &profile, &mut budget).is_ok()
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("base64-crate", label(size)),
+            &encoded,
+            |b, input| b.iter(|| STANDARD.decode(input).map(|v| v.len()).unwrap_or(0)),
+        );
+    }
+    group.finish();
+}
+
+fn negative_path(c: &mut Criterion) {
+    let unwrapper = Unwrapper::new();
+    let mut group = c.benchmark_group("negative");
+    for size in [1024, 1024 * 1024] {
+        let values = negative_values(size);
+        let bytes: usize = values.iter().map(Vec::len).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_with_input(
+            BenchmarkId::new("unwrap", label(size)),
+            &values,
+            |b, values| {
+                b.iter(|| {
+                    let mut budget = Budget::default();
+                    let mut leaves = 0usize;
+                    for value in values {
+                        unwrapper.unwrap(
+                            Path::from_part("query[v]"),
+                            Some("v"),
+                            value,
+                            &mut budget,
+                            &mut |_| leaves += 1,
+                        );
+                    }
+                    leaves
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("sniff-only", label(size)),
+            &values,
+            |b, values| {
+                let decoders = leakscope::decode::decoders::default_decoders();
+                b.iter(|| {
+                    values
+                        .iter()
+                        .filter(|v| {
+                            let profile = Profile::of(v);
+                            decoders.iter().any(|d| d.sniff(v, &profile))
+                        })
+                        .count()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn unwrap_sensors(c: &mut Criterion) {
+    let unwrapper = Unwrapper::new();
+    let mut group = c.benchmark_group("unwrap/sensors-base64-gzip-json");
+    for kib in [1usize, 4, 16, 64] {
+        let payload = sensors_data_list(kib * 1024);
+        group.throughput(Throughput::Bytes(payload.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{kib}KiB")),
+            &payload,
+            |b, payload| {
+                b.iter(|| {
+                    let mut budget = Budget::default();
+                    let mut leaves = 0usize;
+                    unwrapper.unwrap(
+                        Path::from_part("body form[data_list]"),
+                        Some("data_list"),
+                        payload,
+                        &mut budget,
+                        &mut |_| leaves += 1,
+                    );
+                    leaves
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, base64_vs_raw, negative_path, unwrap_sensors);
+criterion_main!(benches);
