@@ -15,7 +15,14 @@ fn main() {
     for error in &scan.input_errors {
         eprintln!("error: {error}");
     }
-    for finding in &scan.report.findings {
+    for finding in scan.report.findings.iter() {
+        let finding = match finding {
+            Ok(finding) => finding,
+            Err(error) => {
+                eprintln!("error: reading findings back: {error}");
+                break;
+            }
+        };
         println!(
             "#{:<3} {:<24} {:<18} {}",
             finding.request.index, finding.request.host, finding.category, finding.location

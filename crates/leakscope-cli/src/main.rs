@@ -196,7 +196,13 @@ fn scan(args: ScanArgs) -> ExitCode {
     }
     let threshold: Option<Severity> = args.fail_on.map(Severity::from);
     if let Some(threshold) = threshold {
-        if scan.report.findings.iter().any(|f| f.severity >= threshold) {
+        if scan
+            .report
+            .summary
+            .by_severity
+            .keys()
+            .any(|s| *s >= threshold)
+        {
             return ExitCode::from(1);
         }
     }

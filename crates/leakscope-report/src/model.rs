@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Category, Severity};
+use crate::{Category, Findings, Severity};
 
 /// The schema identifier written into every JSON report.
 pub const SCHEMA: &str = "leakscope.report/v1";
 
 /// A whole report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -18,8 +18,9 @@ pub struct Report {
     pub tool: Tool,
     /// Counts and destinations.
     pub summary: Summary,
-    /// Every finding, in request order, then in the order found inside the request.
-    pub findings: Vec<Finding>,
+    /// Every finding, in request order, then in the order found inside the request (a large
+    /// report keeps most of them in a temporary file: see [`Findings`]).
+    pub findings: Findings,
     /// Identifiers and fingerprints that tie requests together (filled by a later stage; an
     /// empty object until then).
     pub linkage: serde_json::Map<String, serde_json::Value>,
@@ -135,7 +136,8 @@ pub struct ReportBuilder {
     tool: Tool,
     requests: usize,
     hosts: BTreeMap<String, HostTally>,
-    findings: Vec<Finding>,
+    findings: Findings,
+    summary: Summary,
     anomalies: Vec<Anomaly>,
 }
 
@@ -149,9 +151,16 @@ impl ReportBuilder {
             },
             requests: 0,
             hosts: BTreeMap::new(),
-            findings: Vec::new(),
+            findings: Findings::default(),
+            summary: Summary::default(),
             anomalies: Vec::new(),
         }
+    }
+
+    /// Keep at most `limit` findings in memory; the rest go to a temporary file.
+    pub fn with_memory_limit(mut self, limit: usize) -> Self {
+        self.findings = Findings::with_memory_limit(limit);
+        self
     }
 
     /// Count one scanned request.
@@ -160,11 +169,22 @@ impl ReportBuilder {
         self.hosts.entry(request.host.clone()).or_default().requests += 1;
     }
 
-    /// Add a finding (its request should be added too).
+    /// Add a finding (its request should be added too). Findings are kept in the order they
+    /// are added, which should be request order (the scanner adds them so).
     pub fn add_finding(&mut self, finding: Finding) {
         let tally = self.hosts.entry(finding.request.host.clone()).or_default();
         tally.findings += 1;
         tally.categories.insert(finding.category);
+        *self
+            .summary
+            .by_category
+            .entry(finding.category)
+            .or_default() += 1;
+        *self
+            .summary
+            .by_severity
+            .entry(finding.severity)
+            .or_default() += 1;
         self.findings.push(finding);
     }
 
@@ -173,21 +193,22 @@ impl ReportBuilder {
         self.anomalies.push(anomaly);
     }
 
-    /// The finished report, with findings in request order and the summary computed.
+    /// The finished report, with the summary computed.
     pub fn finish(mut self) -> Report {
-        // Stable: findings of one request keep the order they were found in.
-        self.findings.sort_by_key(|f| f.request.index);
         self.anomalies
             .sort_by_key(|a| a.request.unwrap_or(usize::MAX));
-        let mut summary = Summary {
-            requests: self.requests,
-            findings: self.findings.len(),
-            ..Summary::default()
-        };
-        for finding in &self.findings {
-            *summary.by_category.entry(finding.category).or_default() += 1;
-            *summary.by_severity.entry(finding.severity).or_default() += 1;
+        if let Some(error) = self.findings.spill_error() {
+            self.anomalies.push(Anomaly {
+                request: None,
+                source: "report".to_owned(),
+                message: format!(
+                    "could not write findings to a temporary file ({error}): kept in memory"
+                ),
+            });
         }
+        let mut summary = self.summary;
+        summary.requests = self.requests;
+        summary.findings = self.findings.len();
         summary.destinations = self
             .hosts
             .into_iter()
@@ -247,12 +268,12 @@ pub(crate) mod tests {
         builder.add_request(&request(0, "cdn.example.com"));
         builder.add_request(&request(1, "tracking.example.com"));
         builder.add_request(&request(2, "tracking.example.com"));
-        builder.add_finding(finding(2, "tracking.example.com", Category::SearchQuery));
         builder.add_finding(finding(
             1,
             "tracking.example.com",
             Category::BrowsingHistory,
         ));
+        builder.add_finding(finding(2, "tracking.example.com", Category::SearchQuery));
         builder.add_anomaly(Anomaly {
             request: None,
             source: "capture.har entry 3".into(),
@@ -268,7 +289,7 @@ pub(crate) mod tests {
         assert_eq!(report.summary.findings, 2);
         assert_eq!(report.summary.by_severity[&Severity::High], 2);
         assert_eq!(report.summary.by_category[&Category::SearchQuery], 1);
-        assert_eq!(report.findings[0].request.index, 1, "sorted by request");
+        assert_eq!(report.findings.load().unwrap()[0].request.index, 1);
         let hosts: Vec<_> = report
             .summary
             .destinations

@@ -43,10 +43,27 @@ fn shown_value(finding: &Finding) -> &str {
         .unwrap_or("")
 }
 
+/// Findings listed per destination in the text report; the rest are counted (a person does
+/// not read a million lines, and a JSON report lists them all).
+pub const TEXT_FINDINGS_PER_DESTINATION: usize = 500;
+
 impl Render for TextRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let summary = &report.summary;
-        let shows_values = report.findings.iter().any(|f| f.value.is_some());
+        // One pass over the findings (which may be read back from disk), keeping a bounded
+        // number per destination.
+        let mut by_host: BTreeMap<String, (Vec<Finding>, usize)> = BTreeMap::new();
+        let mut shows_values = false;
+        for finding in report.findings.iter() {
+            let finding = finding?;
+            shows_values |= finding.value.is_some();
+            let (shown, hidden) = by_host.entry(finding.request.host.clone()).or_default();
+            if shown.len() < TEXT_FINDINGS_PER_DESTINATION {
+                shown.push(finding);
+            } else {
+                *hidden += 1;
+            }
+        }
         writeln!(
             out,
             "{} {}: {}, {}{}",
@@ -61,15 +78,8 @@ impl Render for TextRenderer {
             }
         )?;
 
-        let mut by_host: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-        for finding in &report.findings {
-            by_host
-                .entry(finding.request.host.as_str())
-                .or_default()
-                .push(finding);
-        }
         for destination in &summary.destinations {
-            let Some(findings) = by_host.get(destination.host.as_str()) else {
+            let Some((findings, hidden)) = by_host.get(destination.host.as_str()) else {
                 continue;
             };
             let categories: Vec<&str> = destination.categories.iter().map(|c| c.as_str()).collect();
@@ -111,6 +121,14 @@ impl Render for TextRenderer {
                 )?;
                 writeln!(out, "             at {}", finding.location)?;
             }
+            if *hidden > 0 {
+                let noun = if *hidden == 1 { "finding" } else { "findings" };
+                writeln!(
+                    out,
+                    "  … and {hidden} more {noun} for this destination (--format json lists \
+                     every finding)"
+                )?;
+            }
         }
 
         let quiet: Vec<&str> = summary
@@ -130,7 +148,7 @@ impl Render for TextRenderer {
             writeln!(out, "No findings: {}", quiet.join(", "))?;
         }
 
-        if !report.findings.is_empty() {
+        if summary.findings > 0 {
             writeln!(out)?;
             let categories: Vec<String> = summary
                 .by_category
@@ -199,6 +217,32 @@ Anomalies (1):
   capture.har entry 3: missing request.url
 ";
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn text_lists_a_bounded_number_per_destination() {
+        let mut builder = crate::ReportBuilder::new("leakscope", "0.1.0").with_memory_limit(50);
+        let total = TEXT_FINDINGS_PER_DESTINATION + 7;
+        for index in 0..total {
+            builder.add_request(&crate::model::tests::request(index, "t.example.com"));
+            builder.add_finding(crate::model::tests::finding(
+                index,
+                "t.example.com",
+                crate::Category::PersistentId,
+            ));
+        }
+        let report = builder.finish();
+        assert!(report.findings.is_spilled());
+        let out = text(&report);
+        assert_eq!(
+            out.matches("\n  request #").count(),
+            TEXT_FINDINGS_PER_DESTINATION
+        );
+        assert!(
+            out.contains("… and 7 more findings for this destination"),
+            "{out}"
+        );
+        assert!(out.contains(&format!("{total} requests, {total} findings")));
     }
 
     #[test]

@@ -58,6 +58,10 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// The capture format, when sniffing should not decide.
     pub format: Option<CaptureFormat>,
+    /// Findings kept in memory; past this many the report keeps the rest in a temporary file,
+    /// so that memory does not grow with the size of the capture. `None`: the default
+    /// ([`leakscope_report::DEFAULT_MEMORY_LIMIT`]).
+    pub findings_in_memory: Option<usize>,
 }
 
 /// One capture to read.
@@ -91,7 +95,7 @@ pub struct ExchangeScan {
 
 /// The result of a scan: the report, and the input errors (also in the report as anomalies)
 /// that mean some of the input could not be read.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Scan {
     /// The report.
     pub report: Report,
@@ -222,7 +226,12 @@ impl Scanner {
     /// (unreadable files, broken entries) are recorded and scanning goes on with the next entry
     /// or file.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Scan {
-        let mut builder = ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"));
+        let mut builder = ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"))
+            .with_memory_limit(
+                self.options
+                    .findings_in_memory
+                    .unwrap_or(leakscope_report::DEFAULT_MEMORY_LIMIT),
+            );
         let mut input_errors = Vec::new();
         let mut next_index = 0;
         for input in inputs {

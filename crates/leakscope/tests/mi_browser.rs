@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use leakscope::{Input, Report, ScanOptions, Scanner};
+use leakscope::{Finding, Input, Report, ScanOptions, Scanner};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -53,9 +53,12 @@ fn scan(file: &str, show_values: bool) -> Report {
     scan.report
 }
 
+fn findings(report: &Report) -> Vec<Finding> {
+    report.findings.load().expect("findings read back")
+}
+
 fn pairs(report: &Report) -> BTreeSet<(usize, String)> {
-    report
-        .findings
+    findings(report)
         .iter()
         .map(|f| (f.request.index, f.category.to_string()))
         .collect()
@@ -89,7 +92,7 @@ fn decoys_are_never_reported() {
     for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
         let report = scan(file, false);
         for decoy in &expected.decoys {
-            let reported = report.findings.iter().find(|f| {
+            let reported = findings(&report).into_iter().find(|f| {
                 f.request.index == decoy.request && f.key.as_deref() == Some(decoy.key.as_str())
             });
             assert!(
@@ -106,9 +109,8 @@ fn decoys_are_never_reported() {
 #[test]
 fn provenance_names_every_layer() {
     let report = scan("mi-browser-incognito.har", true);
-    let search = report
-        .findings
-        .iter()
+    let search = findings(&report)
+        .into_iter()
         .find(|f| f.request.index == 1 && f.category.to_string() == "search-query")
         .expect("the first search is reported");
     assert_eq!(
@@ -116,9 +118,8 @@ fn provenance_names_every_layer() {
         "body form[data_list] > base64 > gzip > json $[2].properties.keyword"
     );
     assert_eq!(search.value.as_deref(), Some("symptoms of depression"));
-    let tracked = report
-        .findings
-        .iter()
+    let tracked = findings(&report)
+        .into_iter()
         .find(|f| f.request.index == 2)
         .expect("the tracking post is reported");
     assert_eq!(
@@ -130,7 +131,7 @@ fn provenance_names_every_layer() {
 #[test]
 fn values_are_redacted_unless_asked() {
     let report = scan("mi-browser-incognito.har", false);
-    for finding in &report.findings {
+    for finding in findings(&report) {
         assert!(finding.value.is_none());
         let preview = finding.redacted.as_deref().expect("a redacted preview");
         assert!(
@@ -153,11 +154,28 @@ fn values_are_redacted_unless_asked() {
 #[test]
 fn a_batch_repeating_the_device_id_is_one_finding_with_occurrences() {
     let report = scan("mi-browser-incognito.har", false);
-    let ids: Vec<_> = report
-        .findings
-        .iter()
+    let ids: Vec<_> = findings(&report)
+        .into_iter()
         .filter(|f| f.request.index == 1 && f.rule == "id.analytics-client-id")
         .collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(ids[0].occurrences, 3, "three events in the batch");
+}
+
+#[test]
+fn a_report_spilled_to_disk_is_the_same_report() {
+    let path = captures().join("mi-browser-incognito.har");
+    let in_memory =
+        Scanner::builtin(ScanOptions::default()).scan_inputs(&[Input::Path(path.clone())]);
+    let spilled = Scanner::builtin(ScanOptions {
+        findings_in_memory: Some(4),
+        ..ScanOptions::default()
+    })
+    .scan_inputs(&[Input::Path(path)]);
+    assert!(spilled.report.findings.is_spilled());
+    assert!(!in_memory.report.findings.is_spilled());
+    assert_eq!(
+        serde_json::to_string(&spilled.report).unwrap(),
+        serde_json::to_string(&in_memory.report).unwrap()
+    );
 }

@@ -59,7 +59,7 @@ fn every_real_capture_reads_cleanly_and_its_trackers_are_reported() {
             file.display()
         );
         assert!(scan.report.summary.requests > 0);
-        for finding in &scan.report.findings {
+        for finding in scan.report.findings.load().unwrap() {
             let last = finding.location.rsplit(" > ").next().unwrap_or_default();
             assert!(
                 !NOT_LEAKS.contains(&last),
