@@ -5,6 +5,8 @@
 //! decode succeeds wins, so self-identifying formats (magic numbers, JSON) come before the
 //! text encodings that could also match them.
 
+mod base32;
+mod base58;
 mod base64;
 mod bounded_read;
 mod brotli;
@@ -22,6 +24,8 @@ mod url;
 mod zlib;
 mod zstd;
 
+pub use self::base32::Base32;
+pub use self::base58::Base58;
 pub use self::base64::Base64;
 pub use self::brotli::Brotli;
 pub use self::deflate::RawDeflate;
@@ -60,6 +64,9 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         // Hex before base64: every hex string is also valid base64 (of noise).
         Box::new(Hex),
         Box::new(Base64),
+        Box::new(Base32),
+        // After base64: most base58 strings are valid base64 of noise, which base64 refuses.
+        Box::new(Base58),
         // Binary formats without a magic number, tried last and never on text. Compression
         // first: it only accepts a stream that ends exactly at the end of the input, while a
         // small share of random bytes parses as protobuf.

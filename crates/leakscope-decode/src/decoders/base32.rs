@@ -1,0 +1,102 @@
+//! Base32 (RFC 4648): `A`–`Z`, `2`–`7`, `=` padding. Seen in TOTP secrets, some device ids and
+//! DNS-safe payloads. Only uppercase values of some length are tried, and only plausible output
+//! is kept: most all-caps strings are codes and constants, not base32.
+
+use data_encoding::BASE32_NOPAD;
+
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+
+/// Shortest value tried (10 bytes of output).
+pub const MIN_LEN: usize = 16;
+
+/// Base32 decoder (standard alphabet, padded or not).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Base32;
+
+fn body(input: &[u8]) -> Option<&[u8]> {
+    let padding = input.iter().rev().take_while(|&&b| b == b'=').count();
+    let body = &input[..input.len() - padding];
+    let valid = body.len() >= MIN_LEN
+        && padding <= 6
+        && body.iter().all(|b| matches!(b, b'A'..=b'Z' | b'2'..=b'7'))
+        // Both letters and digits: all-letter values are words and constants.
+        && body.iter().any(u8::is_ascii_digit)
+        && matches!(body.len() % 8, 0 | 2 | 4 | 5 | 7);
+    valid.then_some(body)
+}
+
+impl Decoder for Base32 {
+    fn name(&self) -> &'static str {
+        "base32"
+    }
+
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        profile.only(class::HEX_UPPER | class::LETTER | class::DIGIT | class::EQUALS)
+            && !profile.has(class::HEX_LOWER)
+            && body(input).is_some()
+    }
+
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        let body = body(input).ok_or_else(|| DecodeError::invalid("base32", "not base32"))?;
+        let out = BASE32_NOPAD
+            .decode(body)
+            .map_err(|e| DecodeError::invalid("base32", e.to_string()))?;
+        if !text::is_plausible_payload(&out) {
+            return Err(DecodeError::Implausible { encoding: "base32" });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use data_encoding::BASE32;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !Base32.sniff_alone(input.as_bytes()) {
+            return None;
+        }
+        match Base32.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn text_under_base32_is_found() {
+        assert_eq!(
+            decode("PMRHK4TMEI5CE2DUORYHGORPF54C433SM4RH2===").as_deref(),
+            Some("{\"url\":\"https://x.org\"}")
+        );
+        assert_eq!(
+            decode("PMRHK4TMEI5CE2DUORYHGORPF54C433SM4RH2").as_deref(),
+            Some("{\"url\":\"https://x.org\"}")
+        );
+    }
+
+    #[test]
+    fn codes_and_constants_are_not_base32() {
+        for value in [
+            "HELLOWORLDHELLOWORLD",
+            "V12.0.4.0.QGGMIXM",
+            "QKQ1.190910.002",
+            "ABCDEFGHIJKLMNOP2",
+        ] {
+            assert_eq!(decode(value), None, "{value}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_printable_text(text in "[ -~]{10,80}") {
+            let encoded = BASE32.encode(text.as_bytes());
+            let has_digit = encoded.trim_end_matches('=').bytes().any(|b| b.is_ascii_digit());
+            prop_assume!(has_digit);
+            prop_assert_eq!(decode(&encoded), Some(text));
+        }
+    }
+}

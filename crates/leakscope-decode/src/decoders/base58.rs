@@ -1,0 +1,99 @@
+//! Base58 (the Bitcoin alphabet: no `0`, `O`, `I`, `l`). Some SDKs use it for compact ids and
+//! payloads. Tried after base64 (most base58 strings are also valid base64 of noise) and only
+//! kept when the output is plausible. Decoding is quadratic in the length, so long values are
+//! left alone.
+
+use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+
+/// Shortest value tried.
+pub const MIN_LEN: usize = 12;
+/// Longest value tried: base58 decoding is quadratic.
+pub const MAX_LEN: usize = 4096;
+
+/// Base58 decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Base58;
+
+fn is_alphabet(input: &[u8]) -> bool {
+    input
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
+}
+
+impl Decoder for Base58 {
+    fn name(&self) -> &'static str {
+        "base58"
+    }
+
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        (MIN_LEN..=MAX_LEN).contains(&input.len())
+            && profile.only(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER)
+            // Mixed case with digits: words, numbers and hex are not base58 payloads.
+            && profile.has(class::DIGIT)
+            && profile.has(class::LETTER | class::HEX_LOWER)
+            && profile.has(class::HEX_UPPER)
+            && is_alphabet(input)
+    }
+
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        if input.len() > MAX_LEN {
+            return Err(DecodeError::invalid("base58", "too long"));
+        }
+        let out = bs58::decode(input)
+            .into_vec()
+            .map_err(|e| DecodeError::invalid("base58", e.to_string()))?;
+        if !text::is_plausible_payload(&out) {
+            return Err(DecodeError::Implausible { encoding: "base58" });
+        }
+        budget.charge_output(out.len())?;
+        Ok(Decoded::Bytes(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn decode(input: &str) -> Option<String> {
+        if !Base58.sniff_alone(input.as_bytes()) {
+            return None;
+        }
+        match Base58.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn text_under_base58_is_found() {
+        let encoded = bs58::encode("{\"email\":\"jane@example.com\"}").into_string();
+        assert_eq!(
+            decode(&encoded).as_deref(),
+            Some("{\"email\":\"jane@example.com\"}")
+        );
+    }
+
+    #[test]
+    fn ids_and_words_are_not_base58() {
+        for value in [
+            "0467ede7dcf0ee81",
+            "Redmi8Pro2020",
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+            "helloworldhello",
+        ] {
+            assert_eq!(decode(value), None, "{value}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_printable_text(text in "[ -~]{10,60}") {
+            let encoded = bs58::encode(text.as_bytes()).into_string();
+            let profile = Profile::of(encoded.as_bytes());
+            prop_assume!(Base58.sniff(encoded.as_bytes(), &profile));
+            prop_assert_eq!(decode(&encoded), Some(text));
+        }
+    }
+}
