@@ -211,19 +211,12 @@ fn emit(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
 
     use super::*;
     use crate::Limits;
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(data).unwrap();
-        enc.finish().unwrap()
-    }
+    use crate::decoders::test_support::gzip;
 
     fn unwrap(value: &[u8]) -> (Vec<(String, Option<String>, String)>, Budget) {
         let mut budget = Budget::default();

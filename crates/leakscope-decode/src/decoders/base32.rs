@@ -57,13 +57,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Base32.sniff_alone(input.as_bytes()) {
-            return None;
-        }
-        match Base32.decode(input.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
-            _ => None,
-        }
+        super::super::test_support::layer_text(&Base32, input)
     }
 
     #[test]

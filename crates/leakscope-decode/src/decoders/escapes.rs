@@ -104,13 +104,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Escapes.sniff_alone(input.as_bytes()) {
-            return None;
-        }
-        match Escapes.decode(input.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
-            _ => None,
-        }
+        super::super::test_support::layer_text(&Escapes, input)
     }
 
     #[test]

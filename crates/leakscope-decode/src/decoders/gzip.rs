@@ -25,16 +25,9 @@ impl Decoder for Gzip {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
     use crate::Limits;
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(data).unwrap();
-        enc.finish().unwrap()
-    }
+    use crate::decoders::test_support::gzip;
 
     #[test]
     fn inflates_a_gzip_member() {

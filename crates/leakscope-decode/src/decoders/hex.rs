@@ -60,13 +60,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Hex.sniff_alone(input.as_bytes()) {
-            return None;
-        }
-        match Hex.decode(input.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
-            _ => None,
-        }
+        super::super::test_support::layer_text(&Hex, input)
     }
 
     #[test]

@@ -75,3 +75,30 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         Box::new(Protobuf),
     ]
 }
+
+/// Helpers shared by the decoders' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io::Write;
+
+    use crate::{Budget, Decoded, Decoder};
+
+    /// What a layer decoder makes of `input`, as text: `None` when its sniff or its decode
+    /// declines, or the output is not UTF-8.
+    pub(crate) fn layer_text(decoder: &dyn Decoder, input: &str) -> Option<String> {
+        if !decoder.sniff_alone(input.as_bytes()) {
+            return None;
+        }
+        match decoder.decode(input.as_bytes(), &mut Budget::default()) {
+            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
+            _ => None,
+        }
+    }
+
+    /// gzip with the default level (the reference encoder).
+    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(data).expect("writing to a Vec");
+        enc.finish().expect("writing to a Vec")
+    }
+}

@@ -83,13 +83,7 @@ mod tests {
     use super::*;
 
     fn decode(input: &str) -> Option<String> {
-        if !Percent.sniff_alone(input.as_bytes()) {
-            return None;
-        }
-        match Percent.decode(input.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Bytes(out)) => Some(String::from_utf8(out).unwrap()),
-            _ => None,
-        }
+        super::super::test_support::layer_text(&Percent, input)
     }
 
     #[test]
