@@ -195,16 +195,15 @@ fn scan(args: ScanArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let threshold: Option<Severity> = args.fail_on.map(Severity::from);
-    if let Some(threshold) = threshold {
-        if scan
+    if let Some(threshold) = threshold
+        && scan
             .report
             .summary
             .by_severity
             .keys()
             .any(|s| *s >= threshold)
-        {
-            return ExitCode::from(1);
-        }
+    {
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }

@@ -55,10 +55,11 @@ impl Findings {
     /// the temporary file; if that fails they stay in memory (see [`Findings::spill_error`]).
     pub fn push(&mut self, finding: Finding) {
         self.buffer.push(finding);
-        if self.buffer.len() >= self.limit && self.spill_error.is_none() {
-            if let Err(error) = self.spill_buffer() {
-                self.spill_error = Some(error.to_string());
-            }
+        if self.buffer.len() >= self.limit
+            && self.spill_error.is_none()
+            && let Err(error) = self.spill_buffer()
+        {
+            self.spill_error = Some(error.to_string());
         }
     }
 

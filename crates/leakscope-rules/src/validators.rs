@@ -53,7 +53,7 @@ fn luhn(value: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Reporting-body identifiers (the first two digits of the type allocation code) that GSMA has

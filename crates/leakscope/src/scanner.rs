@@ -14,6 +14,10 @@ use leakscope_rules::{Candidate, Detector, Engine};
 /// that memory follows the largest requests, not the file.
 const BATCH: usize = 256;
 
+/// A batch is also scanned as soon as its bodies add up to this much, so that a capture of
+/// large uploads does not hold 256 of them at once.
+const BATCH_BYTES: usize = 64 << 20;
+
 /// Headers every HTTP client sends as part of the protocol. Their values describe the client
 /// software and the exchange, not the telemetry an app chose to send, so rules do not run on
 /// them (custom headers such as `X-Device-Id` are still examined).
@@ -129,7 +133,9 @@ impl Scanner {
     /// Scan one request. `index` is its number over all inputs; `source` says where it is
     /// (`capture.har entry 3`).
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> ExchangeScan {
-        let request = self.request_ref(index, source, exchange);
+        // The URL shown depends on the findings (a path segment that leaks is redacted), so
+        // findings are made with a provisional request and given the final one at the end.
+        let provisional = self.request_ref(index, source, exchange, &[]);
         let mut budget = Budget::new(self.options.limits);
         let mut findings: Vec<Finding> = Vec::new();
         let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
@@ -167,7 +173,7 @@ impl Scanner {
                             rule: hit.rule.id.clone(),
                             category: hit.rule.category,
                             severity: hit.rule.severity,
-                            request: request.clone(),
+                            request: provisional.clone(),
                             location: leaf.path.to_string(),
                             key: leaf.key.map(str::to_owned),
                             value: self.options.show_values.then(|| text.to_string()),
@@ -177,6 +183,14 @@ impl Scanner {
                     }
                 },
             );
+        }
+        let leaking_segments: Vec<usize> = findings
+            .iter()
+            .filter_map(|f| path_segment_index(&f.location))
+            .collect();
+        let request = self.request_ref(index, source, exchange, &leaking_segments);
+        for finding in &mut findings {
+            finding.request = request.clone();
         }
         let anomalies = exchange
             .anomalies
@@ -201,17 +215,17 @@ impl Scanner {
         }
     }
 
-    fn request_ref(&self, index: usize, source: &str, exchange: &Exchange) -> RequestRef {
+    fn request_ref(
+        &self,
+        index: usize,
+        source: &str,
+        exchange: &Exchange,
+        leaking_segments: &[usize],
+    ) -> RequestRef {
         let url = if self.options.show_values {
             exchange.url.clone()
         } else {
-            // The query string often is the leak (`?dl=…&cid=…`): keep it out of shared reports.
-            exchange
-                .url
-                .split(['?', '#'])
-                .next()
-                .unwrap_or_default()
-                .to_owned()
+            shareable_url(&exchange.url, leaking_segments)
         };
         RequestRef {
             index,
@@ -270,14 +284,17 @@ impl Scanner {
         input_errors: &mut Vec<String>,
     ) {
         let mut batch: Vec<(usize, String, Exchange)> = Vec::with_capacity(BATCH);
+        let mut batch_bytes = 0usize;
         for item in reader {
             match item {
                 Ok(exchange) => {
                     let source = format!("{name} {}", exchange.position);
+                    batch_bytes += exchange.body.len();
                     batch.push((*next_index, source, exchange));
                     *next_index += 1;
-                    if batch.len() == BATCH {
+                    if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
                         self.scan_batch(&mut batch, builder);
+                        batch_bytes = 0;
                     }
                 }
                 Err(error) => {
@@ -306,6 +323,48 @@ impl Scanner {
     }
 }
 
+/// The path segment a finding's location starts in (`path[2] > …` is segment 2), if any.
+fn path_segment_index(location: &str) -> Option<usize> {
+    let rest = location.strip_prefix("path[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// A URL fit for a shared report: no query string or fragment (they often are the leak), no
+/// user name or password, and the path segments that leaked (counted as the HTTP layer counts
+/// them: non-empty segments from 0) replaced by `…`.
+fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match without_query.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, without_query),
+    };
+    let (authority, path) = match scheme {
+        Some(_) => rest.split_at(rest.find('/').unwrap_or(rest.len())),
+        None => ("", rest),
+    };
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let mut segment = 0;
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|part| {
+            if part.is_empty() {
+                return part;
+            }
+            let shown = if leaking_segments.contains(&segment) {
+                "…"
+            } else {
+                part
+            };
+            segment += 1;
+            shown
+        })
+        .collect();
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{}", path.join("/")),
+        None => path.join("/"),
+    }
+}
+
 fn record_input_error(
     builder: &mut ReportBuilder,
     input_errors: &mut Vec<String>,
@@ -328,4 +387,34 @@ fn record_input_error(
         message: detail.to_owned(),
     });
     input_errors.push(full);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_urls_lose_query_userinfo_and_leaking_segments() {
+        assert_eq!(
+            shareable_url(
+                "https://user:token@api.x.com/v1/users/jane@example.com/profile?a=1#f",
+                &[2]
+            ),
+            "https://api.x.com/v1/users/…/profile"
+        );
+        assert_eq!(
+            shareable_url("https://t.example.com/c?dl=x", &[]),
+            "https://t.example.com/c"
+        );
+        assert_eq!(
+            shareable_url("https://t.example.com", &[0]),
+            "https://t.example.com"
+        );
+        assert_eq!(
+            shareable_url("/relative/imei/490154203237518", &[2]),
+            "/relative/imei/…"
+        );
+        assert_eq!(path_segment_index("path[2] > base64"), Some(2));
+        assert_eq!(path_segment_index("query[path[2]]"), None);
+    }
 }

@@ -30,7 +30,7 @@ impl Decoder for Hex {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         // All digits is a number; mixed case is not how encoders write hex.
         input.len() >= MIN_LEN
-            && input.len() % 2 == 0
+            && input.len().is_multiple_of(2)
             && profile.only(class::HEX)
             && profile.has(class::HEX_LOWER | class::HEX_UPPER)
             && !(profile.has(class::HEX_LOWER) && profile.has(class::HEX_UPPER))

@@ -59,7 +59,14 @@ impl<'a> Walk<'a, '_> {
         value: Cow<'a, [u8]>,
         terminal: bool,
     ) -> Result<(), String> {
-        if let Err(error) = self.budget.charge_output(value.len()) {
+        // Past the leaf limit fields are parsed but not kept: a body of a million empty
+        // strings must not become a million fields in memory. One over the limit is kept so
+        // that the unwrapper reaches the limit and notes it.
+        if self.fields.len() > self.budget.limits().max_leaves {
+            return Ok(());
+        }
+        // Selectors take memory too; they are charged with the value.
+        if let Err(error) = self.budget.charge_output(value.len() + self.selector.len()) {
             let message = error.to_string();
             self.exhausted = Some(error);
             return Err(message);
@@ -312,6 +319,16 @@ mod tests {
         assert!(Json.sniff_alone(b"[1,2]"));
         assert!(!Json.sniff_alone(b"{not closed"));
         assert!(!Json.sniff_alone(b"plain"));
+    }
+
+    #[test]
+    fn a_million_empty_strings_keep_at_most_the_leaf_limit_of_fields() {
+        let wide = format!("[{}]", vec!["\"\""; 1_000_000].join(","));
+        let mut budget = Budget::default();
+        let Decoded::Fields(fields) = Json.decode(wide.as_bytes(), &mut budget).unwrap() else {
+            panic!("fields expected");
+        };
+        assert_eq!(fields.len(), budget.limits().max_leaves + 1);
     }
 
     #[test]

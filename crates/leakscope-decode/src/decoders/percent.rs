@@ -39,10 +39,11 @@ impl Decoder for Percent {
         }
         let mut rest = input;
         while let Some(at) = memchr::memchr(b'%', rest) {
-            if let [_, hi, lo, ..] = rest[at..] {
-                if hex_value(hi).is_some() && hex_value(lo).is_some() {
-                    return !looks_like_url(input);
-                }
+            if let [_, hi, lo, ..] = rest[at..]
+                && hex_value(hi).is_some()
+                && hex_value(lo).is_some()
+            {
+                return !looks_like_url(input);
             }
             rest = &rest[at + 1..];
         }
@@ -54,16 +55,15 @@ impl Decoder for Percent {
         let mut i = 0;
         while i < input.len() {
             let byte = input[i];
-            if byte == b'%' {
-                if let Some((Some(hi), Some(lo))) = input
+            if byte == b'%'
+                && let Some((Some(hi), Some(lo))) = input
                     .get(i + 1)
                     .zip(input.get(i + 2))
                     .map(|(&h, &l)| (hex_value(h), hex_value(l)))
-                {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                    continue;
-                }
+            {
+                out.push(hi << 4 | lo);
+                i += 3;
+                continue;
             }
             out.push(byte);
             i += 1;

@@ -192,26 +192,35 @@ fn parse_message(input: &[u8]) -> Option<Vec<RawField<'_>>> {
 /// width numbers is refused: fixed32/fixed64 fields swallow any bytes, so that is what noise
 /// parses into.
 fn is_convincing(fields: &[RawField<'_>]) -> bool {
-    let ascending = fields
-        .windows(2)
-        .all(|pair| pair[0].number <= pair[1].number);
-    let only_fixed = fields
-        .iter()
-        .all(|f| matches!(f.value, Value::Fixed32(_) | Value::Fixed64(_)));
-    if !ascending || only_fixed {
-        return false;
+    let mut level: Vec<RawField<'_>> = fields.to_vec();
+    // A chain of single-field messages is followed at most `MAX_DEPTH` levels down: hostile
+    // input nests thousands deep, and each level costs a pass over what is left.
+    for _ in 0..MAX_DEPTH {
+        let ascending = level
+            .windows(2)
+            .all(|pair| pair[0].number <= pair[1].number);
+        let only_fixed = level
+            .iter()
+            .all(|f| matches!(f.value, Value::Fixed32(_) | Value::Fixed64(_)));
+        if !ascending || only_fixed {
+            return false;
+        }
+        match level.as_slice() {
+            [] => return false,
+            [only] => match only.value {
+                Value::Bytes(bytes) if bytes.len() >= 4 && text::is_printable_text(bytes) => {
+                    return true;
+                }
+                Value::Bytes(bytes) => match parse_message(bytes) {
+                    Some(inner) => level = inner,
+                    None => return false,
+                },
+                _ => return false,
+            },
+            _ => return true,
+        }
     }
-    match fields {
-        [] => false,
-        [only] => match only.value {
-            Value::Bytes(bytes) => {
-                (bytes.len() >= 4 && text::is_printable_text(bytes))
-                    || parse_message(bytes).is_some_and(|inner| is_convincing(&inner))
-            }
-            _ => false,
-        },
-        _ => true,
-    }
+    false
 }
 
 /// Whether `bytes` is a protobuf message convincing enough to be a layer of its own (what a
@@ -467,6 +476,30 @@ mod tests {
     }
 
     #[test]
+    fn a_hundred_thousand_nested_single_fields_neither_overflow_nor_convince() {
+        // field 2 (length-delimited) wrapping field 2 wrapping … wrapping "abcd": headers are
+        // worked out inside-out, then written outside-in.
+        let mut headers: Vec<Vec<u8>> = Vec::new();
+        let mut len = 4usize;
+        for _ in 0..100_000 {
+            let mut header = vec![0x12];
+            let mut rest = len;
+            while rest >= 0x80 {
+                header.push((rest as u8 & 0x7f) | 0x80);
+                rest >>= 7;
+            }
+            header.push(rest as u8);
+            len += header.len();
+            headers.push(header);
+        }
+        let mut msg: Vec<u8> = headers.iter().rev().flatten().copied().collect();
+        msg.extend_from_slice(b"abcd");
+        let started = std::time::Instant::now();
+        assert!(!accepts(&msg));
+        assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
     fn one_lone_number_is_not_evidence_enough() {
         // `08 96 01` alone is valid protobuf, and also what random bytes look like most often.
         assert!(!accepts(&[0x08, 0x96, 0x01]));
@@ -554,14 +587,18 @@ mod tests {
 
     #[test]
     fn nesting_stops_at_the_depth_limit() {
+        // Two fields a level: a chain of lone fields is refused before it is walked.
         let mut msg = vec![Enc::Varint(1, 5), Enc::Varint(3, 6)];
         for _ in 0..40 {
-            msg = vec![Enc::Message(2, msg)];
+            msg = vec![Enc::Varint(1, 1), Enc::Message(2, msg)];
         }
         let out = leaves(&encode(&msg));
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].0.matches('.').count(), MAX_DEPTH - 1);
-        assert!(!out[0].2, "the unexpanded rest is handed on as bytes");
+        let deepest = out
+            .iter()
+            .max_by_key(|(selector, _, _)| selector.matches('.').count())
+            .unwrap();
+        assert_eq!(deepest.0.matches('.').count(), MAX_DEPTH - 1);
+        assert!(!deepest.2, "the unexpanded rest is handed on as bytes");
     }
 
     #[test]

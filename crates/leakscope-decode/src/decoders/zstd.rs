@@ -132,10 +132,9 @@ impl Read for Frames<'_> {
                 if let (Some(stored), Some(computed)) = (
                     frame.get_checksum_from_data(),
                     frame.get_calculated_checksum(),
-                ) {
-                    if stored != computed {
-                        return Err(invalid_data("content checksum mismatch"));
-                    }
+                ) && stored != computed
+                {
+                    return Err(invalid_data("content checksum mismatch"));
                 }
                 self.rest = rest;
             }
