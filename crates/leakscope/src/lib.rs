@@ -33,3 +33,8 @@ pub use leakscope_rules as rules;
 
 pub use leakscope_report::{Category, Finding, Report, Severity};
 pub use scanner::{ExchangeScan, Input, Scan, ScanOptions, Scanner};
+
+/// The README's Rust examples, compiled and run as doctests so they keep working.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
