@@ -4,7 +4,8 @@
 //!   crate's raw decode of the same bytes;
 //! - `negative/*`: values with nothing to decode (words, numbers, ids, digests, URLs), where the
 //!   sniffs must cost next to nothing;
-//! - `unwrap/*`: the whole unwrapper on Sensors-style `base64(gzip(JSON))`.
+//! - `unwrap/*`: the whole unwrapper on Sensors-style `base64(gzip(JSON))` and Firebase-style
+//!   `gzip(protobuf)`.
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use base64::Engine as _;
@@ -12,7 +13,9 @@ use base64::engine::general_purpose::STANDARD;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use leakscope::decode::decoders::Base64;
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
-use leakscope_benches::{negative_values, sensors_data_list, sensors_events_json};
+use leakscope_benches::{
+    firebase_protobuf, gzip, negative_values, sensors_data_list, sensors_events_json,
+};
 
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
 
@@ -130,5 +133,39 @@ fn unwrap_sensors(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, base64_vs_raw, negative_path, unwrap_sensors);
+fn unwrap_firebase(c: &mut Criterion) {
+    let unwrapper = Unwrapper::new();
+    let mut group = c.benchmark_group("unwrap/firebase-gzip-protobuf");
+    for kib in [1usize, 4, 16, 64] {
+        let payload = gzip(&firebase_protobuf(kib * 1024));
+        group.throughput(Throughput::Bytes(payload.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{kib}KiB")),
+            &payload,
+            |b, payload| {
+                b.iter(|| {
+                    let mut budget = Budget::default();
+                    let mut leaves = 0usize;
+                    unwrapper.unwrap(
+                        Path::from_part("body"),
+                        None,
+                        payload,
+                        &mut budget,
+                        &mut |_| leaves += 1,
+                    );
+                    leaves
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    base64_vs_raw,
+    negative_path,
+    unwrap_sensors,
+    unwrap_firebase
+);
 criterion_main!(benches);

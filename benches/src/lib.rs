@@ -67,6 +67,44 @@ pub fn negative_values(target: usize) -> Vec<Vec<u8>> {
     values
 }
 
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+    put_varint(out, field << 3 | 2);
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+/// A Firebase-style batch: a protobuf message of about `target` bytes holding an app instance
+/// id, the device model and OS version, and repeated events (name, timestamp, page URL).
+pub fn firebase_protobuf(target: usize) -> Vec<u8> {
+    let mut message = Vec::new();
+    put_bytes(&mut message, 1, b"c2a7f1e0b9d84e5f8a6b3c2d1e0f9a8b");
+    put_bytes(&mut message, 2, b"Redmi Note 8 Pro");
+    put_bytes(&mut message, 3, b"10");
+    let mut i = 0u64;
+    while message.len() < target {
+        let mut event = Vec::new();
+        put_bytes(&mut event, 1, b"screen_view");
+        put_varint(&mut event, 2 << 3);
+        put_varint(&mut event, 1_588_155_300_000 + i);
+        put_bytes(
+            &mut event,
+            3,
+            format!("https://www.example-news.com/2020/04/article-{i}.html").as_bytes(),
+        );
+        put_bytes(&mut message, 4, &event);
+        i += 1;
+    }
+    message
+}
+
 /// gzip with the default level.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
