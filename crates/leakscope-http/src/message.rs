@@ -293,9 +293,16 @@ pub struct RequestLine<'a> {
     pub form: TargetForm,
     /// `HTTP/1.1` and the like.
     pub version: &'a str,
+    /// The target held unencoded spaces (`GET /search?q=foo bar HTTP/1.1`): it was taken as
+    /// everything between the method and the version after the last space.
+    pub spaces_in_target: bool,
 }
 
 /// Parse `METHOD SP request-target SP HTTP-version` and its line ending.
+///
+/// Lenient about unencoded spaces inside the target, which broken clients send: when the
+/// strict form does not match, the version is taken after the last space and everything
+/// between the method and it is the target ([`RequestLine::spaces_in_target`] is set).
 pub fn parse_request_line(input: &[u8]) -> MResult<'_, RequestLine<'_>> {
     let (rest, line) = parse_line(input)?;
     let mut fields = all_consuming((
@@ -306,9 +313,14 @@ pub fn parse_request_line(input: &[u8]) -> MResult<'_, RequestLine<'_>> {
         http_version,
         space0,
     ));
-    let (_, (method, _, target, _, version, _)) = fields
-        .parse(line)
-        .map_err(relabel(input, HttpErrorKind::BadRequestLine))?;
+    let parsed = match fields.parse(line) {
+        Ok((_, (method, _, target, _, version, _))) => (method, target, version, false),
+        Err(e) => match lenient_request_line(line) {
+            Some((method, target, version)) => (method, target, version, true),
+            None => return Err(relabel(input, HttpErrorKind::BadRequestLine)(e)),
+        },
+    };
+    let (method, target, version, spaces_in_target) = parsed;
     Ok((
         rest,
         RequestLine {
@@ -316,8 +328,29 @@ pub fn parse_request_line(input: &[u8]) -> MResult<'_, RequestLine<'_>> {
             target,
             form: TargetForm::of(target),
             version: ascii(version),
+            spaces_in_target,
         },
     ))
+}
+
+/// `METHOD SP target-with-spaces SP HTTP-version`: the version after the last space, the
+/// target everything between (no control bytes but space).
+fn lenient_request_line(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let line = trim_ows(line);
+    let method_end = line.iter().position(|&b| !is_tchar(b))?;
+    let (method, after) = line.split_at(method_end);
+    if method.is_empty() || after.first() != Some(&b' ') {
+        return None;
+    }
+    let last_space = after.iter().rposition(|&b| b == b' ')?;
+    let version = after.get(last_space + 1..)?;
+    let target = trim_ows(after.get(..last_space)?);
+    let version_ok = all_consuming(http_version)
+        .parse(version)
+        .is_ok_and(|(_, v): (&[u8], &[u8])| !v.is_empty());
+    let target_ok =
+        !target.is_empty() && target.iter().all(|&b| b == b' ' || (b > b' ' && b != 0x7f));
+    (version_ok && target_ok).then_some((method, target, version))
 }
 
 /// A parsed status line, borrowing from the input.
@@ -581,7 +614,14 @@ type Body<'a> = (Cow<'a, [u8]>, Vec<HeaderField<'a>>);
 
 /// Read a body of the given framing. `at_eof` says the input is the whole rest of the stream
 /// (only then can [`BodyFraming::UntilEof`] complete).
-fn parse_body(input: &[u8], framing: BodyFraming, at_eof: bool) -> MResult<'_, Body<'_>> {
+/// With `stop_at_request`, a [`BodyFraming::UntilEof`] body ends before the first line that
+/// parses as a complete request line.
+fn parse_body(
+    input: &[u8],
+    framing: BodyFraming,
+    at_eof: bool,
+    stop_at_request: bool,
+) -> MResult<'_, Body<'_>> {
     match framing {
         BodyFraming::None => Ok((input, (Cow::Borrowed(&[][..]), Vec::new()))),
         BodyFraming::Length(n) => {
@@ -598,6 +638,17 @@ fn parse_body(input: &[u8], framing: BodyFraming, at_eof: bool) -> MResult<'_, B
             let (rest, chunked) = parse_chunked_body(input)?;
             Ok((rest, (chunked.data, chunked.trailers)))
         }
+        BodyFraming::UntilEof if stop_at_request => {
+            // In a dump of several messages, "until the end" means "until the next request".
+            if let Some(end) = next_request_line(input) {
+                if end as u64 > MAX_BODY {
+                    return fail(input, HttpErrorKind::BodyTooLarge(end as u64));
+                }
+                let (body, rest) = input.split_at(end);
+                return Ok((rest, (Cow::Borrowed(body), Vec::new())));
+            }
+            parse_body(input, framing, at_eof, false)
+        }
         BodyFraming::UntilEof => {
             let len = input.len() as u64;
             if len > MAX_BODY {
@@ -609,6 +660,23 @@ fn parse_body(input: &[u8], framing: BodyFraming, at_eof: bool) -> MResult<'_, B
                 Err(Err::Incomplete(Needed::Unknown))
             }
         }
+    }
+}
+
+/// Offset of the first line of `input` (at its start or after an LF) that parses as a whole
+/// strict request line (`METHOD SP target SP HTTP/1.x`), if any.
+fn next_request_line(input: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        let candidate = input.get(at..)?;
+        if candidate.first().copied().is_some_and(is_tchar)
+            && let Ok((_, line)) = parse_request_line(candidate)
+            && !line.spaces_in_target
+            && line.version.starts_with("HTTP/1")
+        {
+            return Some(at);
+        }
+        at += memchr::memchr(b'\n', candidate)? + 1;
     }
 }
 
@@ -626,10 +694,15 @@ pub fn parse_request_message(input: &[u8]) -> MResult<'_, Request<'_>> {
     let (rest, line) = parse_request_line(input)?;
     let (rest, headers) = parse_headers(rest)?;
     let mut anomalies = Vec::new();
+    if line.spaces_in_target {
+        anomalies.push(
+            "unencoded space in the request target; version taken after the last space".into(),
+        );
+    }
     header_anomalies(&headers, &mut anomalies);
     let framing = framing(&headers, true, &mut anomalies)
         .map_err(|kind| Err::Error(MessageError::new(rest, kind)))?;
-    let (rest, (body, trailers)) = parse_body(rest, framing, false)?;
+    let (rest, (body, trailers)) = parse_body(rest, framing, false, false)?;
     Ok((
         rest,
         Request {
@@ -650,6 +723,15 @@ pub fn parse_response_message<'a>(
     request_method: Option<&str>,
     at_eof: bool,
 ) -> MResult<'a, Response<'a>> {
+    response_message(input, request_method, at_eof, false)
+}
+
+fn response_message<'a>(
+    input: &'a [u8],
+    request_method: Option<&str>,
+    at_eof: bool,
+    in_stream: bool,
+) -> MResult<'a, Response<'a>> {
     let (rest, line) = parse_status_line(input)?;
     let (rest, headers) = parse_headers(rest)?;
     let mut anomalies = Vec::new();
@@ -666,7 +748,13 @@ pub fn parse_response_message<'a>(
         framing(&headers, false, &mut anomalies)
             .map_err(|kind| Err::Error(MessageError::new(rest, kind)))?
     };
-    let (rest, (body, trailers)) = parse_body(rest, framing, at_eof)?;
+    let (rest, (body, trailers)) = parse_body(rest, framing, at_eof, in_stream)?;
+    if in_stream && framing == BodyFraming::UntilEof && !rest.is_empty() {
+        anomalies.push(
+            "response without Content-Length or chunked framing; body ended at the next request line"
+                .into(),
+        );
+    }
     Ok((
         rest,
         Response {
@@ -711,6 +799,17 @@ pub fn parse_response<'a>(
     at_eof: bool,
 ) -> Result<Status<(Response<'a>, usize)>, HttpError> {
     to_status(buf, parse_response_message(buf, request_method, at_eof))
+}
+
+/// Like [`parse_response`], for a response inside a dump of several messages: a body with
+/// neither Content-Length nor chunked framing ends before the next line that parses as a
+/// request line, instead of swallowing the rest of the stream (an anomaly says so).
+pub fn parse_response_in_stream<'a>(
+    buf: &'a [u8],
+    request_method: Option<&str>,
+    at_eof: bool,
+) -> Result<Status<(Response<'a>, usize)>, HttpError> {
+    to_status(buf, response_message(buf, request_method, at_eof, true))
 }
 
 #[cfg(test)]
@@ -760,6 +859,55 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn spaces_in_the_target_are_tolerated_with_an_anomaly() {
+        let msg = b"GET /search?q=foo bar HTTP/1.1\r\nHost: h\r\n\r\n";
+        let Status::Complete((req, n)) = parse_request(msg).unwrap() else {
+            panic!("partial")
+        };
+        assert_eq!(n, msg.len());
+        assert_eq!(req.line.target, b"/search?q=foo bar");
+        assert_eq!(req.line.version, "HTTP/1.1");
+        assert!(req.line.spaces_in_target);
+        assert_eq!(req.anomalies.len(), 1);
+        let (_, line) = parse_request_line(b"GET /a HTTP/1.1\r\n").unwrap();
+        assert!(!line.spaces_in_target);
+        assert!(parse_request_line(b"GET /a b\r\n").is_err());
+        assert!(parse_request_line(b"GET /a\x01 b HTTP/1.1\r\n").is_err());
+        assert!(parse_request_line(b"GET  HTTP/1.1\r\n").is_err());
+    }
+
+    #[test]
+    fn unframed_response_in_a_stream_stops_at_the_next_request() {
+        let msg = b"HTTP/1.0 200 OK\r\n\r\n<html>GET it</html>\r\nPOST /c HTTP/1.1\r\n\r\n";
+        let Status::Complete((resp, n)) = parse_response_in_stream(msg, None, false).unwrap()
+        else {
+            panic!("partial")
+        };
+        assert_eq!(resp.body.as_ref(), b"<html>GET it</html>\r\n");
+        assert!(msg[n..].starts_with(b"POST /c "));
+        assert_eq!(resp.anomalies.len(), 1);
+        // No request line in sight: still read to the end.
+        let msg = b"HTTP/1.0 200 OK\r\n\r\nGET a b c\r\nto the end";
+        assert_eq!(
+            parse_response_in_stream(msg, None, false).unwrap(),
+            Status::Partial
+        );
+        let Status::Complete((resp, n)) = parse_response_in_stream(msg, None, true).unwrap() else {
+            panic!("partial")
+        };
+        assert_eq!(n, msg.len());
+        assert!(resp.anomalies.is_empty());
+        // A request right after the headers: empty body.
+        let msg = b"HTTP/1.0 200 OK\r\n\r\nGET / HTTP/1.1\r\n\r\n";
+        let Status::Complete((resp, n)) = parse_response_in_stream(msg, None, false).unwrap()
+        else {
+            panic!("partial")
+        };
+        assert!(resp.body.is_empty());
+        assert_eq!(&msg[n..], b"GET / HTTP/1.1\r\n\r\n");
     }
 
     #[test]

@@ -11,7 +11,10 @@ use std::borrow::Cow;
 use crate::cookies::parse_cookies;
 use crate::exchange::Exchange;
 use crate::multipart::{multipart_boundary, parse_multipart};
-use crate::urlencoded::{looks_like_form, parse_urlencoded, url_path, url_query};
+use crate::urlencoded::{
+    FormPair, is_base64_blob, is_plausible_form, looks_like_form, parse_urlencoded, percent_decode,
+    url_path, url_query,
+};
 
 /// Which kind of request part a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,10 +60,14 @@ fn keyed<'a>(kind: PartKind, location: String, key: String, value: Cow<'a, [u8]>
 }
 
 /// Split a request into its parts, in this order: path segments, every query parameter
-/// (repeated keys each a part, keys like `ud[em]` kept verbatim, malformed %-escapes kept raw),
+/// (repeated keys each a part, keys like `ud[em]` kept verbatim, malformed %-escapes kept raw;
+/// a piece without `=` is a value with key `None` at `query[]`, and a query that is not
+/// `k=v` text at all, such as `?eyJ...`, is one value with key `None` at `query`),
 /// every header except Cookie, each cookie of the Cookie header(s), then the body:
-/// form-urlencoded fields (by Content-Type, or sniffed when the body is clearly `k=v&k=v`
-/// text), multipart/form-data parts (by boundary; a part with a file name yields first a part
+/// form-urlencoded fields (by Content-Type when the body has the shape of a form, or sniffed
+/// when the body is clearly `k=v&k=v` text; a piece without `=` is a value with key `None`
+/// at `body form[]`; JSON or a bare blob under a form Content-Type stays one `Body` part),
+/// multipart/form-data parts (by boundary; a part with a file name yields first a part
 /// `body multipart[name] filename` with key `filename` whose value is the file name, then its
 /// content), otherwise the whole body as one `Body`
 /// part (if non-empty).
@@ -80,15 +87,21 @@ pub fn request_parts(exchange: &Exchange) -> Vec<Part<'_>> {
         });
     }
 
-    if let Some(query) = url_query(&exchange.url) {
-        for pair in parse_urlencoded(query.as_bytes()) {
-            let key = String::from_utf8_lossy(&pair.key).into_owned();
-            parts.push(keyed(
-                PartKind::Query,
-                format!("query[{key}]"),
-                key,
-                pair.value,
-            ));
+    if let Some(query) = url_query(&exchange.url).filter(|q| !q.is_empty()) {
+        let query = query.as_bytes();
+        if is_plausible_form(query) {
+            for pair in parse_urlencoded(query) {
+                parts.push(pair_part(PartKind::Query, "query", pair));
+            }
+        } else {
+            // `?eyJ...`, `?{...}`: one value without a key. In a base64 blob `+` is a digit,
+            // not an encoded space.
+            parts.push(Part {
+                kind: PartKind::Query,
+                location: "query".to_string(),
+                key: None,
+                value: percent_decode(query, !is_base64_blob(query)),
+            });
         }
     }
 
@@ -117,6 +130,23 @@ pub fn request_parts(exchange: &Exchange) -> Vec<Part<'_>> {
 
     body_parts(exchange, &mut parts);
     parts
+}
+
+/// A query or form pair as a part: `query[key]`, or `query[]` with key `None` for a bare
+/// value among pairs.
+fn pair_part<'a>(kind: PartKind, prefix: &str, pair: FormPair<'a>) -> Part<'a> {
+    match pair.key {
+        Some(key) => {
+            let key = String::from_utf8_lossy(&key).into_owned();
+            keyed(kind, format!("{prefix}[{key}]"), key, pair.value)
+        }
+        None => Part {
+            kind,
+            location: format!("{prefix}[]"),
+            key: None,
+            value: pair.value,
+        },
+    }
 }
 
 fn body_parts<'a>(exchange: &'a Exchange, parts: &mut Vec<Part<'a>>) {
@@ -153,15 +183,13 @@ fn body_parts<'a>(exchange: &'a Exchange, parts: &mut Vec<Part<'a>>) {
             }
             return;
         }
-    } else if mime == "application/x-www-form-urlencoded" || looks_like_form(body) {
+    } else if (mime == "application/x-www-form-urlencoded" && is_plausible_form(body))
+        || looks_like_form(body)
+    {
+        // A form Content-Type on JSON or a bare blob (jQuery `$.post`, Volley) is not trusted:
+        // such a body falls through to one whole `Body` part below.
         for pair in parse_urlencoded(body) {
-            let key = String::from_utf8_lossy(&pair.key).into_owned();
-            parts.push(keyed(
-                PartKind::FormField,
-                format!("body form[{key}]"),
-                key,
-                pair.value,
-            ));
+            parts.push(pair_part(PartKind::FormField, "body form", pair));
         }
         return;
     }
@@ -278,6 +306,111 @@ mod tests {
         let parts = request_parts(&json);
         assert_eq!(parts.last().map(|p| p.kind), Some(PartKind::Body));
         assert_eq!(parts.last().map(|p| p.location.as_str()), Some("body"));
+    }
+
+    fn only(parts: &[Part<'_>], kind: PartKind) -> Vec<(String, Option<String>, String)> {
+        parts
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| {
+                (
+                    p.location.clone(),
+                    p.key.clone(),
+                    String::from_utf8_lossy(&p.value).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+    #[test]
+    fn json_under_a_form_content_type_stays_whole() {
+        let json = br#"{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d"}"#;
+        let ex = exchange("https://h/", &[FORM], json);
+        let parts = request_parts(&ex);
+        assert!(only(&parts, PartKind::FormField).is_empty());
+        assert_eq!(
+            only(&parts, PartKind::Body),
+            [(
+                "body".to_string(),
+                None,
+                String::from_utf8_lossy(json).into_owned()
+            )]
+        );
+        let ex = exchange("https://h/", &[FORM], b" \n[1,2]");
+        let parts = request_parts(&ex);
+        assert_eq!(only(&parts, PartKind::Body).len(), 1);
+    }
+
+    #[test]
+    fn non_forms_under_a_form_content_type_stay_whole() {
+        for body in [
+            &b"eyJhIjoxfQ=="[..],
+            b"eyJ1IjoxfQ",
+            b"hello world",
+            b"\"k\"=v&x=1",
+        ] {
+            let ex = exchange("https://h/", &[FORM], body);
+            let parts = request_parts(&ex);
+            assert!(only(&parts, PartKind::FormField).is_empty(), "{body:?}");
+            let whole = only(&parts, PartKind::Body);
+            assert_eq!(whole.len(), 1, "{body:?}");
+            assert_eq!(whole[0].2.as_bytes(), body);
+        }
+    }
+
+    #[test]
+    fn a_bare_piece_in_a_form_is_a_value_without_key() {
+        let ex = exchange("https://h/", &[FORM], b"a=1&eyJ1IjoxfQ&b=2");
+        let parts = request_parts(&ex);
+        assert_eq!(
+            only(&parts, PartKind::FormField),
+            [
+                (
+                    "body form[a]".to_string(),
+                    Some("a".to_string()),
+                    "1".to_string()
+                ),
+                ("body form[]".to_string(), None, "eyJ1IjoxfQ".to_string()),
+                (
+                    "body form[b]".to_string(),
+                    Some("b".to_string()),
+                    "2".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_query_values_are_values() {
+        let ex = exchange("https://h/p?eyJ1IjoxfQ", &[], b"");
+        let parts = request_parts(&ex);
+        assert_eq!(
+            only(&parts, PartKind::Query),
+            [("query".to_string(), None, "eyJ1IjoxfQ".to_string())]
+        );
+        let ex = exchange("https://h/p?YWJj+2RlZg==", &[], b"");
+        let parts = request_parts(&ex);
+        assert_eq!(
+            only(&parts, PartKind::Query),
+            [("query".to_string(), None, "YWJj+2RlZg==".to_string())]
+        );
+        let ex = exchange("https://h/p?v=2&eyJ1IjoxfQ", &[], b"");
+        let parts = request_parts(&ex);
+        assert_eq!(
+            only(&parts, PartKind::Query),
+            [
+                (
+                    "query[v]".to_string(),
+                    Some("v".to_string()),
+                    "2".to_string()
+                ),
+                ("query[]".to_string(), None, "eyJ1IjoxfQ".to_string()),
+            ]
+        );
+        let ex = exchange("https://h/p?", &[], b"");
+        assert!(only(&request_parts(&ex), PartKind::Query).is_empty());
     }
 
     #[test]

@@ -71,8 +71,9 @@ pub fn form_encode(input: &[u8]) -> String {
 /// One `key=value` pair of a query string or form body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormPair<'a> {
-    /// The key, percent-decoded once (`ud[em]` and the like kept verbatim).
-    pub key: Cow<'a, [u8]>,
+    /// The key, percent-decoded once (`ud[em]` and the like kept verbatim); `None` for a
+    /// piece without `=`, which is a bare value (`?eyJ...`), not a key.
+    pub key: Option<Cow<'a, [u8]>>,
     /// The value, percent-decoded once.
     pub value: Cow<'a, [u8]>,
     /// The pair exactly as it appeared.
@@ -80,7 +81,7 @@ pub struct FormPair<'a> {
 }
 
 /// Split a query string or form body into its pairs, in order, repeated keys each a pair.
-/// Empty pieces (`a=1&&b=2`) are skipped; a piece without `=` is a key with an empty value.
+/// Empty pieces (`a=1&&b=2`) are skipped; a piece without `=` is a value without a key.
 pub fn parse_urlencoded(input: &[u8]) -> impl Iterator<Item = FormPair<'_>> + '_ {
     input
         .split(|&b| b == b'&')
@@ -88,13 +89,13 @@ pub fn parse_urlencoded(input: &[u8]) -> impl Iterator<Item = FormPair<'_>> + '_
         .map(|piece| {
             let (key, value) = match memchr::memchr(b'=', piece) {
                 Some(eq) => (
-                    piece.get(..eq).unwrap_or_default(),
+                    Some(piece.get(..eq).unwrap_or_default()),
                     piece.get(eq + 1..).unwrap_or_default(),
                 ),
-                None => (piece, &b""[..]),
+                None => (None, piece),
             };
             FormPair {
-                key: percent_decode(key, true),
+                key: key.map(|k| percent_decode(k, true)),
                 value: percent_decode(value, true),
                 raw: piece,
             }
@@ -121,12 +122,64 @@ pub fn url_path(url: &str) -> &str {
     }
 }
 
+/// Bytes a form key may contain, raw (before percent-decoding). Wider than the set used for
+/// sniffing, since here a Content-Type already claims a form.
+fn is_sane_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-.[]%*~$:+!@,;/|()'".contains(&b)
+}
+
+/// Whether `input` is one bare base64 (or base64url) token with `=` padding, such as
+/// `eyJhIjoxfQ==`: split at its `=` it would become a key with a value of only `=`s.
+pub fn is_base64_blob(input: &[u8]) -> bool {
+    let data_len = input
+        .iter()
+        .rposition(|&b| b != b'=')
+        .map_or(0, |last| last + 1);
+    let padding = input.len() - data_len;
+    data_len >= 8
+        && (1..=2).contains(&padding)
+        && input.len() & 3 == 0
+        && input
+            .get(..data_len)
+            .unwrap_or_default()
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"+/-_".contains(&b))
+}
+
+/// Whether a query string or a body that a Content-Type calls form-urlencoded really has
+/// the shape of one, so that splitting it into pairs loses nothing.
+///
+/// Not a form: JSON (first non-blank byte `{` or `[`), a bare base64 blob, text with no `=`
+/// at all, or any key (the part before `=`) with bytes outside a sane key charset (quotes,
+/// spaces, braces, controls, non-ASCII). A piece without `=` among real pairs is tolerated:
+/// [`parse_urlencoded`] yields it as a value without a key.
+pub fn is_plausible_form(input: &[u8]) -> bool {
+    let trimmed = input.trim_ascii_start();
+    if trimmed.is_empty() || trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
+        return false;
+    }
+    if is_base64_blob(input) {
+        return false;
+    }
+    let mut pairs = 0usize;
+    for piece in input.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        if let Some(eq) = memchr::memchr(b'=', piece) {
+            let key = piece.get(..eq).unwrap_or_default();
+            if !key.iter().all(|&b| is_sane_key_byte(b)) {
+                return false;
+            }
+            pairs += 1;
+        }
+    }
+    pairs > 0
+}
+
 /// Whether a body is clearly `k=v&k=v` text even though no Content-Type said so.
 ///
 /// Strict on purpose: a false "yes" would split a JSON or binary body into nonsense fields,
 /// while a false "no" only leaves the body whole for the decoders.
 pub fn looks_like_form(body: &[u8]) -> bool {
-    if body.is_empty() || body.len() > 1024 * 1024 {
+    if body.is_empty() || body.len() > 1024 * 1024 || is_base64_blob(body) {
         return false;
     }
     let allowed_key = |b: u8| b.is_ascii_alphanumeric() || b"_-.[]%*~$:".contains(&b);
@@ -168,18 +221,18 @@ mod tests {
     #[test]
     fn pairs_in_order_with_repeats() {
         let pairs: Vec<_> = parse_urlencoded(b"a=1&&b&a=2&ud[em]=x%40y.z&=v").collect();
-        let kv: Vec<(&[u8], &[u8])> = pairs
+        let kv: Vec<(Option<&[u8]>, &[u8])> = pairs
             .iter()
-            .map(|p| (p.key.as_ref(), p.value.as_ref()))
+            .map(|p| (p.key.as_deref(), p.value.as_ref()))
             .collect();
         assert_eq!(
             kv,
             [
-                (&b"a"[..], &b"1"[..]),
-                (b"b", b""),
-                (b"a", b"2"),
-                (b"ud[em]", b"x@y.z"),
-                (b"", b"v"),
+                (Some(&b"a"[..]), &b"1"[..]),
+                (None, b"b"),
+                (Some(b"a"), b"2"),
+                (Some(b"ud[em]"), b"x@y.z"),
+                (Some(b""), b"v"),
             ]
         );
     }
@@ -205,6 +258,28 @@ mod tests {
     }
 
     #[test]
+    fn plausible_forms_and_not() {
+        assert!(is_plausible_form(b"ud[em]=abc%40x.y&data=eyJ1IjoxfQ%3D%3D"));
+        assert!(is_plausible_form(b"a=1&bare&b=2"));
+        assert!(is_plausible_form(b"flag="));
+        assert!(!is_plausible_form(
+            b"{\"gaid\":\"38400000-8cf0-11bd-b23e-10b96e40000d\"}"
+        ));
+        assert!(!is_plausible_form(b"  \n[1,2]"));
+        assert!(!is_plausible_form(b"eyJhIjoxfQ=="));
+        assert!(!is_plausible_form(b"eyJ1IjoxfQ"));
+        assert!(!is_plausible_form(b"hello world"));
+        assert!(!is_plausible_form(b"\"k\"=v"));
+        assert!(!is_plausible_form(b"a b=c"));
+        assert!(!is_plausible_form(b""));
+        assert!(is_base64_blob(b"eyJhIjoxfQ=="));
+        assert!(is_base64_blob(b"YWJjZGVmZw=="));
+        assert!(!is_base64_blob(b"token="));
+        assert!(!is_base64_blob(b"a=b"));
+        assert!(!is_base64_blob(b"===="));
+    }
+
+    #[test]
     fn sniffs_only_clear_forms() {
         assert!(looks_like_form(
             b"v=1&tid=UA-1&cid=555.666&dl=https%3A%2F%2Fx"
@@ -215,5 +290,6 @@ mod tests {
         assert!(!looks_like_form(b"a=1&b"));
         assert!(!looks_like_form(b"a=hello world"));
         assert!(!looks_like_form(b""));
+        assert!(!looks_like_form(b"eyJhIjoxfQ=="));
     }
 }

@@ -6,11 +6,10 @@
 //! item; broken structure or truncation ends the reader with a fatal one, after every complete
 //! entry has been yielded.
 
-use base64::Engine as _;
 use serde::Deserialize;
 
 use super::json_scan::{ByteSource, Captured, ScanError};
-use super::{CaptureError, finish_body};
+use super::{CaptureError, decode_base64_lenient, finish_body, serde_message};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 use crate::message::MAX_BODY;
 use crate::urlencoded::form_encode;
@@ -245,7 +244,7 @@ impl Iterator for HarReader {
 fn entry_to_exchange(bytes: &[u8], position: Position) -> Result<Exchange, String> {
     let entry: HarEntry = serde_json::from_slice(bytes).map_err(|e| {
         // serde_json's line/column are relative to the entry; keep only its explanation.
-        let text = e.to_string();
+        let text = serde_message(&e);
         match text.rfind(" at line ") {
             Some(at) => text.get(..at).unwrap_or(&text).to_string(),
             None => text,
@@ -289,8 +288,7 @@ fn post_data_body(post: HarPostData, anomalies: &mut Vec<Anomaly>) -> Vec<u8> {
         if !is_base64 {
             return text.into_bytes();
         }
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        return match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
+        return match decode_base64_lenient(&text) {
             Ok(bytes) => bytes,
             Err(e) => {
                 anomalies.push(Anomaly::new(format!(
@@ -364,6 +362,37 @@ mod tests {
         assert_eq!(err.to_string(), "t.har: entry 0: missing request.url");
         assert!(!err.is_fatal());
         assert!(items[1].is_ok());
+    }
+
+    #[test]
+    fn serde_errors_do_not_quote_captured_values() {
+        let har = r#"{"log": {"entries": [{"request": {"method": "POST", "url": "u", "postData": "email=jane@example.com"}}]}}"#;
+        let items = read(har);
+        assert_eq!(items.len(), 1);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.har: entry 0: invalid type: string \"…\", expected struct HarPostData"
+        );
+        assert!(!err.is_fatal());
+    }
+
+    #[test]
+    fn base64_post_data_with_either_alphabet_and_no_padding() {
+        let har = r#"{"log": {"entries": [
+            {"request": {"method": "POST", "url": "u", "postData": {"text": "aGk", "encoding": "base64"}}},
+            {"request": {"method": "POST", "url": "u", "postData": {"text": "-_8", "encoding": "base64"}}},
+            {"request": {"method": "POST", "url": "u", "postData": {"text": "%%", "encoding": "base64"}}}
+        ]}}"#;
+        let items = read(har);
+        assert_eq!(items.len(), 3);
+        let a = items[0].as_ref().unwrap();
+        assert_eq!(a.body, b"hi");
+        assert!(a.anomalies.is_empty());
+        assert_eq!(items[1].as_ref().unwrap().body, [0xfb, 0xff]);
+        let c = items[2].as_ref().unwrap();
+        assert_eq!(c.body, b"%%");
+        assert_eq!(c.anomalies.len(), 1);
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub enum CaptureError {
         /// Whether the reader stopped after this error.
         fatal: bool,
     },
-    /// A raw HTTP stream problem; always fatal, since framing is lost.
+    /// A raw HTTP stream problem: a malformed message (non-fatal: the reader skips to the
+    /// next line that looks like a request or status line), or a truncated or oversized one
+    /// (fatal).
     #[error("{file}: {position}: {message}")]
     Http {
         /// The file name.
@@ -148,6 +150,8 @@ pub enum CaptureError {
         position: Position,
         /// What was wrong.
         message: String,
+        /// Whether the reader stopped after this error.
+        fatal: bool,
     },
     /// An NDJSON line that could not be read (non-fatal).
     #[error("{file}: {position}: {message}")]
@@ -191,10 +195,8 @@ impl CaptureError {
     /// True when the reader cannot go on after this error (it yields nothing more).
     pub fn is_fatal(&self) -> bool {
         match self {
-            CaptureError::Io { .. }
-            | CaptureError::UnknownFormat { .. }
-            | CaptureError::Http { .. } => true,
-            CaptureError::Har { fatal, .. } => *fatal,
+            CaptureError::Io { .. } | CaptureError::UnknownFormat { .. } => true,
+            CaptureError::Har { fatal, .. } | CaptureError::Http { fatal, .. } => *fatal,
             CaptureError::Ndjson { .. } => false,
         }
     }
@@ -227,6 +229,82 @@ pub(crate) fn finish_body(
     }
 }
 
+/// A serde_json error message without the captured data it quotes: serde writes
+/// `invalid type: string "email=jane@example.com", expected struct HarPostData at line 1
+/// column 40`, which would put what a privacy scan finds into its report and onto stderr.
+///
+/// Each `"..."` (with its `\"` escapes) becomes `"…"`, and each `` `...` `` becomes
+/// `` `…` `` (serde quotes integers and variants that way) except after `field `, where it
+/// names a field of our schema (`missing field `url``). The category and the line/column stay.
+pub(crate) fn redact_serde_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push_str("\"…\"");
+                while let Some(inner) = chars.next() {
+                    match inner {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '`' => {
+                let keep = out.ends_with("field ");
+                out.push('`');
+                if !keep {
+                    out.push('…');
+                }
+                for inner in chars.by_ref() {
+                    if inner == '`' {
+                        break;
+                    }
+                    if keep {
+                        out.push(inner);
+                    }
+                }
+                out.push('`');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A serde_json error as a message safe to report (see [`redact_serde_message`]).
+pub(crate) fn serde_message(e: &serde_json::Error) -> String {
+    redact_serde_message(&e.to_string())
+}
+
+/// Standard alphabet, padding optional.
+const BASE64_STANDARD: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+/// URL-safe alphabet, padding optional.
+const BASE64_URL_SAFE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decode a base64 body as capture tools write it: whitespace ignored, padding optional,
+/// standard alphabet first, then URL-safe. The error is the standard engine's.
+pub(crate) fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine as _;
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    BASE64_STANDARD
+        .decode(&compact)
+        .or_else(|e| BASE64_URL_SAFE.decode(&compact).map_err(|_| e))
+}
+
 enum Inner {
     Har(har::HarReader),
     Raw(raw::RawReader),
@@ -234,7 +312,8 @@ enum Inner {
 }
 
 /// Streaming reader: yields exchanges in file order. After a non-fatal error item it goes on
-/// with the next entry/message; a truncated file yields every complete message before the
+/// with the next entry/message (in a raw stream, the next line that looks like a request or
+/// status line); a truncated file yields every complete message before the
 /// error. After a fatal error it yields nothing more.
 pub struct CaptureReader {
     inner: Inner,
@@ -379,6 +458,44 @@ mod tests {
         };
         assert_eq!(e.to_string(), "x: boom");
         assert!(e.is_fatal());
+    }
+
+    #[test]
+    fn base64_bodies_decode_with_either_alphabet_and_any_padding() {
+        assert_eq!(decode_base64_lenient("aGk=").unwrap(), b"hi");
+        assert_eq!(decode_base64_lenient("aGk").unwrap(), b"hi");
+        assert_eq!(decode_base64_lenient("aG\nk=").unwrap(), b"hi");
+        assert_eq!(decode_base64_lenient("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(decode_base64_lenient("+/8=").unwrap(), [0xfb, 0xff]);
+        assert!(decode_base64_lenient("not base64!").is_err());
+    }
+
+    #[test]
+    fn serde_messages_do_not_quote_captured_data() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct HarPostData {
+            text: Option<String>,
+        }
+        let e = serde_json::from_str::<HarPostData>(r#""email=jane@example.com""#).unwrap_err();
+        assert!(e.to_string().contains("jane@example.com"));
+        let safe = serde_message(&e);
+        assert_eq!(
+            safe,
+            "invalid type: string \"…\", expected struct HarPostData at line 1 column 24"
+        );
+        let e = serde_json::from_str::<HarPostData>(r#"{"text": 4155550123}"#).unwrap_err();
+        let safe = serde_message(&e);
+        assert!(!safe.contains("4155550123"), "{safe}");
+        assert!(safe.contains("at line 1 column"), "{safe}");
+        assert_eq!(
+            redact_serde_message(r#"a "x\"y" b `1` missing field `url`"#),
+            "a \"…\" b `…` missing field `url`"
+        );
+        assert_eq!(
+            redact_serde_message("unterminated \"ab"),
+            "unterminated \"…\""
+        );
     }
 
     #[test]

@@ -8,11 +8,10 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{CaptureError, finish_body};
+use super::{CaptureError, decode_base64_lenient, finish_body, serde_message};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 
 /// Longest accepted NDJSON line in bytes; a longer line is skipped with a non-fatal error.
@@ -193,18 +192,22 @@ fn headers_from(value: Value) -> Result<Vec<Header>, String> {
 }
 
 fn record_to_exchange(line: &[u8], position: Position) -> Result<Exchange, String> {
-    let record: Record = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let record: Record = serde_json::from_slice(line).map_err(|e| serde_message(&e))?;
     let url = record.url.ok_or("missing url")?;
     let method = record.method.unwrap_or_else(|| "GET".to_string());
     let headers = headers_from(record.headers)?;
     let mut anomalies = Vec::new();
     let body = match (record.body, record.body_base64) {
-        (_, Some(b64)) => {
-            let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(compact.as_bytes())
-                .map_err(|e| format!("body_base64 does not decode: {e}"))?
-        }
+        (_, Some(b64)) => match decode_base64_lenient(&b64) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // The URL and headers can still leak: keep the request, drop only the body.
+                anomalies.push(Anomaly::new(format!(
+                    "body_base64 does not decode ({e}); body left empty"
+                )));
+                Vec::new()
+            }
+        },
         (Some(text), None) => text.into_bytes(),
         (None, None) => Vec::new(),
     };
@@ -261,6 +264,37 @@ mod tests {
         let c = items[2].as_ref().unwrap();
         assert_eq!(c.headers.len(), 3);
         assert_eq!(c.header("d"), Some("4"));
+    }
+
+    #[test]
+    fn bad_base64_keeps_the_request_without_body() {
+        let items = read(concat!(
+            "{\"url\":\"https://a/?id=1\",\"headers\":[[\"X-Id\",\"7\"]],\"body_base64\":\"%%%not base64\"}\n",
+            "{\"url\":\"https://b/\",\"body_base64\":\"-_8\"}\n",
+        ));
+        assert_eq!(items.len(), 2);
+        let a = items[0].as_ref().unwrap();
+        assert_eq!(a.url, "https://a/?id=1");
+        assert_eq!(a.header("x-id"), Some("7"));
+        assert!(a.body.is_empty());
+        assert_eq!(a.anomalies.len(), 1);
+        assert!(a.anomalies[0].to_string().contains("body_base64"));
+        let b = items[1].as_ref().unwrap();
+        assert_eq!(b.body, [0xfb, 0xff]);
+        assert!(b.anomalies.is_empty());
+    }
+
+    #[test]
+    fn errors_do_not_quote_captured_values() {
+        let items = read(
+            "{\"url\":\"https://a/\",\"body\":{\"email\":\"jane@example.com\"}}\n{\"url\":[\"email=jane@example.com\"]}\n",
+        );
+        assert_eq!(items.len(), 2);
+        for item in &items {
+            let e = item.as_ref().unwrap_err().to_string();
+            assert!(!e.contains("jane"), "{e}");
+            assert!(e.contains("line 1 column"), "{e}");
+        }
     }
 
     #[test]

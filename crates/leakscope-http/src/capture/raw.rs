@@ -5,6 +5,11 @@
 //! client's data). The buffer holds at most the message being parsed plus one read; it grows
 //! geometrically while a message is partial so a large body is re-parsed only a logarithmic
 //! number of times.
+//!
+//! A response with neither Content-Length nor chunked framing ends at the next line that
+//! parses as a request line, not at the end of the stream. A malformed message is reported as
+//! a non-fatal error naming its byte offset, and reading resumes at the next line that looks
+//! like a request or status line.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -12,8 +17,8 @@ use std::io::{self, Read};
 use super::{CaptureError, finish_body};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 use crate::message::{
-    HeaderField, MAX_BODY, MAX_HEADER_SECTION, Request, Status, TargetForm, parse_request,
-    parse_response,
+    HeaderField, MAX_BODY, MAX_HEADER_LINE, MAX_HEADER_SECTION, Request, Status, TargetForm,
+    is_tchar, parse_request, parse_response_in_stream,
 };
 
 /// Smallest read from the underlying reader.
@@ -32,6 +37,8 @@ pub(crate) struct RawReader {
     done: bool,
     /// Methods of requests whose response has not been seen (a HEAD response has no body).
     pending: VecDeque<String>,
+    /// A malformed message was reported; skip to the next start line before parsing.
+    resync: bool,
 }
 
 enum Step {
@@ -52,6 +59,7 @@ impl RawReader {
             eof: false,
             done: false,
             pending: VecDeque::new(),
+            resync: false,
         }
     }
 
@@ -86,13 +94,66 @@ impl RawReader {
             file: self.name.clone(),
             position: Position::Offset(offset),
             message,
+            fatal: true,
         }))
+    }
+
+    /// Drop the bytes before `self.start`.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            let start = self.start.min(self.buf.len());
+            self.buf.drain(..start);
+            self.base += start as u64;
+            self.start = 0;
+        }
+    }
+
+    /// After a malformed message at `self.start`: skip its first line, then every line up to
+    /// the next one that looks like a request line or a status line, and leave `self.start`
+    /// there. `Ok(false)` when the stream ends first.
+    fn resynchronise(&mut self) -> io::Result<bool> {
+        let mut at_line_start = false;
+        loop {
+            self.compact();
+            let lf = memchr::memchr(b'\n', &self.buf);
+            if at_line_start {
+                match lf {
+                    Some(lf) => {
+                        let line = self.buf.get(..lf).unwrap_or_default();
+                        if is_start_line(line.strip_suffix(b"\r").unwrap_or(line)) {
+                            return Ok(true);
+                        }
+                        self.start = lf + 1;
+                    }
+                    None if self.eof => return Ok(is_start_line(&self.buf)),
+                    None if self.buf.len() > MAX_HEADER_LINE => {
+                        // Too long for a start line: skip to the end of it.
+                        at_line_start = false;
+                        self.start = self.buf.len();
+                    }
+                    None => self.fill(READ_STEP)?,
+                }
+            } else {
+                match lf {
+                    Some(lf) => {
+                        self.start = lf + 1;
+                        at_line_start = true;
+                    }
+                    None if self.eof => return Ok(false),
+                    None => {
+                        self.start = self.buf.len();
+                        self.compact();
+                        self.fill(READ_STEP)?;
+                    }
+                }
+            }
+        }
     }
 
     fn step(&self, data: &[u8], offset: u64) -> Step {
         if data.starts_with(b"HTTP/") {
             let method = self.pending.front().map(String::as_str);
-            return match parse_response(data, method, self.eof) {
+            return match parse_response_in_stream(data, method, self.eof) {
                 Ok(Status::Complete((resp, n))) => Step::Response {
                     consumed: n,
                     final_status: resp.line.code >= 200,
@@ -118,6 +179,17 @@ impl Iterator for RawReader {
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
+        }
+        if self.resync {
+            self.resync = false;
+            match self.resynchronise() {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => return self.io_error(e),
+            }
         }
         loop {
             // Blank lines between messages are tolerated (RFC 9112 section 2.2).
@@ -175,7 +247,17 @@ impl Iterator for RawReader {
                         return self.io_error(e);
                     }
                 }
-                Step::Failed(message) => return self.fatal(offset, message),
+                Step::Failed(message) => {
+                    // One broken message costs only itself: report it, then look for the next
+                    // request or status line (on the next call).
+                    self.resync = true;
+                    return Some(Err(CaptureError::Http {
+                        file: self.name.clone(),
+                        position: Position::Offset(offset),
+                        message: format!("{message}; skipped to the next HTTP message"),
+                        fatal: false,
+                    }));
+                }
             }
         }
     }
@@ -190,6 +272,36 @@ impl RawReader {
             source,
         }))
     }
+}
+
+/// A line that can start a message: `HTTP/1.x NNN ...`, or `METHOD SP target SP HTTP/1.x`
+/// (the target may hold spaces; the version is the last field).
+fn is_start_line(line: &[u8]) -> bool {
+    let is_version = |v: &[u8]| {
+        v.strip_prefix(b"HTTP/1")
+            .is_some_and(|minor| matches!(minor, [] | [b'.', b'0'..=b'9']))
+    };
+    if line.starts_with(b"HTTP/") {
+        let mut fields = line.split(|&b| b == b' ');
+        let version = fields.next().unwrap_or_default();
+        let code = fields.next().unwrap_or_default();
+        return is_version(version) && code.len() == 3 && code.iter().all(u8::is_ascii_digit);
+    }
+    let line = line.trim_ascii_end();
+    let Some(first_space) = memchr::memchr(b' ', line) else {
+        return false;
+    };
+    let Some(last_space) = memchr::memrchr(b' ', line) else {
+        return false;
+    };
+    let method = line.get(..first_space).unwrap_or_default();
+    let target = line.get(first_space + 1..last_space).unwrap_or_default();
+    let version = line.get(last_space + 1..).unwrap_or_default();
+    !method.is_empty()
+        && method.iter().all(|&b| is_tchar(b))
+        && !target.trim_ascii().is_empty()
+        && target.iter().all(|&b| b >= b' ' && b != 0x7f)
+        && is_version(version)
 }
 
 fn to_header(field: &HeaderField<'_>) -> Header {
@@ -299,9 +411,78 @@ POST http://other.example/c HTTP/1.1\r\nContent-Length: 3\r\n\r\nq=1";
     }
 
     #[test]
-    fn garbage_is_a_fatal_error() {
+    fn trailing_garbage_is_reported_and_ends_the_stream() {
         let items = read_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\x00\x01\x02 nonsense\r\n");
         assert_eq!(items.len(), 2);
-        assert!(items[1].as_ref().unwrap_err().is_fatal());
+        let err = items[1].as_ref().unwrap_err();
+        assert!(!err.is_fatal());
+        assert_eq!(err.position(), Some(Position::Offset(27)));
+    }
+
+    #[test]
+    fn a_garbage_block_costs_only_itself() {
+        let stream = b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n\
+\x00\x01garbage line\r\nmore garbage: \xff\r\nGET not-a-request\r\n\r\n\
+GET /two HTTP/1.1\r\nHost: a\r\n\r\n";
+        let items = read_all(stream);
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().url, "http://a/one");
+        let err = items[1].as_ref().unwrap_err();
+        assert!(!err.is_fatal());
+        assert_eq!(err.position(), Some(Position::Offset(30)));
+        assert!(
+            err.to_string().starts_with("s.txt: byte 30: request: "),
+            "{err}"
+        );
+        let two = items[2].as_ref().unwrap();
+        assert_eq!(two.url, "http://a/two");
+        let two_at = stream.windows(8).position(|w| w == b"GET /two").unwrap();
+        assert_eq!(two.position, Position::Offset(two_at as u64));
+    }
+
+    #[test]
+    fn a_broken_header_block_resyncs_at_the_next_response_or_request() {
+        let stream = b"POST /x HTTP/1.1\r\nbroken header\r\n\r\nbody\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\
+GET /y HTTP/1.1\r\nHost: b\r\n\r\n";
+        let items = read_all(stream);
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(!items[0].as_ref().unwrap_err().is_fatal());
+        assert_eq!(items[1].as_ref().unwrap().url, "http://b/y");
+    }
+
+    #[test]
+    fn a_space_in_the_target_is_an_anomaly() {
+        let items = read_all(b"GET /search?q=foo bar HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(items.len(), 1);
+        let ex = items[0].as_ref().unwrap();
+        assert_eq!(ex.url, "http://h/search?q=foo bar");
+        assert_eq!(ex.anomalies.len(), 1, "{:?}", ex.anomalies);
+    }
+
+    #[test]
+    fn an_unframed_response_does_not_swallow_later_requests() {
+        let stream = b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n\
+HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>\nGET me</html>\n\
+POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nx=1\
+HTTP/1.1 204 No Content\r\n\r\n\
+GET /c HTTP/1.1\r\nHost: h\r\n\r\n";
+        let urls: Vec<String> = read_all(stream)
+            .into_iter()
+            .map(|r| r.unwrap().url)
+            .collect();
+        assert_eq!(urls, ["http://h/a", "http://h/b", "http://h/c"]);
+    }
+
+    #[test]
+    fn start_lines_for_resync() {
+        assert!(is_start_line(b"GET /a HTTP/1.1"));
+        assert!(is_start_line(b"GET /a b HTTP/1.0"));
+        assert!(is_start_line(b"HTTP/1.1 200 OK"));
+        assert!(!is_start_line(b"GET not-a-request"));
+        assert!(!is_start_line(b"GET  HTTP/1.1"));
+        assert!(!is_start_line(b"HTTP/1.1 20 OK"));
+        assert!(!is_start_line(b"G(T / HTTP/1.1"));
+        assert!(!is_start_line(b""));
     }
 }
