@@ -155,6 +155,37 @@ mod tests {
         assert!(!Profile::of(b"").is_text());
     }
 
+    /// The obvious way, byte by byte: the oracle for the eight-lane loop and the ASCII fast
+    /// path of the text check.
+    fn naive(bytes: &[u8]) -> (u16, bool) {
+        let classes = bytes.iter().fold(0, |acc, &b| acc | classify(b));
+        let text = std::str::from_utf8(bytes).is_ok_and(|t| {
+            !t.is_empty()
+                && t.chars().all(|c| {
+                    (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && c != '\u{fffd}'
+                })
+        });
+        (classes, text)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_with_the_naive_oracle(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..100)) {
+            let profile = Profile::of(&bytes);
+            let (classes, text) = naive(&bytes);
+            proptest::prop_assert_eq!(profile.classes(), classes);
+            proptest::prop_assert_eq!(profile.is_text(), text);
+            proptest::prop_assert_eq!(crate::text::is_printable_text(&bytes), text);
+        }
+
+        #[test]
+        fn agrees_on_text_too(text in "[ -~\t\néß€\u{85}\u{fffd}]{0,100}") {
+            let (classes, expected) = naive(text.as_bytes());
+            proptest::prop_assert_eq!(Profile::of(text.as_bytes()).classes(), classes);
+            proptest::prop_assert_eq!(crate::text::is_printable_text(text.as_bytes()), expected);
+        }
+    }
+
     #[test]
     fn every_length_is_profiled_whole() {
         for len in 0..40 {
