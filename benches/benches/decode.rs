@@ -105,11 +105,18 @@ fn negative_path(c: &mut Criterion) {
     group.finish();
 }
 
-fn unwrap_sensors(c: &mut Criterion) {
+/// The whole unwrapper on one payload per size, found at `part` under `key`.
+fn bench_unwrap(
+    c: &mut Criterion,
+    group: &str,
+    part: &str,
+    key: Option<&str>,
+    payload_of: impl Fn(usize) -> Vec<u8>,
+) {
     let unwrapper = Unwrapper::new();
-    let mut group = c.benchmark_group("unwrap/sensors-base64-gzip-json");
+    let mut group = c.benchmark_group(group);
     for kib in [1usize, 4, 16, 64] {
-        let payload = sensors_data_list(kib * 1024);
+        let payload = payload_of(kib * 1024);
         group.throughput(Throughput::Bytes(payload.len() as u64));
         group.bench_with_input(
             BenchmarkId::from_parameter(format!("{kib}KiB")),
@@ -119,8 +126,8 @@ fn unwrap_sensors(c: &mut Criterion) {
                     let mut budget = Budget::default();
                     let mut leaves = 0usize;
                     unwrapper.unwrap(
-                        Path::from_part("body form[data_list]"),
-                        Some("data_list"),
+                        Path::from_part(part),
+                        key,
                         payload,
                         &mut budget,
                         &mut |_| leaves += 1,
@@ -133,32 +140,20 @@ fn unwrap_sensors(c: &mut Criterion) {
     group.finish();
 }
 
+fn unwrap_sensors(c: &mut Criterion) {
+    bench_unwrap(
+        c,
+        "unwrap/sensors-base64-gzip-json",
+        "body form[data_list]",
+        Some("data_list"),
+        sensors_data_list,
+    );
+}
+
 fn unwrap_firebase(c: &mut Criterion) {
-    let unwrapper = Unwrapper::new();
-    let mut group = c.benchmark_group("unwrap/firebase-gzip-protobuf");
-    for kib in [1usize, 4, 16, 64] {
-        let payload = gzip(&firebase_protobuf(kib * 1024));
-        group.throughput(Throughput::Bytes(payload.len() as u64));
-        group.bench_with_input(
-            BenchmarkId::from_parameter(format!("{kib}KiB")),
-            &payload,
-            |b, payload| {
-                b.iter(|| {
-                    let mut budget = Budget::default();
-                    let mut leaves = 0usize;
-                    unwrapper.unwrap(
-                        Path::from_part("body"),
-                        None,
-                        payload,
-                        &mut budget,
-                        &mut |_| leaves += 1,
-                    );
-                    leaves
-                })
-            },
-        );
-    }
-    group.finish();
+    bench_unwrap(c, "unwrap/firebase-gzip-protobuf", "body", None, |size| {
+        gzip(&firebase_protobuf(size))
+    });
 }
 
 criterion_group!(
