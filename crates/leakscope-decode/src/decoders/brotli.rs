@@ -11,7 +11,7 @@ use std::io::Read;
 use brotli_decompressor::Decompressor;
 
 use super::bounded_read::read_bounded;
-use super::deflate::is_plausible_decompressed;
+use super::deflate::accept_headerless;
 use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
 
 /// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
@@ -45,16 +45,8 @@ impl Decoder for Brotli {
         // after the one that ended the stream; what it never pulled from the slice is still in
         // the slice.
         let left_over = reader.read(&mut [0u8; 1]).map_or(true, |n| n > 0);
-        if left_over || !reader.get_ref().is_empty() {
-            return Err(DecodeError::invalid(
-                NAME,
-                "the stream does not end at the end of the input",
-            ));
-        }
-        if !is_plausible_decompressed(&out) {
-            return Err(DecodeError::Implausible { encoding: NAME });
-        }
-        Ok(Decoded::Bytes(out))
+        let ends_at_input_end = !left_over && reader.get_ref().is_empty();
+        accept_headerless(NAME, out, ends_at_input_end)
     }
 }
 

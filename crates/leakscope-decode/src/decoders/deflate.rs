@@ -23,13 +23,24 @@ const NAME: &str = "deflate";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RawDeflate;
 
-/// Whether a decompressed payload without a magic number of its own is worth believing: text
-/// (JSON, a URL), a known compressed layer, or a plausible protobuf message. Shared by the
-/// decoders of formats without a magic number (raw deflate, brotli).
-pub(crate) fn is_plausible_decompressed(bytes: &[u8]) -> bool {
-    text::is_plausible_payload(bytes)
-        || bytes.starts_with(&super::zstd::MAGIC)
-        || super::protobuf::is_plausible_message(bytes)
+/// The verdict on a stream of a format without a magic number (raw deflate, brotli), shared by
+/// both: it must end exactly at the end of the input, and what it decompressed to must be worth
+/// believing: text (JSON, a URL), a known compressed layer, or a plausible protobuf message.
+pub(crate) fn accept_headerless(
+    name: &'static str,
+    out: Vec<u8>,
+    ends_at_input_end: bool,
+) -> Result<Decoded<'static>, DecodeError> {
+    if !ends_at_input_end {
+        return Err(DecodeError::invalid(
+            name,
+            "the stream does not end at the end of the input",
+        ));
+    }
+    if !(text::is_plausible_payload(&out) || super::protobuf::is_plausible_message(&out)) {
+        return Err(DecodeError::Implausible { encoding: name });
+    }
+    Ok(Decoded::Bytes(out))
 }
 
 /// The first block header (RFC 1951 section 3.2.3): not the reserved block type, and for a
@@ -108,16 +119,8 @@ impl Decoder for RawDeflate {
             finished: false,
         };
         let out = read_bounded(NAME, &mut inflate, input.len(), budget)?;
-        if !inflate.finished || inflate.consumed() != input.len() {
-            return Err(DecodeError::invalid(
-                NAME,
-                "the stream does not end at the end of the input",
-            ));
-        }
-        if !is_plausible_decompressed(&out) {
-            return Err(DecodeError::Implausible { encoding: NAME });
-        }
-        Ok(Decoded::Bytes(out))
+        let ends_at_input_end = inflate.finished && inflate.consumed() == input.len();
+        accept_headerless(NAME, out, ends_at_input_end)
     }
 }
 

@@ -4,6 +4,7 @@
 //! noise: those are refused by the plausibility check, so only hex that hides text or a known
 //! binary layer is unwrapped.
 
+use super::percent::hex_value;
 use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 
 /// Shortest hex value tried (8 bytes of output).
@@ -12,15 +13,6 @@ pub const MIN_LEN: usize = 16;
 /// Hex decoder (upper or lower case, not mixed; no separators, so MAC addresses stay whole).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hex;
-
-fn nibble(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
-}
 
 impl Decoder for Hex {
     fn name(&self) -> &'static str {
@@ -40,7 +32,7 @@ impl Decoder for Hex {
         let mut out = Vec::with_capacity(input.len() / 2);
         for pair in input.chunks(2) {
             match pair {
-                [hi, lo] => match (nibble(*hi), nibble(*lo)) {
+                [hi, lo] => match (hex_value(*hi), hex_value(*lo)) {
                     (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
                     _ => return Err(DecodeError::invalid("hex", "not a hex digit")),
                 },

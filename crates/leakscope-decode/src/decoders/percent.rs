@@ -11,13 +11,41 @@ use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Percent;
 
-fn hex_value(byte: u8) -> Option<u8> {
+/// The value of one hex digit (either case); shared by the hex and query decoders.
+pub(crate) fn hex_value(byte: u8) -> Option<u8> {
     match byte {
         b'0'..=b'9' => Some(byte - b'0'),
         b'a'..=b'f' => Some(byte - b'a' + 10),
         b'A'..=b'F' => Some(byte - b'A' + 10),
         _ => None,
     }
+}
+
+/// Decode `%XX` escapes, keeping malformed ones as they are; with `plus_as_space` (query and
+/// form context) `+` is a space too. Shared by the percent and query decoders.
+pub(crate) fn percent_decode(input: &[u8], plus_as_space: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let byte = input[i];
+        if byte == b'%'
+            && let Some((Some(hi), Some(lo))) = input
+                .get(i + 1)
+                .zip(input.get(i + 2))
+                .map(|(&h, &l)| (hex_value(h), hex_value(l)))
+        {
+            out.push(hi << 4 | lo);
+            i += 3;
+            continue;
+        }
+        out.push(if plus_as_space && byte == b'+' {
+            b' '
+        } else {
+            byte
+        });
+        i += 1;
+    }
+    out
 }
 
 /// A full URL is percent-encoded by design; decoding its escapes would change what it says.
@@ -51,23 +79,7 @@ impl Decoder for Percent {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let mut out = Vec::with_capacity(input.len());
-        let mut i = 0;
-        while i < input.len() {
-            let byte = input[i];
-            if byte == b'%'
-                && let Some((Some(hi), Some(lo))) = input
-                    .get(i + 1)
-                    .zip(input.get(i + 2))
-                    .map(|(&h, &l)| (hex_value(h), hex_value(l)))
-            {
-                out.push(hi << 4 | lo);
-                i += 3;
-                continue;
-            }
-            out.push(byte);
-            i += 1;
-        }
+        let out = percent_decode(input, false);
         if !text::is_printable_text(&out) {
             return Err(DecodeError::Implausible {
                 encoding: "percent",

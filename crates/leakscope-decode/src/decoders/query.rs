@@ -3,6 +3,7 @@
 //! Parameters become fields named `query[a]`, with their values percent-decoded (`+` as a
 //! space), so the rules see every parameter under its own name.
 
+use super::percent::percent_decode;
 use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile, class};
 
 /// Nested query-string decoder.
@@ -38,31 +39,6 @@ fn pairs(input: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     Some(pairs)
 }
 
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = input
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                if let Some(byte) = hex {
-                    out.push(byte);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// Split a query string into fields; shared with the URL decoder.
 pub(crate) fn query_fields<'a>(
     input: &'a [u8],
@@ -72,8 +48,8 @@ pub(crate) fn query_fields<'a>(
         pairs(input).ok_or_else(|| DecodeError::invalid("query", "not name=value pairs"))?;
     let mut fields = Vec::with_capacity(pairs.len());
     for (name, value) in pairs {
-        let name = String::from_utf8_lossy(&percent_decode(name)).into_owned();
-        let value = percent_decode(value);
+        let name = String::from_utf8_lossy(&percent_decode(name, true)).into_owned();
+        let value = percent_decode(value, true);
         budget.charge_output(value.len())?;
         fields.push(Field {
             selector: format!("[{name}]"),
@@ -132,6 +108,22 @@ mod tests {
             ]
         );
         assert_eq!(fields[1].key.as_deref(), Some("q"));
+    }
+
+    #[test]
+    fn a_sign_is_not_a_hex_digit() {
+        let Decoded::Fields(fields) = QueryString
+            .decode(b"a=%+F&b=%2B1", &mut Budget::default())
+            .unwrap()
+        else {
+            panic!("fields expected");
+        };
+        assert_eq!(
+            &fields[0].value[..],
+            b"% F",
+            "malformed escape kept, + as space"
+        );
+        assert_eq!(&fields[1].value[..], b"+1");
     }
 
     #[test]
