@@ -69,12 +69,13 @@ fn negative_path(c: &mut Criterion) {
             BenchmarkId::new("unwrap", label(size)),
             &values,
             |b, values| {
+                let mut path = Path::from_part("query[v]");
                 b.iter(|| {
                     let mut budget = Budget::default();
                     let mut leaves = 0usize;
                     for value in values {
-                        unwrapper.unwrap(
-                            Path::from_part("query[v]"),
+                        unwrapper.unwrap_at(
+                            &mut path,
                             Some("v"),
                             value,
                             &mut budget,
@@ -90,12 +91,16 @@ fn negative_path(c: &mut Criterion) {
             &values,
             |b, values| {
                 let decoders = leakscope::decode::decoders::default_decoders();
+                let needs: Vec<_> = decoders.iter().map(|d| d.needs()).collect();
                 b.iter(|| {
                     values
                         .iter()
                         .filter(|v| {
                             let profile = Profile::of(v);
-                            decoders.iter().any(|d| d.sniff(v, &profile))
+                            decoders
+                                .iter()
+                                .zip(&needs)
+                                .any(|(d, n)| n.met_by(v.len(), &profile) && d.sniff(v, &profile))
                         })
                         .count()
                 })

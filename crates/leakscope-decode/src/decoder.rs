@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::{Budget, Profile};
+use crate::{Budget, Needs, Profile};
 
 /// Why a decoder did not produce output. Most of these just mean "not this encoding": the
 /// unwrapper then tries the next decoder. The budget errors are different: they stop the
@@ -100,9 +100,18 @@ pub trait Decoder: Send + Sync {
     /// all decoders) answers most questions without reading `input` again.
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool;
 
+    /// A necessary condition for [`Decoder::sniff`] to say yes, which the unwrapper checks
+    /// first without a call through `dyn` (see [`Needs`]). The default lets every value through
+    /// to the sniff; a decoder that states what it needs makes values it cannot match nearly
+    /// free.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+    }
+
     /// [`Decoder::sniff`] for a value on its own (tests, one-off use): profiles it first.
     fn sniff_alone(&self, input: &[u8]) -> bool {
-        self.sniff(input, &Profile::of(input))
+        let profile = Profile::of(input);
+        self.needs().met_by(input.len(), &profile) && self.sniff(input, &profile)
     }
 
     /// Peel this layer off `input`.

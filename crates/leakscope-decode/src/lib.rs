@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 mod budget;
+mod candidates;
 mod decoder;
 pub mod decoders;
 mod path;
@@ -37,5 +38,5 @@ mod unwrap;
 pub use budget::{Budget, Limits, Note};
 pub use decoder::{DecodeError, Decoded, Decoder, Field};
 pub use path::{Path, Step};
-pub use profile::{Profile, class};
+pub use profile::{Needs, Profile, class};
 pub use unwrap::{Leaf, LeafBuf, Unwrapper};

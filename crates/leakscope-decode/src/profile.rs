@@ -7,6 +7,9 @@
 
 /// Byte classes, as bits.
 pub mod class {
+    /// How many class bits there are: every class is below `1 << COUNT`.
+    pub const COUNT: u32 = 14;
+
     /// `0`–`9`.
     pub const DIGIT: u16 = 1 << 0;
     /// `a`–`f`.
@@ -121,6 +124,102 @@ impl Profile {
     /// [`is_printable_text`](crate::text::is_printable_text)).
     pub fn is_text(&self) -> bool {
         self.text
+    }
+}
+
+/// What a value must look like, in [`Profile`] terms, for a decoder's sniff to say yes: a
+/// necessary condition, never a sufficient one.
+///
+/// Most values have nothing to decode, and each is offered to every decoder. The unwrapper
+/// checks each decoder's `Needs` (a length and a few bit tests, no call through `dyn`) before
+/// calling its [`sniff`](crate::Decoder::sniff), so a number or a word is turned away by
+/// almost all decoders at the cost of a comparison. A decoder whose sniff could accept a value
+/// its `Needs` refuses would lose layers; the tests in `decoders` check every built-in decoder
+/// against its own positive examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    min_len: usize,
+    all_of: u16,
+    any_of: u16,
+    within: u16,
+    text: Option<bool>,
+}
+
+impl Needs {
+    /// No condition: the sniff sees every value.
+    pub const ANYTHING: Needs = Needs {
+        min_len: 0,
+        all_of: 0,
+        any_of: 0,
+        within: u16::MAX,
+        text: None,
+    };
+
+    /// At least `len` bytes.
+    pub const fn min_len(self, len: usize) -> Needs {
+        Needs {
+            min_len: len,
+            ..self
+        }
+    }
+
+    /// Every one of these classes occurs.
+    pub const fn all_of(self, classes: u16) -> Needs {
+        Needs {
+            all_of: classes,
+            ..self
+        }
+    }
+
+    /// At least one of these classes occurs.
+    pub const fn any_of(self, classes: u16) -> Needs {
+        Needs {
+            any_of: classes,
+            ..self
+        }
+    }
+
+    /// No byte outside these classes.
+    pub const fn within(self, classes: u16) -> Needs {
+        Needs {
+            within: classes,
+            ..self
+        }
+    }
+
+    /// Printable text ([`Profile::is_text`]).
+    pub const fn text(self) -> Needs {
+        Needs {
+            text: Some(true),
+            ..self
+        }
+    }
+
+    /// Not printable text: binary, or text with control characters.
+    pub const fn binary(self) -> Needs {
+        Needs {
+            text: Some(false),
+            ..self
+        }
+    }
+
+    /// Whether a value of `len` bytes with this `profile` meets the condition.
+    #[inline]
+    pub fn met_by(&self, len: usize, profile: &Profile) -> bool {
+        len >= self.min_len && self.met_by_classes(profile.classes, profile.text)
+    }
+
+    /// The condition without the length: on the classes present and whether the value is text.
+    pub fn met_by_classes(&self, classes: u16, text: bool) -> bool {
+        classes & self.all_of == self.all_of
+            && (self.any_of == 0 || classes & self.any_of != 0)
+            && classes & !self.within == 0
+            && self.text.is_none_or(|t| t == text)
+    }
+
+    /// The shortest value that meets the condition.
+    pub fn shortest(&self) -> usize {
+        self.min_len
     }
 }
 

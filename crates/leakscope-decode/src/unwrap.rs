@@ -1,5 +1,6 @@
 //! The recursive unwrapper: sniff, decode, recurse, under a budget.
 
+use crate::candidates::Candidates;
 use crate::decoders::default_decoders;
 use crate::{Budget, Decoded, Decoder, Path, Profile, Step};
 
@@ -67,6 +68,8 @@ impl LeafBuf {
 /// ```
 pub struct Unwrapper {
     decoders: Vec<Box<dyn Decoder>>,
+    /// The decoders' [`Decoder::needs`], asked once and tabulated by profile.
+    candidates: Candidates,
 }
 
 impl Default for Unwrapper {
@@ -87,12 +90,22 @@ impl std::fmt::Debug for Unwrapper {
 impl Unwrapper {
     /// An unwrapper with the [default decoders](crate::decoders::default_decoders).
     pub fn new() -> Self {
-        Unwrapper::with_decoders(default_decoders())
+        let decoders = default_decoders();
+        let candidates =
+            Candidates::of_default_decoders(decoders.iter().map(|d| d.needs()).collect());
+        Unwrapper {
+            decoders,
+            candidates,
+        }
     }
 
     /// An unwrapper with exactly these decoders, tried in this order.
     pub fn with_decoders(decoders: Vec<Box<dyn Decoder>>) -> Self {
-        Unwrapper { decoders }
+        let candidates = Candidates::new(decoders.iter().map(|d| d.needs()).collect());
+        Unwrapper {
+            decoders,
+            candidates,
+        }
     }
 
     /// Unwrap `value`, found at `path` under the name `key`, calling `sink` for every leaf.
@@ -106,6 +119,20 @@ impl Unwrapper {
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
         self.walk(&mut path, key, value, 0, budget, sink);
+    }
+
+    /// [`Unwrapper::unwrap`] with a path the caller keeps: steps are pushed while walking and
+    /// popped again, so `path` is as it was when this returns, and one path can serve many
+    /// values without an allocation each.
+    pub fn unwrap_at(
+        &self,
+        path: &mut Path,
+        key: Option<&str>,
+        value: &[u8],
+        budget: &mut Budget,
+        sink: &mut dyn FnMut(&Leaf<'_>),
+    ) {
+        self.walk(path, key, value, 0, budget, sink);
     }
 
     /// [`Unwrapper::unwrap`] collecting the leaves into a vector.
@@ -133,8 +160,37 @@ impl Unwrapper {
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
         let profile = Profile::of(value);
+        let mut candidates = self
+            .candidates
+            .of(value.len(), &profile)
+            .map(|i| &self.decoders[i])
+            .peekable();
+        if candidates.peek().is_none() {
+            // Most values: no decoder could want it.
+            emit(path, key, value, budget, sink);
+            return;
+        }
+        self.try_decoders(path, key, value, &profile, candidates, depth, budget, sink);
+    }
+
+    /// The rest of [`Unwrapper::walk`], for values some decoder may want: kept out of line
+    /// so that the common case above stays small.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn try_decoders<'d>(
+        &self,
+        path: &mut Path,
+        key: Option<&str>,
+        value: &[u8],
+        profile: &Profile,
+        candidates: impl Iterator<Item = &'d Box<dyn Decoder>> + Clone,
+        depth: usize,
+        budget: &mut Budget,
+        sink: &mut dyn FnMut(&Leaf<'_>),
+    ) {
+        let profile = *profile;
         if depth >= budget.limits().max_depth {
-            if self.decoders.iter().any(|d| d.sniff(value, &profile)) {
+            if candidates.clone().any(|d| d.sniff(value, &profile)) {
                 let max = budget.limits().max_depth;
                 budget.note(
                     path.to_string(),
@@ -144,7 +200,7 @@ impl Unwrapper {
             emit(path, key, value, budget, sink);
             return;
         }
-        for decoder in &self.decoders {
+        for decoder in candidates {
             if !decoder.sniff(value, &profile) {
                 continue;
             }

@@ -4,7 +4,7 @@
 
 use data_encoding::BASE32_NOPAD;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// Shortest value tried (10 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -28,6 +28,14 @@ fn body(input: &[u8]) -> Option<&[u8]> {
 impl Decoder for Base32 {
     fn name(&self) -> &'static str {
         "base32"
+    }
+
+    /// Capitals and the digits 2-7, padding.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(MIN_LEN)
+            .all_of(class::DIGIT)
+            .within(class::HEX_UPPER | class::LETTER | class::DIGIT | class::EQUALS)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

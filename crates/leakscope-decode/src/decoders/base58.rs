@@ -3,7 +3,7 @@
 //! kept when the output is plausible. Decoding is quadratic in the length, so long values are
 //! left alone.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// Shortest value tried.
 pub const MIN_LEN: usize = 12;
@@ -23,6 +23,15 @@ fn is_alphabet(input: &[u8]) -> bool {
 impl Decoder for Base58 {
     fn name(&self) -> &'static str {
         "base58"
+    }
+
+    /// Letters of both cases and digits.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(MIN_LEN)
+            .all_of(class::DIGIT | class::HEX_UPPER)
+            .any_of(class::LETTER | class::HEX_LOWER)
+            .within(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

@@ -12,7 +12,7 @@ use brotli_decompressor::Decompressor;
 
 use super::bounded_read::read_bounded;
 use super::deflate::accept_headerless;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile};
 
 /// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
 /// short decode to a printable character or two by accident too often.
@@ -30,6 +30,11 @@ pub struct Brotli;
 impl Decoder for Brotli {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    /// Compressed data is not text.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(MIN_LEN).binary()
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
 
 /// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
 /// inflate to one or two printable characters by accident far too often.
@@ -106,6 +106,11 @@ impl Read for Inflate<'_> {
 impl Decoder for RawDeflate {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    /// Compressed data is not text.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(MIN_LEN).binary()
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

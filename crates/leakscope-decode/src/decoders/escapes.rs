@@ -4,7 +4,7 @@
 //! was then form-encoded) or logged from JavaScript; JSON strings themselves are unescaped by
 //! the JSON decoder already.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// Backslash-escape decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,6 +29,11 @@ fn numeric_escape(input: &[u8]) -> Option<(u32, usize)> {
 impl Decoder for Escapes {
     fn name(&self) -> &'static str {
         "escapes"
+    }
+
+    /// `\xNN` or `\uNNNN`.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(4).all_of(class::BACKSLASH)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

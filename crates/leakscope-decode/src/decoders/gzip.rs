@@ -3,7 +3,7 @@
 use flate2::read::MultiGzDecoder;
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// gzip decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -12,6 +12,14 @@ pub struct Gzip;
 impl Decoder for Gzip {
     fn name(&self) -> &'static str {
         "gzip"
+    }
+
+    /// ID1 ID2 = 0x1f 0x8b: a control character and a high byte.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(3)
+            .all_of(class::CONTROL | class::HIGH)
+            .binary()
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

@@ -5,7 +5,7 @@
 //! binary layer is unwrapped.
 
 use super::percent::hex_value;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// Shortest hex value tried (8 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -17,6 +17,14 @@ pub struct Hex;
 impl Decoder for Hex {
     fn name(&self) -> &'static str {
         "hex"
+    }
+
+    /// Hex digits only, some of them letters.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(MIN_LEN)
+            .within(class::HEX)
+            .any_of(class::HEX_LOWER | class::HEX_UPPER)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

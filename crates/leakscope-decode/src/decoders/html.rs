@@ -3,7 +3,7 @@
 //! A payload pasted into an HTML attribute or a server-rendered page arrives with its quotes
 //! and ampersands escaped; unescaped, it is JSON or a query string again.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// HTML character-reference decoder (the named references that matter for payloads, and every
 /// numeric one).
@@ -39,6 +39,11 @@ fn reference(input: &[u8]) -> Option<(char, usize)> {
 impl Decoder for HtmlEntities {
     fn name(&self) -> &'static str {
         "html"
+    }
+
+    /// `&name;` or `&#N;`.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(4).all_of(class::AMPERSAND)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

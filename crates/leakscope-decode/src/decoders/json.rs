@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -225,6 +225,11 @@ fn itoa_usize(mut n: usize) -> String {
 impl Decoder for Json {
     fn name(&self) -> &'static str {
         "json"
+    }
+
+    /// Brackets at both ends.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(2).all_of(class::PUNCTUATION)
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

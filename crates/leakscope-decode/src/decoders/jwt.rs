@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
 
 /// JWT (JWS compact serialisation) decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,6 +36,21 @@ fn split(input: &[u8]) -> Option<[&[u8]; 3]> {
 impl Decoder for Jwt {
     fn name(&self) -> &'static str {
         "jwt"
+    }
+
+    /// Three base64url parts joined by dots, starting `eyJ`.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(8)
+            .all_of(class::LETTER | class::PUNCTUATION)
+            .within(
+                class::DIGIT
+                    | class::HEX_LOWER
+                    | class::HEX_UPPER
+                    | class::LETTER
+                    | class::DASH_UNDERSCORE
+                    | class::PUNCTUATION,
+            )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

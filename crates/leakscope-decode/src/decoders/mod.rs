@@ -102,3 +102,100 @@ pub(crate) mod test_support {
         enc.finish().expect("writing to a Vec")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Profile;
+
+    /// One value each decoder's sniff accepts, from the reference encoders where there is one.
+    fn positives() -> Vec<(&'static str, Vec<u8>)> {
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(b"hello hello hello").unwrap();
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        raw.write_all(b"hello hello hello").unwrap();
+        let mut br = Vec::new();
+        {
+            let mut enc = ::brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+            enc.write_all(b"hello hello hello").unwrap();
+        }
+        let mut zstd = vec![0x28, 0xb5, 0x2f, 0xfd];
+        zstd.extend_from_slice(&[0; 8]);
+        vec![
+            ("gzip", test_support::gzip(b"hello")),
+            ("zlib", zlib.finish().unwrap()),
+            ("zstd", zstd),
+            ("jwt", b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln".to_vec()),
+            ("json", b" {\"a\":[1,2]} ".to_vec()),
+            ("url", b"https://example.org/search?q=1".to_vec()),
+            ("query", b"a=1&b=2".to_vec()),
+            ("percent", b"caf%C3%A9+au+lait".to_vec()),
+            ("escapes", b"\\u0041\\x42".to_vec()),
+            ("html", b"&lt;b&gt;".to_vec()),
+            ("hex", b"68656c6c6f20776f726c64".to_vec()),
+            ("base64", b"aGVsbG8gd29ybGQ=".to_vec()),
+            ("base32", b"NBSWY3DPEB3W64TMMQ======".to_vec()),
+            ("base58", b"StV1DL6CwTryKyV".to_vec()),
+            ("brotli", br),
+            ("deflate", raw.finish().unwrap()),
+            ("protobuf", b"\x08\x96\x01\x12\x05hello".to_vec()),
+        ]
+    }
+
+    fn sniff_implies_needs(input: &[u8]) -> Result<(), TestCaseError> {
+        let profile = Profile::of(input);
+        for decoder in default_decoders() {
+            if decoder.sniff(input, &profile) {
+                prop_assert!(
+                    decoder.needs().met_by(input.len(), &profile),
+                    "{}'s sniff accepts {:?} but its needs refuse it",
+                    decoder.name(),
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn every_decoder_sniffs_its_own_example_and_its_needs_agree() {
+        let decoders = default_decoders();
+        for (name, input) in positives() {
+            let decoder = decoders.iter().find(|d| d.name() == name).unwrap();
+            let profile = Profile::of(&input);
+            assert!(
+                decoder.sniff(&input, &profile),
+                "{name} example not sniffed"
+            );
+            assert!(decoder.needs().met_by(input.len(), &profile), "{name}");
+            sniff_implies_needs(&input).unwrap();
+        }
+        assert_eq!(positives().len(), decoders.len(), "one example per decoder");
+    }
+
+    proptest! {
+        #[test]
+        fn needs_never_refuse_what_a_sniff_accepts(
+            bytes in proptest::collection::vec(any::<u8>(), 0..48),
+            text in "[a-zA-Z0-9+/=_.:?&%;#{}\\[\\]\\\\ -]{0,48}",
+            example in 0..17usize,
+            cut in 0..64usize,
+        ) {
+            sniff_implies_needs(&bytes)?;
+            sniff_implies_needs(text.as_bytes())?;
+            // Cut and spliced examples: near misses that some sniffs still accept.
+            let (_, input) = &positives()[example];
+            let cut = cut.min(input.len());
+            sniff_implies_needs(&input[..cut])?;
+            sniff_implies_needs(&input[input.len() - cut..])?;
+            let mut spliced = input[..cut].to_vec();
+            spliced.extend_from_slice(text.as_bytes());
+            sniff_implies_needs(&spliced)?;
+        }
+    }
+}

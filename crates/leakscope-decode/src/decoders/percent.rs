@@ -4,7 +4,7 @@
 //! still holds `%XX` escapes was encoded again on purpose (`url=https%3A%2F%2F…` inside a form
 //! field, or an analytics payload URL-encoded before being base64'd).
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, class, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 
 /// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
 /// layer has already handled.
@@ -59,6 +59,11 @@ fn looks_like_url(input: &[u8]) -> bool {
 impl Decoder for Percent {
     fn name(&self) -> &'static str {
         "percent"
+    }
+
+    /// `%` and two hex digits.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(3).all_of(class::PERCENT)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

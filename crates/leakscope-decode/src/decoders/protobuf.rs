@@ -42,7 +42,7 @@
 
 use std::collections::HashMap;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, text};
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
 /// bytes (the unwrapper's own depth limit then applies to them).
@@ -308,6 +308,11 @@ impl Walker<'_> {
 impl Decoder for Protobuf {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    /// A message that reads as printable text is left to the text decoders.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(2).binary()
     }
 
     /// Text is refused from the profile; then a top-level walk of the tags and lengths, with

@@ -4,7 +4,7 @@
 //! space), so the rules see every parameter under its own name.
 
 use super::percent::percent_decode;
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Profile, class};
+use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
 
 /// Nested query-string decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,6 +64,13 @@ pub(crate) fn query_fields<'a>(
 impl Decoder for QueryString {
     fn name(&self) -> &'static str {
         "query"
+    }
+
+    /// Two `name=value` pairs joined by `&`.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(3)
+            .all_of(class::AMPERSAND | class::EQUALS)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

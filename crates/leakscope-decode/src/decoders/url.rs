@@ -3,7 +3,7 @@
 //! search too.
 
 use crate::decoders::query::query_fields;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +25,14 @@ fn query_of(input: &[u8]) -> Option<&[u8]> {
 impl Decoder for Url {
     fn name(&self) -> &'static str {
         "url"
+    }
+
+    /// `http://`, a `?` and a `=`, no whitespace.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(9)
+            .all_of(class::LETTER | class::PUNCTUATION | class::PLUS_SLASH | class::EQUALS)
+            .within(!class::SPACE)
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

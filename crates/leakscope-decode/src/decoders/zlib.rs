@@ -3,7 +3,7 @@
 use flate2::read::ZlibDecoder;
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile, text};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
 
 /// zlib decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -14,8 +14,13 @@ impl Decoder for Zlib {
         "zlib"
     }
 
-    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
-        text::is_zlib(input)
+    /// A zlib header, then deflate data and a checksum: never printable text in practice.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(3).binary()
+    }
+
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        !profile.is_text() && text::is_zlib(input)
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
@@ -43,8 +48,9 @@ mod tests {
 
     #[test]
     fn text_starting_like_a_header_is_refused() {
-        // "x^" is a valid zlib header by checksum, but what follows is no deflate stream.
-        assert!(Zlib.sniff_alone(b"x^abc"));
+        // "x^" is a valid zlib header by checksum: printable text is not even tried, and the
+        // decode refuses it anyway, since what follows is no deflate stream.
+        assert!(!Zlib.sniff_alone(b"x^abc"));
         assert!(Zlib.decode(b"x^abc", &mut Budget::default()).is_err());
     }
 }

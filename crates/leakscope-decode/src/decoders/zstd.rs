@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, Profile};
+use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class};
 
 /// The magic number that starts every Zstandard frame (0xFD2FB528, little-endian).
 pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -148,6 +148,11 @@ impl Read for Frames<'_> {
 impl Decoder for Zstd {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    /// The magic number 28 b5 2f fd has high bytes and is not UTF-8.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING.min_len(4).all_of(class::HIGH).binary()
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

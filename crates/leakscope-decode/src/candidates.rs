@@ -1,0 +1,144 @@
+//! Which decoders a value is worth offering to, in one table lookup.
+//!
+//! Every value is offered to every decoder, and almost every value has nothing to decode, so
+//! the per-value cost of asking is what the negative path is made of. Checking each decoder's
+//! [`Needs`] in turn is a dozen unpredictable branches a value. Their conditions depend only on
+//! the value's byte classes, whether it is text, and its length; the first two make an index of
+//! 15 bits, so the unwrapper works out once, when it is built, which decoders each possible
+//! profile may interest, and a value then costs one load and a length test per candidate.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::{Needs, Profile, class};
+
+const _: () = assert!(
+    class::HIGH < 1 << class::COUNT,
+    "a class bit past class::COUNT"
+);
+
+/// Decoders past this many (far more than the built-in set) are checked one by one.
+const IN_TABLE: usize = u32::BITS as usize;
+
+/// For every (classes, text) pair, the decoders whose needs it meets, as bits.
+pub(crate) struct Candidates {
+    masks: Arc<[u32]>,
+    needs: Vec<Needs>,
+}
+
+impl Candidates {
+    pub(crate) fn new(needs: Vec<Needs>) -> Self {
+        Candidates {
+            masks: table(&needs),
+            needs,
+        }
+    }
+
+    /// [`Candidates::new`] for the default decoders, whose table is built once per process
+    /// (a few milliseconds in a debug build, which tests that build many unwrappers feel).
+    pub(crate) fn of_default_decoders(needs: Vec<Needs>) -> Self {
+        static DEFAULT: OnceLock<Arc<[u32]>> = OnceLock::new();
+        Candidates {
+            masks: Arc::clone(DEFAULT.get_or_init(|| table(&needs))),
+            needs,
+        }
+    }
+
+    /// The indexes of the decoders whose needs a value of `len` bytes with `profile` meets,
+    /// in order.
+    pub(crate) fn of(&self, len: usize, profile: &Profile) -> impl Iterator<Item = usize> + Clone {
+        let mask = self.masks[key(profile)];
+        let in_table = Bits(mask).filter(move |&i| len >= self.needs[i].shortest());
+        let rest = self
+            .needs
+            .iter()
+            .enumerate()
+            .skip(IN_TABLE)
+            .filter(move |(_, n)| n.met_by(len, profile))
+            .map(|(i, _)| i);
+        in_table.chain(rest)
+    }
+}
+
+fn table(needs: &[Needs]) -> Arc<[u32]> {
+    let entries = 1usize << (class::COUNT + 1);
+    (0..entries)
+        .map(|index| {
+            let (classes, text) = key_parts(index);
+            needs
+                .iter()
+                .take(IN_TABLE)
+                .enumerate()
+                .filter(|(_, n)| n.met_by_classes(classes, text))
+                .fold(0u32, |mask, (i, _)| mask | 1 << i)
+        })
+        .collect()
+}
+
+fn key(profile: &Profile) -> usize {
+    usize::from(profile.classes()) << 1 | usize::from(profile.is_text())
+}
+
+fn key_parts(index: usize) -> (u16, bool) {
+    ((index >> 1) as u16, index & 1 == 1)
+}
+
+/// The set bits of a mask, lowest first.
+#[derive(Clone, Copy)]
+struct Bits(u32);
+
+impl Iterator for Bits {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let i = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_asking_each_decoder_including_past_the_table() {
+        let mut needs: Vec<Needs> = crate::decoders::default_decoders()
+            .iter()
+            .map(|d| d.needs())
+            .collect();
+        // Past the table's 32 bits: these are asked one by one.
+        while needs.len() < 40 {
+            needs.push(
+                Needs::ANYTHING
+                    .min_len(needs.len() % 7)
+                    .all_of(class::PERCENT),
+            );
+        }
+        let candidates = Candidates::new(needs.clone());
+        for value in [
+            &b""[..],
+            b"1",
+            b"page_view",
+            b"caf%C3%A9",
+            b"%41",
+            b"a=1&b=2",
+            b"aGVsbG8gd29ybGQ=",
+            b"\x1f\x8b\x08\x00\x00",
+            b"{\"a\":1}",
+        ] {
+            let profile = Profile::of(value);
+            let expected: Vec<usize> = (0..needs.len())
+                .filter(|&i| needs[i].met_by(value.len(), &profile))
+                .collect();
+            assert_eq!(
+                candidates.of(value.len(), &profile).collect::<Vec<_>>(),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+}
