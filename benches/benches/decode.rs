@@ -1,7 +1,9 @@
-//! The decoding hot path (issue 4's yardsticks), all with `Throughput::Bytes` of input:
+//! The decoding hot path (issue 4's yardsticks), all with `Throughput::Bytes` of input except
+//! `gunzip`:
 //!
 //! - `base64/*`: our base64 decoder (sniff, decode, plausibility check) against the `base64`
 //!   crate's raw decode of the same bytes;
+//! - `gunzip/*`: the gzip decoder alone, per byte of output (the flate2 backend's share);
 //! - `negative/*`: values with nothing to decode (words, numbers, ids, digests, URLs), where the
 //!   sniffs must cost next to nothing;
 //! - `unwrap/*`: the whole unwrapper on Sensors-style `base64(gzip(JSON))` and Firebase-style
@@ -11,7 +13,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use leakscope::decode::decoders::Base64;
+use leakscope::decode::decoders::{Base64, Gzip};
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
 use leakscope_benches::{
     firebase_protobuf, gzip, negative_values, sensors_data_list, sensors_events_json,
@@ -58,6 +60,38 @@ fn base64_vs_raw(c: &mut Criterion) {
     group.finish();
 }
 
+/// The gzip layer alone, per byte of *output*: what the flate2 backend is worth.
+fn gunzip(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gunzip");
+    for size in [16 * 1024, 1024 * 1024] {
+        let json = sensors_events_json(size);
+        let packed = gzip(&json);
+        group.throughput(Throughput::Bytes(json.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("json", label(size)),
+            &packed,
+            |b, packed| {
+                b.iter(|| {
+                    let mut budget = Budget::default();
+                    Gzip.decode(packed, &mut budget).is_ok()
+                })
+            },
+        );
+    }
+    // The batches above repeat one device's properties and compress 15-25x; a HAR file of
+    // mixed traffic compresses about 6x, which is harder work per byte of output.
+    let har = include_bytes!("../../examples/captures/mi-browser-incognito.har");
+    let packed = gzip(har);
+    group.throughput(Throughput::Bytes(har.len() as u64));
+    group.bench_with_input(BenchmarkId::new("har", "28KiB"), &packed, |b, packed| {
+        b.iter(|| {
+            let mut budget = Budget::default();
+            Gzip.decode(packed, &mut budget).is_ok()
+        })
+    });
+    group.finish();
+}
+
 fn negative_path(c: &mut Criterion) {
     let unwrapper = Unwrapper::new();
     let mut group = c.benchmark_group("negative");
@@ -74,13 +108,9 @@ fn negative_path(c: &mut Criterion) {
                     let mut budget = Budget::default();
                     let mut leaves = 0usize;
                     for value in values {
-                        unwrapper.unwrap_at(
-                            &mut path,
-                            Some("v"),
-                            value,
-                            &mut budget,
-                            &mut |_| leaves += 1,
-                        );
+                        unwrapper.unwrap_at(&mut path, Some("v"), value, &mut budget, &mut |_| {
+                            leaves += 1
+                        });
                     }
                     leaves
                 })
@@ -164,6 +194,7 @@ fn unwrap_firebase(c: &mut Criterion) {
 criterion_group!(
     benches,
     base64_vs_raw,
+    gunzip,
     negative_path,
     unwrap_sensors,
     unwrap_firebase

@@ -15,15 +15,15 @@ pub(crate) fn read_bounded(
     input_len: usize,
     budget: &mut Budget,
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::new();
+    // A first guess from the input's size, then a step at a time: `read_to_end` fills the
+    // spare capacity without zeroing it, in as few calls to the decompressor as it allows.
+    let mut out = Vec::with_capacity(input_len.saturating_mul(4).clamp(4096, STEP));
     loop {
-        let start = out.len();
-        out.resize(start + STEP, 0);
-        let read = match reader.read(&mut out[start..]) {
+        out.reserve(STEP.min(out.capacity()));
+        let read = match (&mut reader).take(STEP as u64).read_to_end(&mut out) {
             Ok(n) => n,
             Err(e) => return Err(DecodeError::invalid(name, e.to_string())),
         };
-        out.truncate(start + read);
         if read == 0 {
             return Ok(out);
         }

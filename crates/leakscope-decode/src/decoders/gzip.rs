@@ -1,6 +1,6 @@
 //! gzip (RFC 1952), recognised by its magic number; concatenated members are all read.
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 
 use super::bounded_read::read_bounded;
 use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};

@@ -1,6 +1,6 @@
 //! zlib (RFC 1950), recognised by its two-byte header with checksum.
 
-use flate2::read::ZlibDecoder;
+use flate2::bufread::ZlibDecoder;
 
 use super::bounded_read::read_bounded;
 use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
