@@ -59,12 +59,12 @@ fn write_tree(
     notes: &[String],
 ) -> io::Result<()> {
     writeln!(out, "value ({input_len} bytes)")?;
-    let mut previous: &[Step] = &[];
+    let mut previous: Vec<Step<'_>> = Vec::new();
     for item in peeled {
-        let steps = &item.leaf.path.steps()[1..];
+        let steps: Vec<Step<'_>> = item.leaf.path.steps().skip(1).collect();
         let shared = steps
             .iter()
-            .zip(previous)
+            .zip(&previous)
             .take_while(|(a, b)| a == b)
             .count()
             .min(steps.len().saturating_sub(1));

@@ -108,6 +108,11 @@ impl Budget {
         true
     }
 
+    /// Whether a leaf has been refused: nothing more will be examined in this request.
+    pub fn leaf_limit_reached(&self) -> bool {
+        self.leaves_refused > 0
+    }
+
     /// Whether the leaf limit was already reached before the last refusal (so that it is
     /// noted once, not once per refused leaf).
     pub(crate) fn leaf_limit_noted(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The `Decoder` trait: one encoding layer.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use crate::{Budget, Needs, Profile};
 
@@ -76,6 +77,46 @@ pub struct Field<'a> {
     pub terminal: bool,
 }
 
+/// One field of a structure as a decoder finds it, lent to a [`FieldSink`] for the duration of
+/// the call: the selector and the value usually live in the decoder's buffers or the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldRef<'f> {
+    /// Where in the structure, in its own notation (`$.events[0].url`).
+    pub selector: &'f str,
+    /// The nearest name the value is known by (`url`); `None` for values without a name.
+    pub key: Option<&'f str>,
+    /// The value's bytes (a JSON string unescaped; a number or boolean as its text).
+    pub value: &'f [u8],
+    /// True when the value cannot hold a further encoding (numbers, booleans, null).
+    pub terminal: bool,
+}
+
+impl Field<'_> {
+    /// This field, lent.
+    pub fn as_ref(&self) -> FieldRef<'_> {
+        FieldRef {
+            selector: &self.selector,
+            key: self.key.as_deref(),
+            value: &self.value,
+            terminal: self.terminal,
+        }
+    }
+}
+
+/// Receives a structure's fields one at a time as the decoder finds them, with the request's
+/// budget, and says whether to go on: `Break` when nothing more would be examined (the leaf
+/// limit is reached), so the decoder can stop reading.
+pub type FieldSink<'s> = dyn FnMut(&mut Budget, FieldRef<'_>) -> ControlFlow<()> + 's;
+
+/// What one step of the unwrapper's [`Decoder::decode_into`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// A layer came off: these bytes are the content under it.
+    Layer(Vec<u8>),
+    /// A structure was split: its fields went to the sink as they were found.
+    Split,
+}
+
 /// What one decoding step produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded<'a> {
@@ -129,10 +170,77 @@ pub trait Decoder: Send + Sync {
         self.decode(input, budget)
     }
 
+    /// The unwrapper's way in. A layer comes back as bytes; a structure hands each field to
+    /// `fields` as it finds it and keeps none, so splitting a large document costs no memory
+    /// per field. The default runs [`Decoder::decode_profiled`] and hands over the fields it
+    /// collected; structure decoders override this to stream, and implement `decode` with
+    /// [`collect_fields`].
+    ///
+    /// A streaming decoder may find the input malformed after it has handed over some fields
+    /// (a JSON document cut short): it returns the error, and the unwrapper notes that the
+    /// value broke off instead of trying other decoders on it.
+    fn decode_into(
+        &self,
+        input: &[u8],
+        profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
+        match self.decode_profiled(input, profile, budget)? {
+            Decoded::Bytes(bytes) => Ok(Output::Layer(bytes)),
+            Decoded::Fields(collected) => {
+                for field in &collected {
+                    if fields(budget, field.as_ref()).is_break() {
+                        break;
+                    }
+                }
+                Ok(Output::Split)
+            }
+        }
+    }
+
     /// Whether the input is itself a value worth classifying besides what it decodes into.
     /// A URL is: it is browsing history, and its query parameters are leaves of their own.
     /// An encoding layer is not: base64 text means nothing until decoded.
     fn keeps_input(&self) -> bool {
         false
     }
+}
+
+/// [`Decoder::decode`] for a structure decoder that streams through [`Decoder::decode_into`]:
+/// collects the fields, owned, charging each (value and selector) to the budget, and keeps at
+/// most one more than the leaf limit, so that a million empty strings do not become a million
+/// fields in memory while a caller still sees that the limit was passed.
+pub fn collect_fields(
+    decoder: &(impl Decoder + ?Sized),
+    input: &[u8],
+    budget: &mut Budget,
+) -> Result<Decoded<'static>, DecodeError> {
+    let max_fields = budget.limits().max_leaves.saturating_add(1);
+    let mut collected = Vec::new();
+    let mut exhausted = None;
+    let output =
+        decoder.decode_into(input, &Profile::of(input), budget, &mut |budget, field| {
+            if collected.len() >= max_fields {
+                return ControlFlow::Break(());
+            }
+            if let Err(error) = budget.charge_output(field.value.len() + field.selector.len()) {
+                exhausted = Some(error);
+                return ControlFlow::Break(());
+            }
+            collected.push(Field {
+                selector: field.selector.to_owned(),
+                key: field.key.map(|k| Cow::Owned(k.to_owned())),
+                value: Cow::Owned(field.value.to_vec()),
+                terminal: field.terminal,
+            });
+            ControlFlow::Continue(())
+        })?;
+    if let Some(error) = exhausted {
+        return Err(error);
+    }
+    Ok(match output {
+        Output::Layer(bytes) => Decoded::Bytes(bytes),
+        Output::Split => Decoded::Fields(collected),
+    })
 }

@@ -36,7 +36,9 @@ pub mod text;
 mod unwrap;
 
 pub use budget::{Budget, Limits, Note};
-pub use decoder::{DecodeError, Decoded, Decoder, Field};
+pub use decoder::{
+    DecodeError, Decoded, Decoder, Field, FieldRef, FieldSink, Output, collect_fields,
+};
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};
 pub use unwrap::{Leaf, LeafBuf, Unwrapper};

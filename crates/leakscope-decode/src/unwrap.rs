@@ -2,7 +2,9 @@
 
 use crate::candidates::Candidates;
 use crate::decoders::default_decoders;
-use crate::{Budget, Decoded, Decoder, Path, Profile, Step};
+use std::ops::ControlFlow;
+
+use crate::{Budget, Decoder, Output, Path, Profile};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
 /// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
@@ -204,33 +206,44 @@ impl Unwrapper {
             if !decoder.sniff(value, &profile) {
                 continue;
             }
-            match decoder.decode_profiled(value, &profile, budget) {
-                Ok(Decoded::Bytes(inner)) => {
+            let mut handed = 0usize;
+            let output = decoder.decode_into(value, &profile, budget, &mut |budget, field| {
+                if handed == 0 && decoder.keeps_input() {
+                    emit(path, key, value, budget, sink);
+                }
+                handed += 1;
+                path.push_field(decoder.name(), field.selector);
+                let key = field.key.or(key);
+                if field.terminal {
+                    emit(path, key, field.value, budget, sink);
+                } else {
+                    self.walk(path, key, field.value, depth + 1, budget, sink);
+                }
+                path.pop();
+                if budget.leaf_limit_reached() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            match output {
+                Ok(Output::Layer(inner)) => {
                     if inner == value {
                         continue;
                     }
-                    path.push(Step::Layer(decoder.name()));
+                    path.push_layer(decoder.name());
                     self.walk(path, key, &inner, depth + 1, budget, sink);
                     path.pop();
                     return;
                 }
-                Ok(Decoded::Fields(fields)) => {
-                    if decoder.keeps_input() {
-                        emit(path, key, value, budget, sink);
-                    }
-                    for field in fields {
-                        path.push(Step::Field {
-                            decoder: decoder.name(),
-                            selector: field.selector,
-                        });
-                        let key = field.key.as_deref().or(key);
-                        if field.terminal {
-                            emit(path, key, &field.value, budget, sink);
-                        } else {
-                            self.walk(path, key, &field.value, depth + 1, budget, sink);
-                        }
-                        path.pop();
-                    }
+                Ok(Output::Split) => return,
+                Err(error) if handed > 0 => {
+                    // A structure that broke off (a document cut short): what came before the
+                    // break was examined; the rest is not guessed at.
+                    budget.note(
+                        format!("{path} > {}", decoder.name()),
+                        format!("broke off after {handed} fields: {error}"),
+                    );
                     return;
                 }
                 Err(error) if error.is_budget() => {
@@ -373,6 +386,32 @@ mod tests {
             "{}",
             note.message
         );
+    }
+
+    #[test]
+    fn a_document_that_breaks_off_keeps_the_fields_before_the_break_and_says_so() {
+        let (leaves, budget) = unwrap(br#"{"q":"cheap flights","model":"Redmi",}"#);
+        assert_eq!(
+            leaves.iter().map(|l| l.2.as_str()).collect::<Vec<_>>(),
+            ["cheap flights", "Redmi"]
+        );
+        assert_eq!(budget.notes().len(), 1);
+        let note = &budget.notes()[0];
+        assert_eq!(note.location, "body form[data_list] > json");
+        assert!(
+            note.message
+                .starts_with("broke off after 2 fields: not valid json"),
+            "{}",
+            note.message
+        );
+    }
+
+    #[test]
+    fn a_value_that_only_looks_like_json_is_one_leaf_without_a_note() {
+        let (leaves, budget) = unwrap(b"{not json}");
+        assert_eq!(leaves.len(), 1);
+        assert_eq!(leaves[0].2, "{not json}");
+        assert!(budget.notes().is_empty());
     }
 
     #[test]

@@ -219,8 +219,8 @@ proptest! {
         prop_assert_eq!(leaves.len(), fields.len());
         for (leaf, (key, value)) in leaves.iter().zip(&fields) {
             prop_assert_eq!(leaf.path.layers().collect::<Vec<_>>(), layers.clone());
-            let last = leaf.path.steps().last().cloned();
-            prop_assert_eq!(last, Some(Step::Field { decoder: "json", selector: format!("$.{key}") }));
+            let selector = format!("$.{key}");
+            prop_assert_eq!(leaf.path.last(), Some(Step::Field { decoder: "json", selector: &selector }));
             prop_assert_eq!(leaf.key.as_deref(), Some(key.as_str()));
             prop_assert_eq!(leaf.text(), value.as_str());
         }

@@ -140,14 +140,16 @@ impl Scanner {
         let mut findings: Vec<Finding> = Vec::new();
         let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
         let mut hits = Vec::new();
+        // One path buffer for all the parts: each part is pushed, walked and popped.
+        let mut path = Path::default();
         for part in request_parts(exchange) {
             if part.kind == PartKind::Header && part.key.as_deref().is_some_and(is_protocol_header)
             {
                 continue;
             }
-            let path = Path::from_part(part.location.clone());
-            self.unwrapper.unwrap(
-                path,
+            path.push_part(&part.location);
+            self.unwrapper.unwrap_at(
+                &mut path,
                 part.key.as_deref(),
                 &part.value,
                 &mut budget,
@@ -183,6 +185,7 @@ impl Scanner {
                     }
                 },
             );
+            path.pop();
         }
         let leaking_segments: Vec<usize> = findings
             .iter()

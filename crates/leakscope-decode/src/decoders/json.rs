@@ -4,11 +4,15 @@
 //! analytics SDKs that serialise a payload twice) or base64 inside JSON is decoded again.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
+use std::ops::ControlFlow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
+    collect_fields,
+};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,10 +26,13 @@ fn first_and_last_non_space(input: &[u8]) -> Option<(u8, u8)> {
 
 /// `.name` for plain member names, `['odd name']` for the rest (JSONPath bracket notation).
 fn push_member(selector: &mut String, name: &str) {
+    let plain_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '$' | '-');
+    // Member names are almost always ASCII: bytes first, characters only when needed.
     let plain = !name.is_empty()
         && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '-'));
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'-') || !b.is_ascii())
+        && (name.is_ascii() || name.chars().all(plain_char));
     if plain {
         selector.push('.');
         selector.push_str(name);
@@ -41,53 +48,66 @@ fn push_member(selector: &mut String, name: &str) {
     }
 }
 
-/// The state of one walk: the fields found so far and the selector of the current position.
-/// The document is visited straight from the parser (no `serde_json::Value` tree is built);
-/// strings and member names without escapes are borrowed from the input.
-struct Walk<'a, 'b> {
-    fields: Vec<Field<'a>>,
+/// The state of one walk: the selector of the current position, and where fields go. The
+/// document is visited straight from the parser (no `serde_json::Value` tree is built) and
+/// every scalar is handed to the sink at once: strings without escapes are lent from the input,
+/// the others from the parser's scratch buffer or the walk's own.
+struct Walk<'w, 's> {
     selector: String,
-    budget: &'b mut Budget,
-    /// A budget error met inside the visitor, reported instead of the parser's wrapper.
-    exhausted: Option<DecodeError>,
+    /// Numbers are formatted here, reused from one to the next.
+    number: String,
+    budget: &'w mut Budget,
+    sink: &'w mut FieldSink<'s>,
+    /// The sink said to stop (the leaf limit): the parse is cut short, and that is not an error.
+    stopped: bool,
 }
 
-impl<'a> Walk<'a, '_> {
+/// The error a visitor returns to make the parser stop when the sink says so.
+const STOP: &str = "leakscope: stop";
+
+impl Walk<'_, '_> {
     fn emit(
         &mut self,
-        key: Option<&Cow<'a, str>>,
-        value: Cow<'a, [u8]>,
+        key: Option<&str>,
+        value: &[u8],
         terminal: bool,
-    ) -> Result<(), String> {
-        // Past the leaf limit fields are parsed but not kept: a body of a million empty
-        // strings must not become a million fields in memory. One over the limit is kept so
-        // that the unwrapper reaches the limit and notes it.
-        if self.fields.len() > self.budget.limits().max_leaves {
-            return Ok(());
-        }
-        // Selectors take memory too; they are charged with the value.
-        if let Err(error) = self.budget.charge_output(value.len() + self.selector.len()) {
-            let message = error.to_string();
-            self.exhausted = Some(error);
-            return Err(message);
-        }
-        self.fields.push(Field {
-            selector: self.selector.clone(),
-            key: key.cloned(),
+    ) -> Result<(), &'static str> {
+        let field = FieldRef {
+            selector: &self.selector,
+            key,
             value,
             terminal,
-        });
-        Ok(())
+        };
+        match (self.sink)(self.budget, field) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => {
+                self.stopped = true;
+                Err(STOP)
+            }
+        }
+    }
+
+    fn emit_number(
+        &mut self,
+        key: Option<&str>,
+        number: impl fmt::Display,
+    ) -> Result<(), &'static str> {
+        let mut text = std::mem::take(&mut self.number);
+        text.clear();
+        let _ = write!(text, "{number}");
+        let result = self.emit(key, text.as_bytes(), true);
+        self.number = text;
+        result
     }
 }
 
 /// Visits one JSON value at the walk's current selector, under the member name `key`.
-struct Node<'w, 'a, 'b> {
-    walk: &'w mut Walk<'a, 'b>,
-    key: Option<Cow<'a, str>>,
+struct Node<'n, 'de, 'w, 's> {
+    walk: &'n mut Walk<'w, 's>,
+    key: Option<Cow<'de, str>>,
 }
 
-impl<'de> DeserializeSeed<'de> for Node<'_, 'de, '_> {
+impl<'de> DeserializeSeed<'de> for Node<'_, 'de, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -117,7 +137,7 @@ impl<'de> de::Deserialize<'de> for MemberName<'de> {
     }
 }
 
-impl<'de> Visitor<'de> for Node<'_, 'de, '_> {
+impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -141,9 +161,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_> {
         let mut index = 0usize;
         loop {
             let len = self.walk.selector.len();
-            self.walk.selector.push('[');
-            self.walk.selector.push_str(itoa_usize(index).as_str());
-            self.walk.selector.push(']');
+            let _ = write!(self.walk.selector, "[{index}]");
             let more = seq.next_element_seed(Node {
                 walk: &mut *self.walk,
                 key: self.key.clone(),
@@ -156,70 +174,42 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_> {
         }
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        let key = self.key;
-        self.walk
-            .emit(key.as_ref(), Cow::Borrowed(v.as_bytes()), false)
-            .map_err(E::custom)
-    }
-
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Owned(v.as_bytes().to_vec()), false)
+            .emit(self.key.as_deref(), v.as_bytes(), false)
             .map_err(E::custom)
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
         let text: &'static [u8] = if v { b"true" } else { b"false" };
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Borrowed(text), true)
+            .emit(self.key.as_deref(), text, true)
             .map_err(E::custom)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .emit_number(self.key.as_deref(), v)
             .map_err(E::custom)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .emit_number(self.key.as_deref(), v)
             .map_err(E::custom)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Owned(v.to_string().into_bytes()), true)
+            .emit_number(self.key.as_deref(), v)
             .map_err(E::custom)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        let key = self.key;
         self.walk
-            .emit(key.as_ref(), Cow::Borrowed(b"null"), true)
+            .emit(self.key.as_deref(), b"null", true)
             .map_err(E::custom)
     }
-}
-
-/// Array indexes as text without going through `format!`.
-fn itoa_usize(mut n: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[at..].iter().map(|&d| char::from(d)).collect()
 }
 
 impl Decoder for Json {
@@ -240,13 +230,24 @@ impl Decoder for Json {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
         let mut walk = Walk {
-            fields: Vec::new(),
             selector: String::from("$"),
+            number: String::new(),
             budget,
-            exhausted: None,
+            sink: fields,
+            stopped: false,
         };
         let mut parser = serde_json::Deserializer::from_slice(input);
         let parsed = Node {
@@ -255,11 +256,11 @@ impl Decoder for Json {
         }
         .deserialize(&mut parser)
         .and_then(|()| parser.end());
-        if let Some(error) = walk.exhausted {
-            return Err(error);
+        match parsed {
+            Ok(()) => Ok(Output::Split),
+            Err(_) if walk.stopped => Ok(Output::Split),
+            Err(error) => Err(DecodeError::invalid("json", error.to_string())),
         }
-        parsed.map_err(|e| DecodeError::invalid("json", e.to_string()))?;
-        Ok(Decoded::Fields(walk.fields))
     }
 }
 
@@ -309,6 +310,17 @@ mod tests {
             .map(|(s, k, v, t)| (s.to_string(), k.map(str::to_owned), v.to_string(), *t))
             .collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn member_names_in_any_script_are_plain_and_odd_ones_are_quoted() {
+        let got = fields(r#"{"größe":1,"日本":2,"a'b":3,"a.b":4,"-1.5e3":-1.5e3}"#);
+        let selectors: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            selectors,
+            ["$.größe", "$.日本", r"$['a\'b']", "$['a.b']", "$['-1.5e3']"]
+        );
+        assert_eq!(got[4].2, "-1500", "numbers keep their value, as text");
     }
 
     #[test]

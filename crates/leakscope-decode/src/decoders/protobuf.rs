@@ -40,9 +40,13 @@
 //! - varints are at most 10 bytes and minimally encoded (no encoder pads them);
 //! - a field number is used with one wire type only (a schema gives each field one type).
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, text};
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
+    collect_fields, text,
+};
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
 /// bytes (the unwrapper's own depth limit then applies to them).
@@ -235,28 +239,38 @@ pub(crate) fn is_plausible_message(bytes: &[u8]) -> bool {
     parse_message(bytes).is_some()
 }
 
-/// Builds the output fields, charging the budget.
-struct Walker<'b> {
-    fields: Vec<Field<'static>>,
-    budget: &'b mut Budget,
-    /// More fields than the request may have leaves is wasted work; one over the limit is kept
-    /// so the unwrapper still reaches its leaf limit and notes it.
-    max_fields: usize,
+/// Hands the fields of a parsed message to the sink, depth first.
+struct Walker<'w, 's> {
+    budget: &'w mut Budget,
+    sink: &'w mut FieldSink<'s>,
+    /// Numbers are formatted here, reused from one to the next.
+    number: String,
 }
 
-impl Walker<'_> {
-    fn emit(&mut self, selector: &str, value: Vec<u8>, terminal: bool) -> Result<(), DecodeError> {
-        if self.fields.len() >= self.max_fields {
-            return Ok(());
-        }
-        self.budget.charge_output(value.len())?;
-        self.fields.push(Field {
-            selector: selector.to_owned(),
+/// The sink said to stop.
+struct Stop;
+
+impl Walker<'_, '_> {
+    fn emit(&mut self, selector: &str, value: &[u8], terminal: bool) -> Result<(), Stop> {
+        let field = FieldRef {
+            selector,
             key: None,
-            value: value.into(),
+            value,
             terminal,
-        });
-        Ok(())
+        };
+        match (self.sink)(self.budget, field) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(Stop),
+        }
+    }
+
+    fn emit_number(&mut self, selector: &str, number: u64) -> Result<(), Stop> {
+        let mut text = std::mem::take(&mut self.number);
+        text.clear();
+        let _ = write!(text, "{number}");
+        let result = self.emit(selector, text.as_bytes(), true);
+        self.number = text;
+        result
     }
 
     fn walk(
@@ -264,29 +278,32 @@ impl Walker<'_> {
         message: &[RawField<'_>],
         selector: &mut String,
         depth: usize,
-    ) -> Result<(), DecodeError> {
-        let mut counts: HashMap<u32, usize> = HashMap::new();
+    ) -> Result<(), Stop> {
+        // Repeated fields get an index (`#3[0]`, `#3[1]`); a field that occurs once does not.
+        // Field numbers and how often each occurs, sorted, found again by binary search.
+        let mut numbers: Vec<u32> = message.iter().map(|f| f.number).collect();
+        numbers.sort_unstable();
+        let mut repeated: Vec<(u32, usize)> = numbers
+            .chunk_by(|a, b| a == b)
+            .filter(|run| run.len() > 1)
+            .map(|run| (run[0], 0))
+            .collect();
         for field in message {
-            *counts.entry(field.number).or_default() += 1;
-        }
-        let mut seen: HashMap<u32, usize> = HashMap::new();
-        for field in message {
-            if self.fields.len() >= self.max_fields {
-                return Ok(());
-            }
             let len = selector.len();
-            selector.push(if depth == 0 { '#' } else { '.' });
-            selector.push_str(&field.number.to_string());
-            if counts.get(&field.number).copied().unwrap_or(0) > 1 {
-                let index = seen.entry(field.number).or_default();
-                selector.push_str(&format!("[{index}]"));
+            let _ = write!(
+                selector,
+                "{}{}",
+                if depth == 0 { '#' } else { '.' },
+                field.number
+            );
+            if let Ok(at) = repeated.binary_search_by_key(&field.number, |&(n, _)| n) {
+                let index = &mut repeated[at].1;
+                let _ = write!(selector, "[{index}]");
                 *index += 1;
             }
             match field.value {
-                Value::Varint(v) | Value::Fixed64(v) => {
-                    self.emit(selector, v.to_string().into_bytes(), true)?;
-                }
-                Value::Fixed32(v) => self.emit(selector, v.to_string().into_bytes(), true)?,
+                Value::Varint(v) | Value::Fixed64(v) => self.emit_number(selector, v)?,
+                Value::Fixed32(v) => self.emit_number(selector, u64::from(v))?,
                 Value::Bytes(bytes) => {
                     let nested = if depth + 1 < MAX_DEPTH {
                         parse_message(bytes)
@@ -295,7 +312,7 @@ impl Walker<'_> {
                     };
                     match nested {
                         Some(nested) => self.walk(&nested, selector, depth + 1)?,
-                        None => self.emit(selector, bytes.to_vec(), bytes.is_empty())?,
+                        None => self.emit(selector, bytes, bytes.is_empty())?,
                     }
                 }
             }
@@ -322,17 +339,28 @@ impl Decoder for Protobuf {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
+        // The whole message is parsed and judged before any field is handed over.
         let message = parse_message(input)
             .filter(|fields| is_convincing(fields))
             .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
-        let max_fields = budget.limits().max_leaves.saturating_add(1);
         let mut walker = Walker {
-            fields: Vec::new(),
             budget,
-            max_fields,
+            sink: fields,
+            number: String::new(),
         };
-        walker.walk(&message, &mut String::new(), 0)?;
-        Ok(Decoded::Fields(walker.fields))
+        // Stopping early (the leaf limit) is not an error.
+        let _ = walker.walk(&message, &mut String::new(), 0);
+        Ok(Output::Split)
     }
 }
 
@@ -688,7 +716,8 @@ mod tests {
             Protobuf.decode(&msg, &mut budget),
             Err(DecodeError::OutputLimit { .. })
         ));
-        assert_eq!(budget.output_used(), 10);
+        // The first field was kept: its value and its selector `#1`.
+        assert_eq!(budget.output_used(), 12);
 
         let many: Vec<Enc> = (0..50).map(|i| Enc::Varint(1, i)).collect();
         let mut budget = Budget::new(Limits {

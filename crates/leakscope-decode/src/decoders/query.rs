@@ -4,7 +4,12 @@
 //! space), so the rules see every parameter under its own name.
 
 use super::percent::percent_decode;
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
+use std::borrow::Cow;
+
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
+    collect_fields,
+};
 
 /// Nested query-string decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,7 +22,10 @@ fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']' | b'$' | b'%')
 }
 
-fn pairs(input: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+/// A parameter's name and value, as they are in the input.
+pub(crate) type Pair<'a> = (&'a [u8], &'a [u8]);
+
+fn pairs(input: &[u8]) -> Option<Vec<Pair<'_>>> {
     let mut pairs = Vec::new();
     for pair in input.split(|&b| b == b'&') {
         if pair.is_empty() {
@@ -39,26 +47,54 @@ fn pairs(input: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     Some(pairs)
 }
 
-/// Split a query string into fields; shared with the URL decoder.
-pub(crate) fn query_fields<'a>(
-    input: &'a [u8],
-    budget: &mut Budget,
-) -> Result<Vec<Field<'a>>, DecodeError> {
-    let pairs =
-        pairs(input).ok_or_else(|| DecodeError::invalid("query", "not name=value pairs"))?;
-    let mut fields = Vec::with_capacity(pairs.len());
-    for (name, value) in pairs {
-        let name = String::from_utf8_lossy(&percent_decode(name, true)).into_owned();
-        let value = percent_decode(value, true);
-        budget.charge_output(value.len())?;
-        fields.push(Field {
-            selector: format!("[{name}]"),
-            key: Some(name.into()),
-            value: value.into(),
-            terminal: false,
-        });
+/// A name or value of a query string, percent-decoded (`+` as a space); lent from the input
+/// when there is nothing to decode.
+fn component(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        Cow::Owned(percent_decode(bytes, true))
+    } else {
+        Cow::Borrowed(bytes)
     }
-    Ok(fields)
+}
+
+/// The pairs of a query string, or an error naming the decoder.
+pub(crate) fn parse<'a>(
+    input: &'a [u8],
+    decoder: &'static str,
+) -> Result<Vec<Pair<'a>>, DecodeError> {
+    pairs(input).ok_or_else(|| DecodeError::invalid(decoder, "not name=value pairs"))
+}
+
+/// Hand each pair to `sink` as a field selected by `{prefix}[name]`; shared with the URL
+/// decoder. Decoded values are charged to the budget.
+pub(crate) fn split_pairs(
+    pairs: &[Pair<'_>],
+    prefix: &str,
+    budget: &mut Budget,
+    sink: &mut FieldSink<'_>,
+) -> Result<Output, DecodeError> {
+    let mut selector = String::from(prefix);
+    for (name, value) in pairs {
+        let name = String::from_utf8_lossy(&component(name)).into_owned();
+        let value = component(value);
+        if let Cow::Owned(decoded) = &value {
+            budget.charge_output(decoded.len())?;
+        }
+        selector.truncate(prefix.len());
+        selector.push('[');
+        selector.push_str(&name);
+        selector.push(']');
+        let field = FieldRef {
+            selector: &selector,
+            key: Some(&name),
+            value: &value,
+            terminal: false,
+        };
+        if sink(budget, field).is_break() {
+            break;
+        }
+    }
+    Ok(Output::Split)
 }
 
 impl Decoder for QueryString {
@@ -82,11 +118,21 @@ impl Decoder for QueryString {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let fields = query_fields(input, budget)?;
-        if fields.len() < 2 {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
+        let pairs = parse(input, "query")?;
+        if pairs.len() < 2 {
             return Err(DecodeError::invalid("query", "fewer than two parameters"));
         }
-        Ok(Decoded::Fields(fields))
+        split_pairs(&pairs, "", budget, fields)
     }
 }
 

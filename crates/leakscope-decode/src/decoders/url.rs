@@ -2,8 +2,10 @@
 //! history), and each query parameter is a field (`url query[q]`), so a search URL reports the
 //! search too.
 
-use crate::decoders::query::query_fields;
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class};
+use crate::decoders::query;
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldSink, Needs, Output, Profile, class, collect_fields,
+};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,18 +42,20 @@ impl Decoder for Url {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
         let query =
             query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
-        let fields = query_fields(query, budget)?;
-        Ok(Decoded::Fields(
-            fields
-                .into_iter()
-                .map(|mut f| {
-                    f.selector = format!("query{}", f.selector);
-                    f
-                })
-                .collect(),
-        ))
+        let pairs = query::parse(query, "url")?;
+        query::split_pairs(&pairs, "query", budget, fields)
     }
 
     fn keeps_input(&self) -> bool {
