@@ -24,14 +24,28 @@ fn first_and_last_non_space(input: &[u8]) -> Option<(u8, u8)> {
     Some((*first, *last))
 }
 
+/// Bytes of a plain member name, and bytes past ASCII (judged by character afterwards).
+const PLAIN_OR_HIGH: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'$' | b'-') || byte >= 0x80;
+        b += 1;
+    }
+    table
+};
+
 /// `.name` for plain member names, `['odd name']` for the rest (JSONPath bracket notation).
 fn push_member(selector: &mut String, name: &str) {
     let plain_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '$' | '-');
-    // Member names are almost always ASCII: bytes first, characters only when needed.
+    // Member names are almost always ASCII: a table lookup a byte first, characters only
+    // when there is more than ASCII.
     let plain = !name.is_empty()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'-') || !b.is_ascii())
+            .fold(true, |ok, b| ok & PLAIN_OR_HIGH[usize::from(b)])
         && (name.is_ascii() || name.chars().all(plain_char));
     if plain {
         selector.push('.');
@@ -249,7 +263,11 @@ impl Decoder for Json {
             sink: fields,
             stopped: false,
         };
-        let mut parser = serde_json::Deserializer::from_slice(input);
+        // JSON is UTF-8: checked once for the whole document (fast for ASCII) instead of once
+        // per string by the slice reader.
+        let text = std::str::from_utf8(input)
+            .map_err(|e| DecodeError::invalid("json", format!("not UTF-8: {e}")))?;
+        let mut parser = serde_json::Deserializer::from_str(text);
         let parsed = Node {
             walk: &mut walk,
             key: None,
