@@ -68,7 +68,7 @@ fn push_member(selector: &mut String, name: &str) {
 /// the others from the parser's scratch buffer or the walk's own.
 struct Walk<'w, 's> {
     selector: String,
-    /// Numbers are formatted here, reused from one to the next.
+    /// Floats are formatted here, reused from one to the next.
     number: String,
     budget: &'w mut Budget,
     sink: &'w mut FieldSink<'s>,
@@ -101,11 +101,8 @@ impl Walk<'_, '_> {
         }
     }
 
-    fn emit_number(
-        &mut self,
-        key: Option<&str>,
-        number: impl fmt::Display,
-    ) -> Result<(), &'static str> {
+    /// A float as Rust displays it (the shortest text that reads back as the same number).
+    fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), &'static str> {
         let mut text = std::mem::take(&mut self.number);
         text.clear();
         let _ = write!(text, "{number}");
@@ -175,7 +172,11 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
         let mut index = 0usize;
         loop {
             let len = self.walk.selector.len();
-            let _ = write!(self.walk.selector, "[{index}]");
+            self.walk.selector.push('[');
+            self.walk
+                .selector
+                .push_str(itoa::Buffer::new().format(index));
+            self.walk.selector.push(']');
             let more = seq.next_element_seed(Node {
                 walk: &mut *self.walk,
                 key: self.key.clone(),
@@ -202,20 +203,22 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        let mut text = itoa::Buffer::new();
         self.walk
-            .emit_number(self.key.as_deref(), v)
+            .emit(self.key.as_deref(), text.format(v).as_bytes(), true)
             .map_err(E::custom)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        let mut text = itoa::Buffer::new();
         self.walk
-            .emit_number(self.key.as_deref(), v)
+            .emit(self.key.as_deref(), text.format(v).as_bytes(), true)
             .map_err(E::custom)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         self.walk
-            .emit_number(self.key.as_deref(), v)
+            .emit_float(self.key.as_deref(), v)
             .map_err(E::custom)
     }
 

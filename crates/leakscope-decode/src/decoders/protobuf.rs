@@ -40,7 +40,6 @@
 //! - varints are at most 10 bytes and minimally encoded (no encoder pads them);
 //! - a field number is used with one wire type only (a schema gives each field one type).
 
-use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use crate::{
@@ -243,8 +242,6 @@ pub(crate) fn is_plausible_message(bytes: &[u8]) -> bool {
 struct Walker<'w, 's> {
     budget: &'w mut Budget,
     sink: &'w mut FieldSink<'s>,
-    /// Numbers are formatted here, reused from one to the next.
-    number: String,
 }
 
 /// The sink said to stop.
@@ -265,12 +262,11 @@ impl Walker<'_, '_> {
     }
 
     fn emit_number(&mut self, selector: &str, number: u64) -> Result<(), Stop> {
-        let mut text = std::mem::take(&mut self.number);
-        text.clear();
-        let _ = write!(text, "{number}");
-        let result = self.emit(selector, text.as_bytes(), true);
-        self.number = text;
-        result
+        self.emit(
+            selector,
+            itoa::Buffer::new().format(number).as_bytes(),
+            true,
+        )
     }
 
     fn walk(
@@ -290,15 +286,13 @@ impl Walker<'_, '_> {
             .collect();
         for field in message {
             let len = selector.len();
-            let _ = write!(
-                selector,
-                "{}{}",
-                if depth == 0 { '#' } else { '.' },
-                field.number
-            );
+            selector.push(if depth == 0 { '#' } else { '.' });
+            selector.push_str(itoa::Buffer::new().format(field.number));
             if let Ok(at) = repeated.binary_search_by_key(&field.number, |&(n, _)| n) {
                 let index = &mut repeated[at].1;
-                let _ = write!(selector, "[{index}]");
+                selector.push('[');
+                selector.push_str(itoa::Buffer::new().format(*index));
+                selector.push(']');
                 *index += 1;
             }
             match field.value {
@@ -356,7 +350,6 @@ impl Decoder for Protobuf {
         let mut walker = Walker {
             budget,
             sink: fields,
-            number: String::new(),
         };
         // Stopping early (the leaf limit) is not an error.
         let _ = walker.walk(&message, &mut String::new(), 0);
