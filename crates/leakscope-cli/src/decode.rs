@@ -117,6 +117,8 @@ fn write_json(
                 "layers": p.leaf.path.layers().collect::<Vec<_>>(),
                 "key": p.leaf.key,
                 "value": p.leaf.text(),
+                // Where the value is in the input, when it is there as it is.
+                "span": p.leaf.span.map(|s| [s.start, s.end]),
                 "findings": p.hits.iter().map(|(rule, category, severity)| serde_json::json!({
                     "rule": rule, "category": category, "severity": severity,
                 })).collect::<Vec<_>>(),

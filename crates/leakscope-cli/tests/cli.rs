@@ -206,4 +206,5 @@ fn decode_reads_standard_input_and_writes_json() {
     assert_eq!(doc["input_bytes"], 4);
     assert_eq!(doc["leaves"][0]["value"], "true");
     assert_eq!(doc["leaves"][0]["findings"][0]["category"], "private-mode");
+    assert_eq!(doc["leaves"][0]["span"], serde_json::json!([0, 4]));
 }

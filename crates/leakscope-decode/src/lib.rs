@@ -41,4 +41,4 @@ pub use decoder::{
 };
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};
-pub use unwrap::{Leaf, LeafBuf, Unwrapper};
+pub use unwrap::{Leaf, LeafBuf, Span, Unwrapper};

@@ -19,6 +19,32 @@ pub struct Leaf<'a> {
     /// The value itself (usually UTF-8 text; binary when a layer produced bytes no decoder
     /// recognised).
     pub value: &'a [u8],
+    /// Where the value's bytes are in the value given to the unwrapper, when they are there
+    /// as they are: a JSON string without escapes in a JSON body, a query parameter without
+    /// escapes in a query string. `None` after a layer that transformed the bytes (base64,
+    /// gzip, an unescaped string).
+    pub span: Option<Span>,
+}
+
+/// A byte range `start..end` in the value given to the unwrapper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// Where `inner` lies in `outer`, if it is a part of it (the same memory, not equal bytes
+    /// elsewhere: leaves borrow from the input wherever they can, so the address says it).
+    pub fn within(outer: &[u8], inner: &[u8]) -> Option<Span> {
+        let outer_start = outer.as_ptr() as usize;
+        let inner_start = inner.as_ptr() as usize;
+        let start = inner_start.checked_sub(outer_start)?;
+        let end = start.checked_add(inner.len())?;
+        (!outer.is_empty() && end <= outer.len()).then_some(Span { start, end })
+    }
 }
 
 impl Leaf<'_> {
@@ -33,6 +59,7 @@ impl Leaf<'_> {
             path: self.path.clone(),
             key: self.key.map(str::to_owned),
             value: self.value.to_vec(),
+            span: self.span,
         }
     }
 }
@@ -46,6 +73,8 @@ pub struct LeafBuf {
     pub key: Option<String>,
     /// The value itself.
     pub value: Vec<u8>,
+    /// Where the value's bytes are in the value given to the unwrapper (see [`Leaf::span`]).
+    pub span: Option<Span>,
 }
 
 impl LeafBuf {
@@ -120,7 +149,7 @@ impl Unwrapper {
         budget: &mut Budget,
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
-        self.walk(&mut path, key, value, 0, budget, sink);
+        self.unwrap_at(&mut path, key, value, budget, sink);
     }
 
     /// [`Unwrapper::unwrap`] with a path the caller keeps: steps are pushed while walking and
@@ -134,7 +163,13 @@ impl Unwrapper {
         budget: &mut Budget,
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
-        self.walk(path, key, value, 0, budget, sink);
+        // Leaves are made without a span; it is worked out here, against the one input.
+        self.walk(path, key, value, 0, budget, &mut |leaf| {
+            sink(&Leaf {
+                span: Span::within(value, leaf.value),
+                ..*leaf
+            })
+        });
     }
 
     /// [`Unwrapper::unwrap`] collecting the leaves into a vector.
@@ -275,7 +310,12 @@ fn emit(
         }
         return;
     }
-    sink(&Leaf { path, key, value });
+    sink(&Leaf {
+        path,
+        key,
+        value,
+        span: None,
+    });
 }
 
 #[cfg(test)]
@@ -386,6 +426,48 @@ mod tests {
             "{}",
             note.message
         );
+    }
+
+    #[test]
+    fn leaves_lent_from_the_input_know_where_they_are_in_it() {
+        let body = br#"{"url":"https://example.org/a","q":"caf\u00e9","n":7}"#;
+        let mut budget = Budget::default();
+        let leaves =
+            Unwrapper::new().unwrap_to_vec(Path::from_part("body"), None, body, &mut budget);
+        let spans: Vec<(String, Option<&[u8]>)> = leaves
+            .iter()
+            .map(|l| (l.text().into_owned(), l.span.map(|s| &body[s.start..s.end])))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                // Verbatim in the body.
+                (
+                    "https://example.org/a".into(),
+                    Some(&b"https://example.org/a"[..])
+                ),
+                // Unescaped, and a number formatted anew: not bytes of the body.
+                ("café".into(), None),
+                ("7".into(), None),
+            ]
+        );
+        // Under a layer, nothing is verbatim.
+        let packed = STANDARD.encode(body);
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            packed.as_bytes(),
+            &mut budget,
+        );
+        assert!(leaves.iter().all(|l| l.span.is_none()));
+        // A value with nothing to decode is all of itself.
+        let plain = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("query[v]"),
+            None,
+            b"plain",
+            &mut budget,
+        );
+        assert_eq!(plain[0].span, Some(Span { start: 0, end: 5 }));
     }
 
     #[test]

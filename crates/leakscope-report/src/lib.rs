@@ -20,7 +20,8 @@ mod render;
 pub use findings::{DEFAULT_MEMORY_LIMIT, Findings};
 pub use leakscope_rules::{Category, Severity};
 pub use model::{
-    Anomaly, Destination, Finding, Report, ReportBuilder, RequestRef, SCHEMA, Summary, Tool,
+    Anomaly, ByteSpan, Destination, Finding, Report, ReportBuilder, RequestRef, SCHEMA, Summary,
+    Tool,
 };
 pub use redact::redact;
 pub use render::{JsonRenderer, Render, TEXT_FINDINGS_PER_DESTINATION, TextRenderer};

@@ -109,6 +109,20 @@ pub struct Finding {
     /// How many times the same rule matched the same value in this request (a batch of events
     /// repeats the device id in each); the location is the first one.
     pub occurrences: usize,
+    /// Where the value's bytes are in the request part the location starts at (the body, the
+    /// query parameter, ...), when they are there verbatim: not after a layer such as base64
+    /// or gzip, nor for a string that was unescaped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<ByteSpan>,
+}
+
+/// A byte range `start..end` of a request part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteSpan {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
 }
 
 /// Something that went wrong reading or decoding, that did not stop the scan.
@@ -260,6 +274,7 @@ pub(crate) mod tests {
             value: None,
             redacted: Some("http…page (28 chars)".into()),
             occurrences: 1,
+            span: None,
         }
     }
 

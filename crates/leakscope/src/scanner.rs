@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts};
-use leakscope_report::{Anomaly, Finding, Report, ReportBuilder, RequestRef, redact};
+use leakscope_report::{Anomaly, ByteSpan, Finding, Report, ReportBuilder, RequestRef, redact};
 use leakscope_rules::{Candidate, Detector, Engine};
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
@@ -181,6 +181,10 @@ impl Scanner {
                             value: self.options.show_values.then(|| text.to_string()),
                             redacted: (!self.options.show_values).then(|| redact(&text)),
                             occurrences: 1,
+                            span: leaf.span.map(|s| ByteSpan {
+                                start: s.start,
+                                end: s.end,
+                            }),
                         });
                     }
                 },

@@ -179,3 +179,18 @@ fn a_report_spilled_to_disk_is_the_same_report() {
         serde_json::to_string(&in_memory.report).unwrap()
     );
 }
+
+#[test]
+fn findings_under_a_layer_have_no_span() {
+    // Everything Mi Browser sent is base64: no finding is bytes of the request as sent.
+    for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
+        for finding in findings(&scan(file, true)) {
+            assert!(
+                finding.location.contains("> base64"),
+                "{}",
+                finding.location
+            );
+            assert_eq!(finding.span, None, "{file}: {}", finding.location);
+        }
+    }
+}
