@@ -74,6 +74,8 @@ struct Walk<'w, 's> {
     sink: &'w mut FieldSink<'s>,
     /// The sink said to stop (the leaf limit): the parse is cut short, and that is not an error.
     stopped: bool,
+    /// The budget ran out: the parse is cut short, and that is the error to report.
+    exhausted: Option<DecodeError>,
 }
 
 /// The error a visitor returns to make the parser stop when the sink says so.
@@ -101,11 +103,18 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// A float as Rust displays it (the shortest text that reads back as the same number).
+    /// A float as Rust displays it, without an exponent. That text can be far longer than
+    /// what was sent (`1e300` is 301 digits), so it is charged to the budget: a document of
+    /// such numbers cannot turn into gigabytes of leaves.
     fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), &'static str> {
         let mut text = std::mem::take(&mut self.number);
         text.clear();
         let _ = write!(text, "{number}");
+        if let Err(error) = self.budget.charge_output(text.len()) {
+            self.number = text;
+            self.exhausted = Some(error);
+            return Err(STOP);
+        }
         let result = self.emit(key, text.as_bytes(), true);
         self.number = text;
         result
@@ -265,6 +274,7 @@ impl Decoder for Json {
             budget,
             sink: fields,
             stopped: false,
+            exhausted: None,
         };
         // JSON is UTF-8: checked once for the whole document (fast for ASCII) instead of once
         // per string by the slice reader.
@@ -277,6 +287,9 @@ impl Decoder for Json {
         }
         .deserialize(&mut parser)
         .and_then(|()| parser.end());
+        if let Some(error) = walk.exhausted {
+            return Err(error);
+        }
         match parsed {
             Ok(()) => Ok(Output::Split),
             Err(_) if walk.stopped => Ok(Output::Split),
@@ -342,6 +355,30 @@ mod tests {
             ["$.größe", "$.日本", r"$['a\'b']", "$['a.b']", "$['-1.5e3']"]
         );
         assert_eq!(got[4].2, "-1500", "numbers keep their value, as text");
+    }
+
+    #[test]
+    fn floats_written_out_long_are_charged_to_the_budget() {
+        let many = format!("[{}]", vec!["1e300"; 1000].join(","));
+        let mut budget = Budget::new(crate::Limits {
+            max_output: 64 * 1024,
+            ..crate::Limits::default()
+        });
+        // Streaming, as the unwrapper does it: nothing is kept, yet the long text is paid for.
+        let mut handed = 0usize;
+        let error = Json
+            .decode_into(
+                many.as_bytes(),
+                &Profile::of(many.as_bytes()),
+                &mut budget,
+                &mut |_, field| {
+                    handed += field.value.len();
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap_err();
+        assert!(error.is_budget(), "{error}");
+        assert!(handed <= 64 * 1024, "{handed} bytes handed over");
     }
 
     #[test]
