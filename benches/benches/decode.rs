@@ -130,7 +130,7 @@ fn negative_path(c: &mut Criterion) {
                             decoders
                                 .iter()
                                 .zip(&needs)
-                                .any(|(d, n)| n.met_by(v.len(), &profile) && d.sniff(v, &profile))
+                                .any(|(d, n)| n.met_by(v, &profile) && d.sniff(v, &profile))
                         })
                         .count()
                 })

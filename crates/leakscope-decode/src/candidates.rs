@@ -19,9 +19,11 @@ const _: () = assert!(
 /// Decoders past this many (far more than the built-in set) are checked one by one.
 const IN_TABLE: usize = u32::BITS as usize;
 
-/// For every (classes, text) pair, the decoders whose needs it meets, as bits.
+/// For every (classes, text) pair, the decoders whose needs it meets, as bits; and the same
+/// for every first byte (the last entry for an empty value).
 pub(crate) struct Candidates {
     masks: Arc<[u32]>,
+    by_first_byte: Box<[u32; 257]>,
     needs: Vec<Needs>,
 }
 
@@ -29,6 +31,7 @@ impl Candidates {
     pub(crate) fn new(needs: Vec<Needs>) -> Self {
         Candidates {
             masks: table(&needs),
+            by_first_byte: first_byte_table(&needs),
             needs,
         }
     }
@@ -39,21 +42,28 @@ impl Candidates {
         static DEFAULT: OnceLock<Arc<[u32]>> = OnceLock::new();
         Candidates {
             masks: Arc::clone(DEFAULT.get_or_init(|| table(&needs))),
+            by_first_byte: first_byte_table(&needs),
             needs,
         }
     }
 
     /// The indexes of the decoders whose needs a value of `len` bytes with `profile` meets,
     /// in order.
-    pub(crate) fn of(&self, len: usize, profile: &Profile) -> impl Iterator<Item = usize> + Clone {
-        let mask = self.masks[key(profile)];
+    pub(crate) fn of<'v>(
+        &'v self,
+        value: &'v [u8],
+        profile: &'v Profile,
+    ) -> impl Iterator<Item = usize> + Clone + 'v {
+        let first = value.first().map_or(256, |&b| usize::from(b));
+        let mask = self.masks[key(profile)] & self.by_first_byte[first];
+        let len = value.len();
         let in_table = Bits(mask).filter(move |&i| len >= self.needs[i].shortest());
         let rest = self
             .needs
             .iter()
             .enumerate()
             .skip(IN_TABLE)
-            .filter(move |(_, n)| n.met_by(len, profile))
+            .filter(move |(_, n)| n.met_by(value, profile))
             .map(|(i, _)| i);
         in_table.chain(rest)
     }
@@ -72,6 +82,19 @@ fn table(needs: &[Needs]) -> Arc<[u32]> {
                 .fold(0u32, |mask, (i, _)| mask | 1 << i)
         })
         .collect()
+}
+
+fn first_byte_table(needs: &[Needs]) -> Box<[u32; 257]> {
+    let mut table = Box::new([0u32; 257]);
+    for (entry, mask) in table.iter_mut().enumerate() {
+        let byte = u8::try_from(entry).ok();
+        for (i, n) in needs.iter().take(IN_TABLE).enumerate() {
+            if n.allows_first_byte(byte) {
+                *mask |= 1 << i;
+            }
+        }
+    }
+    table
 }
 
 fn key(profile: &Profile) -> usize {
@@ -124,6 +147,8 @@ mod tests {
             b"page_view",
             b"caf%C3%A9",
             b"%41",
+            b"a%41",
+            b"x%41",
             b"a=1&b=2",
             b"aGVsbG8gd29ybGQ=",
             b"\x1f\x8b\x08\x00\x00",
@@ -131,10 +156,10 @@ mod tests {
         ] {
             let profile = Profile::of(value);
             let expected: Vec<usize> = (0..needs.len())
-                .filter(|&i| needs[i].met_by(value.len(), &profile))
+                .filter(|&i| needs[i].met_by(value, &profile))
                 .collect();
             assert_eq!(
-                candidates.of(value.len(), &profile).collect::<Vec<_>>(),
+                candidates.of(value, &profile).collect::<Vec<_>>(),
                 expected,
                 "{:?}",
                 String::from_utf8_lossy(value)

@@ -152,7 +152,7 @@ pub trait Decoder: Send + Sync {
     /// [`Decoder::sniff`] for a value on its own (tests, one-off use): profiles it first.
     fn sniff_alone(&self, input: &[u8]) -> bool {
         let profile = Profile::of(input);
-        self.needs().met_by(input.len(), &profile) && self.sniff(input, &profile)
+        self.needs().met_by(input, &profile) && self.sniff(input, &profile)
     }
 
     /// Peel this layer off `input`.

@@ -143,6 +143,7 @@ pub struct Needs {
     any_of: u16,
     within: u16,
     text: Option<bool>,
+    first_byte: Option<&'static [u8]>,
 }
 
 impl Needs {
@@ -153,6 +154,7 @@ impl Needs {
         any_of: 0,
         within: u16::MAX,
         text: None,
+        first_byte: None,
     };
 
     /// At least `len` bytes.
@@ -203,10 +205,28 @@ impl Needs {
         }
     }
 
-    /// Whether a value of `len` bytes with this `profile` meets the condition.
+    /// The first byte is one of these (JSON's brackets, a magic number's first byte).
+    pub const fn first_byte_in(self, bytes: &'static [u8]) -> Needs {
+        Needs {
+            first_byte: Some(bytes),
+            ..self
+        }
+    }
+
+    /// Whether `value`, whose profile is `profile`, meets the condition.
     #[inline]
-    pub fn met_by(&self, len: usize, profile: &Profile) -> bool {
-        len >= self.min_len && self.met_by_classes(profile.classes, profile.text)
+    pub fn met_by(&self, value: &[u8], profile: &Profile) -> bool {
+        value.len() >= self.min_len
+            && self.met_by_classes(profile.classes, profile.text)
+            && self.allows_first_byte(value.first().copied())
+    }
+
+    /// The condition on the first byte alone (`None`: an empty value).
+    pub fn allows_first_byte(&self, byte: Option<u8>) -> bool {
+        match self.first_byte {
+            None => true,
+            Some(allowed) => byte.is_some_and(|b| allowed.contains(&b)),
+        }
     }
 
     /// The condition without the length: on the classes present and whether the value is text.

@@ -163,13 +163,8 @@ impl Unwrapper {
         budget: &mut Budget,
         sink: &mut dyn FnMut(&Leaf<'_>),
     ) {
-        // Leaves are made without a span; it is worked out here, against the one input.
-        self.walk(path, key, value, 0, budget, &mut |leaf| {
-            sink(&Leaf {
-                span: Span::within(value, leaf.value),
-                ..*leaf
-            })
-        });
+        let mut out = Out { root: value, sink };
+        self.walk(path, key, value, 0, budget, &mut out);
     }
 
     /// [`Unwrapper::unwrap`] collecting the leaves into a vector.
@@ -194,20 +189,20 @@ impl Unwrapper {
         value: &[u8],
         depth: usize,
         budget: &mut Budget,
-        sink: &mut dyn FnMut(&Leaf<'_>),
+        out: &mut Out<'_, '_>,
     ) {
         let profile = Profile::of(value);
         let mut candidates = self
             .candidates
-            .of(value.len(), &profile)
+            .of(value, &profile)
             .map(|i| &self.decoders[i])
             .peekable();
         if candidates.peek().is_none() {
             // Most values: no decoder could want it.
-            emit(path, key, value, budget, sink);
+            emit(path, key, value, budget, out);
             return;
         }
-        self.try_decoders(path, key, value, &profile, candidates, depth, budget, sink);
+        self.try_decoders(path, key, value, &profile, candidates, depth, budget, out);
     }
 
     /// The rest of [`Unwrapper::walk`], for values some decoder may want: kept out of line
@@ -223,7 +218,7 @@ impl Unwrapper {
         candidates: impl Iterator<Item = &'d Box<dyn Decoder>> + Clone,
         depth: usize,
         budget: &mut Budget,
-        sink: &mut dyn FnMut(&Leaf<'_>),
+        out: &mut Out<'_, '_>,
     ) {
         let profile = *profile;
         if depth >= budget.limits().max_depth {
@@ -234,7 +229,7 @@ impl Unwrapper {
                     format!("nesting deeper than {max} layers: not decoded further"),
                 );
             }
-            emit(path, key, value, budget, sink);
+            emit(path, key, value, budget, out);
             return;
         }
         for decoder in candidates {
@@ -244,15 +239,15 @@ impl Unwrapper {
             let mut handed = 0usize;
             let output = decoder.decode_into(value, &profile, budget, &mut |budget, field| {
                 if handed == 0 && decoder.keeps_input() {
-                    emit(path, key, value, budget, sink);
+                    emit(path, key, value, budget, out);
                 }
                 handed += 1;
                 path.push_field(decoder.name(), field.selector);
                 let key = field.key.or(key);
                 if field.terminal {
-                    emit(path, key, field.value, budget, sink);
+                    emit(path, key, field.value, budget, out);
                 } else {
-                    self.walk(path, key, field.value, depth + 1, budget, sink);
+                    self.walk(path, key, field.value, depth + 1, budget, out);
                 }
                 path.pop();
                 if budget.leaf_limit_reached() {
@@ -267,7 +262,7 @@ impl Unwrapper {
                         continue;
                     }
                     path.push_layer(decoder.name());
-                    self.walk(path, key, &inner, depth + 1, budget, sink);
+                    self.walk(path, key, &inner, depth + 1, budget, out);
                     path.pop();
                     return;
                 }
@@ -283,23 +278,24 @@ impl Unwrapper {
                 }
                 Err(error) if error.is_budget() => {
                     budget.note(format!("{path} > {}", decoder.name()), error.to_string());
-                    emit(path, key, value, budget, sink);
+                    emit(path, key, value, budget, out);
                     return;
                 }
                 Err(_) => continue,
             }
         }
-        emit(path, key, value, budget, sink);
+        emit(path, key, value, budget, out);
     }
 }
 
-fn emit(
-    path: &Path,
-    key: Option<&str>,
-    value: &[u8],
-    budget: &mut Budget,
-    sink: &mut dyn FnMut(&Leaf<'_>),
-) {
+/// Where leaves go: the caller's sink, and the value the unwrapping started from (leaves lent
+/// from it get a span).
+struct Out<'o, 's> {
+    root: &'o [u8],
+    sink: &'o mut (dyn FnMut(&Leaf<'_>) + 's),
+}
+
+fn emit(path: &Path, key: Option<&str>, value: &[u8], budget: &mut Budget, out: &mut Out<'_, '_>) {
     if !budget.take_leaf() {
         if !budget.leaf_limit_noted() {
             let max = budget.limits().max_leaves;
@@ -310,11 +306,11 @@ fn emit(
         }
         return;
     }
-    sink(&Leaf {
+    (out.sink)(&Leaf {
         path,
         key,
         value,
-        span: None,
+        span: Span::within(out.root, value),
     });
 }
 

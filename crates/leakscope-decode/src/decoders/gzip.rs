@@ -19,6 +19,7 @@ impl Decoder for Gzip {
         Needs::ANYTHING
             .min_len(3)
             .all_of(class::CONTROL | class::HIGH)
+            .first_byte_in(&[0x1f])
             .binary()
     }
 

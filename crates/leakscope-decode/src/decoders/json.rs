@@ -245,7 +245,10 @@ impl Decoder for Json {
 
     /// Brackets at both ends.
     fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(2).all_of(class::PUNCTUATION)
+        Needs::ANYTHING
+            .min_len(2)
+            .all_of(class::PUNCTUATION)
+            .first_byte_in(b"{[ \t\r\n\x0c")
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

@@ -42,6 +42,7 @@ impl Decoder for Jwt {
     fn needs(&self) -> Needs {
         Needs::ANYTHING
             .min_len(8)
+            .first_byte_in(b"e")
             .all_of(class::LETTER | class::PUNCTUATION)
             .within(
                 class::DIGIT

@@ -152,7 +152,7 @@ mod tests {
         for decoder in default_decoders() {
             if decoder.sniff(input, &profile) {
                 prop_assert!(
-                    decoder.needs().met_by(input.len(), &profile),
+                    decoder.needs().met_by(input, &profile),
                     "{}'s sniff accepts {:?} but its needs refuse it",
                     decoder.name(),
                     String::from_utf8_lossy(input)
@@ -172,7 +172,7 @@ mod tests {
                 decoder.sniff(&input, &profile),
                 "{name} example not sniffed"
             );
-            assert!(decoder.needs().met_by(input.len(), &profile), "{name}");
+            assert!(decoder.needs().met_by(&input, &profile), "{name}");
             sniff_implies_needs(&input).unwrap();
         }
         assert_eq!(positives().len(), decoders.len(), "one example per decoder");

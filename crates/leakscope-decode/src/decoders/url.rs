@@ -33,6 +33,7 @@ impl Decoder for Url {
     fn needs(&self) -> Needs {
         Needs::ANYTHING
             .min_len(9)
+            .first_byte_in(b"hH")
             .all_of(class::LETTER | class::PUNCTUATION | class::PLUS_SLASH | class::EQUALS)
             .within(!class::SPACE)
     }

@@ -16,7 +16,11 @@ impl Decoder for Zlib {
 
     /// A zlib header, then deflate data and a checksum: never printable text in practice.
     fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(3).binary()
+        Needs::ANYTHING
+            .min_len(3)
+            .binary()
+            // Deflate, window size 256 B to 32 KiB.
+            .first_byte_in(&[0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68, 0x78])
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

@@ -152,7 +152,11 @@ impl Decoder for Zstd {
 
     /// The magic number 28 b5 2f fd has high bytes and is not UTF-8.
     fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(4).all_of(class::HIGH).binary()
+        Needs::ANYTHING
+            .min_len(4)
+            .all_of(class::HIGH)
+            .first_byte_in(&[0x28])
+            .binary()
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
