@@ -11,15 +11,20 @@
 //!
 //! The design in three pieces:
 //!
-//! - A [`Decoder`] peels **one** layer. It has a cheap [`Decoder::sniff`] that says whether the
+//! - A [`Decoder`] peels **one** layer. It states what a value [`Needs`] to be worth a look
+//!   (length, byte classes, first byte), has a cheap [`Decoder::sniff`] that says whether the
 //!   input could be this encoding, and a [`Decoder::decode`] that either produces new bytes (a
 //!   *layer*, such as base64 or gzip) or splits the input into named fields (a *structure*, such
-//!   as JSON). Decoders are conservative: output that is not plausible (binary garbage from a word
-//!   that happened to be valid base64) is rejected, so a value is only ever unwrapped when the
-//!   layer is real. Adding a decoder is one file in `decoders/` and one line in
+//!   as JSON; the unwrapper takes those one at a time through [`Decoder::decode_into`]).
+//!   Decoders are conservative: output that is not plausible (binary garbage from a word that
+//!   happened to be valid base64) is rejected, so a value is only ever unwrapped when the layer
+//!   is real. Adding a decoder is one file in `decoders/` and one line in
 //!   [`decoders::default_decoders`].
 //! - The [`Unwrapper`] applies the decoders recursively: each layer's output is sniffed again,
-//!   until nothing more applies; what is left is a [`Leaf`].
+//!   until nothing more applies; what is left is a [`Leaf`], with its [`Path`] and, when its
+//!   bytes are in the input as they are, its [`Span`]. Most values have nothing to decode: one
+//!   pass makes a [`Profile`] of the value, and a table built from the decoders' needs says
+//!   which (usually none) to ask.
 //! - A [`Budget`] bounds all of it per request: nesting depth, total decoded bytes, expansion
 //!   ratio of decompression and number of leaves. A tripped budget becomes a [`Note`] (a gzip
 //!   bomb is reported, not suffered), never a panic or unbounded memory.

@@ -1,9 +1,9 @@
 //! The recursive unwrapper: sniff, decode, recurse, under a budget.
 
-use crate::candidates::Candidates;
-use crate::decoders::default_decoders;
 use std::ops::ControlFlow;
 
+use crate::candidates::Candidates;
+use crate::decoders::default_decoders;
 use crate::{Budget, Decoder, Output, Path, Profile};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
