@@ -1,11 +1,11 @@
 //! The decoders, one encoding a file.
 //!
-//! To add one: write a type implementing [`Decoder`] in a new file here (a name,
-//! its [`Needs`](crate::Needs), a sniff and a decode; a structure also streams its fields
-//! through `decode_into`, as `json.rs` does), add it to [`default_decoders`], and add an example
-//! value to the `positives` in this file's tests. Order matters: the first decoder whose sniff says yes and whose
-//! decode succeeds wins, so self-identifying formats (magic numbers, JSON) come before the
-//! text encodings that could also match them.
+//! To add one: write a type implementing [`Decoder`] in a new file here (a name, its
+//! [`Needs`](crate::Needs), a sniff and a decode; a structure also streams its fields through
+//! `decode_into`, as `json.rs` does), add it to [`default_decoders`], and add an example value
+//! to the `positives` in this file's tests. Order matters: the first decoder whose sniff says
+//! yes and whose decode succeeds wins, so self-identifying formats (magic numbers, JSON) come
+//! before the text encodings that could also match them.
 
 mod base32;
 mod base58;
