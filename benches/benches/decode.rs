@@ -4,8 +4,9 @@
 //! - `base64/*`: our base64 decoder (sniff, decode, plausibility check) against the `base64`
 //!   crate's raw decode of the same bytes;
 //! - `gunzip/*`: the gzip decoder alone, per byte of output (the flate2 backend's share);
-//! - `negative/*`: values with nothing to decode (words, numbers, ids, digests, URLs), where the
-//!   sniffs must cost next to nothing;
+//! - `negative/*`: values with nothing to decode, where the sniffs must cost next to nothing:
+//!   short ones (words, numbers, ids, digests, URLs; about 20 bytes each), and long ones (user
+//!   agents, prose, minified scripts; 100 B to 2 KiB);
 //! - `unwrap/*`: the whole unwrapper on Sensors-style `base64(gzip(JSON))` and Firebase-style
 //!   `gzip(protobuf)`.
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
@@ -16,7 +17,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use leakscope::decode::decoders::{Base64, Gzip};
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
 use leakscope_benches::{
-    firebase_protobuf, gzip, negative_values, sensors_data_list, sensors_events_json,
+    firebase_protobuf, gzip, negative_long_values, negative_values, sensors_data_list,
+    sensors_events_json,
 };
 
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
@@ -95,6 +97,24 @@ fn gunzip(c: &mut Criterion) {
 fn negative_path(c: &mut Criterion) {
     let unwrapper = Unwrapper::new();
     let mut group = c.benchmark_group("negative");
+    let long = negative_long_values(1024 * 1024);
+    let bytes: usize = long.iter().map(Vec::len).sum();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_with_input(
+        BenchmarkId::new("unwrap-long-values", "1MiB"),
+        &long,
+        |b, values| {
+            let mut path = Path::from_part("body json");
+            b.iter(|| {
+                let mut budget = Budget::default();
+                let mut leaves = 0usize;
+                for value in values {
+                    unwrapper.unwrap_at(&mut path, None, value, &mut budget, &mut |_| leaves += 1);
+                }
+                leaves
+            })
+        },
+    );
     for size in [1024, 1024 * 1024] {
         let values = negative_values(size);
         let bytes: usize = values.iter().map(Vec::len).sum();

@@ -67,6 +67,43 @@ pub fn negative_values(target: usize) -> Vec<Vec<u8>> {
     values
 }
 
+/// Longer values with nothing to decode, as they fill page-content and debug fields: user
+/// agents, page titles and descriptions, minified scripts and styles, long paths. About
+/// `target` bytes in all; each value is 100 B to 2 KiB.
+pub fn negative_long_values(target: usize) -> Vec<Vec<u8>> {
+    let script = "function(e,t){if(!e)return null;var n=e.getAttribute(\"data-id\")||\"\";\
+                  return n.length>t?n.slice(0,t)+\"...\":n}"
+        .repeat(12);
+    let style = ".nav{display:flex;gap:8px}.nav a{color:#0d6efd;text-decoration:none}\
+                 @media(max-width:600px){.nav{flex-direction:column}}"
+        .repeat(8);
+    let samples = [
+        "Mozilla/5.0 (Linux; Android 10; Redmi Note 8 Pro Build/QP1A.190711.020; wv) \
+         AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/81.0.4044.138 Mobile \
+         Safari/537.36 XiaoMi/MiuiBrowser/12.10.1-gn"
+            .to_owned(),
+        "Privacy is not something that I'm merely entitled to, it's an absolute prerequisite. \
+         The article you are reading was updated on Wednesday morning with new figures from \
+         the ministry, and a correction to the second paragraph."
+            .to_owned(),
+        script,
+        style,
+        "https://www.example-news.com/2020/04/29/world/europe/coronavirus-lockdown-easing-\
+         what-we-know-so-far-live-updates.html"
+            .to_owned(),
+    ];
+    let mut values = Vec::new();
+    let mut size = 0;
+    for sample in samples.iter().cycle() {
+        if size >= target {
+            break;
+        }
+        size += sample.len();
+        values.push(sample.as_bytes().to_vec());
+    }
+    values
+}
+
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value as u8 & 0x7f) | 0x80);
@@ -886,4 +923,26 @@ pub fn pipelined_requests(target_bytes: usize) -> (Vec<u8>, usize) {
         count += 1;
     }
     (stream, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use leakscope::decode::{Budget, Path, Unwrapper};
+
+    use super::*;
+
+    /// The negative benches measure values with nothing to decode: make sure they have none.
+    #[test]
+    fn negative_values_are_not_decoded() {
+        let unwrapper = Unwrapper::new();
+        for value in negative_values(4096)
+            .into_iter()
+            .chain(negative_long_values(16 * 1024))
+        {
+            let mut budget = Budget::default();
+            let leaves = unwrapper.unwrap_to_vec(Path::from_part("v"), None, &value, &mut budget);
+            assert_eq!(leaves.len(), 1, "{}", String::from_utf8_lossy(&value));
+            assert_eq!(leaves[0].path.to_string(), "v");
+        }
+    }
 }
