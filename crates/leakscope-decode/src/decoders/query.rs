@@ -3,9 +3,9 @@
 //! Parameters become fields named `query[a]`, with their values percent-decoded (`+` as a
 //! space), so the rules see every parameter under its own name.
 
-use super::percent::percent_decode;
 use std::borrow::Cow;
 
+use super::percent::percent_decode;
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
     collect_fields,
