@@ -45,11 +45,41 @@ pub fn is_printable_text(bytes: &[u8]) -> bool {
 }
 
 fn is_printable_ascii(bytes: &[u8]) -> bool {
-    bytes.chunks(64).all(|chunk| {
-        chunk.iter().fold(true, |ok, &b| {
-            ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
-        })
+    bytes.chunks(256).all(|chunk| {
+        // Printable ASCII, 0x20..=0x7e, is 0..=0x5e once shifted down by 0x20 (wrapping, so
+        // controls land at 0xe0 and up): one unsigned max per byte answers a chunk without
+        // tab, CR or LF. Only chunks with one of those (or worse) get the full test.
+        max_shifted(chunk) < 0x5f
+            || chunk.iter().fold(true, |ok, &b| {
+                ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+            })
     })
+}
+
+/// The largest byte of `bytes` less 0x20, wrapping.
+fn max_shifted(bytes: &[u8]) -> u8 {
+    // Sixteen lanes, one vector register, whatever the length: a loop the compiler unrolls
+    // further would leave a short payload (48 bytes from 64 of base64) to its scalar tail. The
+    // tail here is the last sixteen bytes again, overlapping bytes already seen, which a max
+    // does not mind.
+    fn fold16(lanes: &mut [u8; 16], block: &[u8]) {
+        for (lane, &b) in lanes.iter_mut().zip(block) {
+            *lane = (*lane).max(b.wrapping_sub(0x20));
+        }
+    }
+    let mut lanes = [0u8; 16];
+    if bytes.len() < 16 {
+        fold16(&mut lanes, bytes);
+    } else {
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            fold16(&mut lanes, block);
+        }
+        if !blocks.remainder().is_empty() {
+            fold16(&mut lanes, &bytes[bytes.len() - 16..]);
+        }
+    }
+    lanes.into_iter().fold(0, u8::max)
 }
 
 /// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,
@@ -71,6 +101,54 @@ mod tests {
         assert!(!is_printable_text(&[0xa5, 0xab, 0x2c, 0xc2, 0x8a, 0x1d]));
         assert!(!is_printable_text(b"abc\x00def"));
         assert!(!is_printable_text(b""));
+    }
+
+    /// UTF-8 without controls but tab, CR and LF, and without U+FFFD, char by char.
+    fn naive_printable(bytes: &[u8]) -> bool {
+        std::str::from_utf8(bytes).is_ok_and(|t| {
+            !t.is_empty()
+                && t.chars().all(|c| {
+                    (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && c != '\u{fffd}'
+                })
+        })
+    }
+
+    /// Every byte value at the edges and middles of the 256-byte chunks of a long text.
+    #[test]
+    fn every_byte_in_every_chunk_of_a_long_text() {
+        let line: Vec<u8> = (0x20..0x7f).collect();
+        let text: Vec<u8> = line.iter().copied().cycle().take(700).collect();
+        for at in [0, 1, 128, 255, 256, 300, 511, 512, 699] {
+            for byte in 0..=255u8 {
+                let mut bytes = text.clone();
+                bytes[at] = byte;
+                assert_eq!(
+                    is_printable_text(&bytes),
+                    naive_printable(&bytes),
+                    "{byte:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn long_texts_agree_with_the_naive_check(
+            text in "[ -~\t\n\r]{0,800}",
+            intruders in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), proptest::num::u8::ANY),
+                0..3,
+            ),
+        ) {
+            let mut bytes = text.into_bytes();
+            for (at, byte) in intruders {
+                if !bytes.is_empty() {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+            }
+            proptest::prop_assert_eq!(is_printable_text(&bytes), naive_printable(&bytes));
+        }
     }
 
     #[test]
