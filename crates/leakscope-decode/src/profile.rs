@@ -145,27 +145,84 @@ fn adds_nothing(seen: u16, block: &[u8]) -> bool {
     }
 }
 
+/// The classes of `block` if it is made only of the standard base64 alphabet, without the
+/// table: inside that alphabet each class is a range or two, a few compares on sixteen bytes
+/// at a time.
+fn standard_classes(block: &[u8]) -> Option<u16> {
+    let [
+        mut digit,
+        mut hex_lower,
+        mut hex_upper,
+        mut letter,
+        mut plus_slash,
+        mut outside,
+    ] = [false; 6];
+    for &b in block {
+        // As in `is_alnum`: only letters land in `a..=z` with the case bit set, and the bit
+        // tells the cases apart.
+        let folded = (b | 0x20).wrapping_sub(b'a');
+        let is_letter = folded < 26;
+        let is_hex = folded < 6;
+        let is_lower = b & 0x20 != 0;
+        let is_digit = b.wrapping_sub(b'0') < 10;
+        let is_plus_slash = b | 0x04 == b'/';
+        digit |= is_digit;
+        hex_lower |= is_hex & is_lower;
+        hex_upper |= is_hex & !is_lower;
+        letter |= is_letter & !is_hex;
+        plus_slash |= is_plus_slash;
+        outside |= !(is_letter | is_digit | is_plus_slash);
+    }
+    let bit = |present: bool, class: u16| if present { class } else { 0 };
+    (!outside).then(|| {
+        bit(digit, class::DIGIT)
+            | bit(hex_lower, class::HEX_LOWER)
+            | bit(hex_upper, class::HEX_UPPER)
+            | bit(letter, class::LETTER)
+            | bit(plus_slash, class::PLUS_SLASH)
+    })
+}
+
+/// The classes `block` adds to `seen`, or more (never fewer): by an alphabet check while
+/// `misses` allows, else by the table.
+fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
+    if *misses < MAX_MISSES {
+        if seen & ALNUM == ALNUM {
+            if adds_nothing(seen, block) {
+                return 0;
+            }
+        } else if let Some(classes) = standard_classes(block) {
+            return classes;
+        }
+        *misses += 1;
+    }
+    table_classes(block)
+}
+
 impl Profile {
     /// Profile `bytes`.
     pub fn of(bytes: &[u8]) -> Profile {
         // The table costs two loads a byte. Long values are mostly one alphabet (base64, hex,
-        // ids): once the table has seen every class of that alphabet, a block made only of it
-        // adds nothing, and a range check over the block shows that at a fraction of the cost.
-        // Any other block still goes through the table, so the classes are exactly the
-        // table's.
-        let mut classes = 0u16;
-        let mut misses = 0;
-        let mut blocks = bytes.chunks_exact(BLOCK);
-        for block in &mut blocks {
-            if misses < MAX_MISSES && classes & ALNUM == ALNUM {
-                if adds_nothing(classes, block) {
-                    continue;
-                }
-                misses += 1;
+        // ids): a block made only of the standard base64 alphabet gets its classes from a few
+        // range checks, and once every class of an alphabet has been seen, a block made only
+        // of it adds nothing, which one range check shows. Any other block still goes through
+        // the table, so the classes are exactly the table's.
+        let classes = if bytes.len() < BLOCK {
+            table_classes(bytes)
+        } else {
+            let mut classes = 0u16;
+            let mut misses = 0;
+            let mut blocks = bytes.chunks_exact(BLOCK);
+            for block in &mut blocks {
+                classes |= block_classes(classes, block, &mut misses);
             }
-            classes |= table_classes(block);
-        }
-        classes |= table_classes(blocks.remainder());
+            // The tail is the last block again, overlapping bytes already seen: classes are
+            // OR-ed, so seeing a byte twice changes nothing.
+            if !blocks.remainder().is_empty() {
+                classes |= block_classes(classes, &bytes[bytes.len() - BLOCK..], &mut misses);
+            }
+            classes
+        };
         let text = !bytes.is_empty()
             && classes & class::CONTROL == 0
             && (classes & class::HIGH == 0 || printable_utf8(bytes));
@@ -387,14 +444,16 @@ mod tests {
         }
     }
 
-    /// Every byte value, in a block an alphabet check covers, at its start, middle and end,
-    /// after zero to three blocks the check gave back to the table.
+    /// Every byte value in the first block (classified inside the standard alphabet), in a
+    /// later block an alphabet check covers after zero to three blocks it gave back to the
+    /// table, and in the overlapping tail; at the start, middle and end of each.
     #[test]
-    fn every_byte_in_a_skipped_block_is_seen() {
-        let alphabets: [&[u8]; 3] = [
+    fn every_byte_in_every_kind_of_block_is_seen() {
+        let alphabets: [&[u8]; 4] = [
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            b"0123456789abcdef",
         ];
         for alphabet in alphabets {
             let run: Vec<u8> = alphabet
@@ -403,15 +462,22 @@ mod tests {
                 .cycle()
                 .take(BLOCK * 6 + 5)
                 .collect();
+            let len = run.len();
             for misses in 0..4 {
-                for at in [0, BLOCK / 2, BLOCK - 1] {
+                let later = (misses + 1) * BLOCK;
+                let first = [0, BLOCK / 2, BLOCK - 1];
+                let tail = [len - BLOCK + 4, len - 1];
+                let positions = first
+                    .into_iter()
+                    .chain([later, later + BLOCK / 2, later + BLOCK - 1])
+                    .chain(tail);
+                for pos in positions {
                     for byte in 0..=255u8 {
                         let mut bytes = run.clone();
                         // Earlier blocks the check gives back (a '.' is in no alphabet).
                         for miss in 0..misses {
                             bytes[(miss + 1) * BLOCK] = b'.';
                         }
-                        let pos = (misses + 1) * BLOCK + at;
                         bytes[pos] = byte;
                         let (classes, text) = naive(&bytes);
                         let profile = Profile::of(&bytes);
