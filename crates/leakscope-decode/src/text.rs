@@ -35,33 +35,40 @@ pub fn is_zlib(bytes: &[u8]) -> bool {
 /// True when `bytes` is UTF-8 text without control characters other than tab, CR and LF: what
 /// a decoded layer of text (JSON, a URL, a name) looks like, and what random bytes almost never
 /// look like.
+///
+/// Inlined, with the UTF-8 check out of line: decoded payloads are mostly short ASCII, where a
+/// call and its register saves would cost about as much as the scan.
+#[inline]
 pub fn is_printable_text(bytes: &[u8]) -> bool {
     // Decoded payloads are mostly ASCII: a branch-free scan the compiler vectorises answers
     // those; anything else gets the full UTF-8 check.
-    if !bytes.is_empty() && is_printable_ascii(bytes) {
-        return true;
-    }
+    (!bytes.is_empty() && is_printable_ascii(bytes)) || is_printable_utf8(bytes)
+}
+
+#[inline(never)]
+fn is_printable_utf8(bytes: &[u8]) -> bool {
     crate::Profile::of(bytes).is_text()
 }
 
+#[inline]
 fn is_printable_ascii(bytes: &[u8]) -> bool {
     bytes.chunks(256).all(|chunk| {
-        // Printable ASCII, 0x20..=0x7e, is 0..=0x5e once shifted down by 0x20 (wrapping, so
-        // controls land at 0xe0 and up): one unsigned max per byte answers a chunk without
-        // tab, CR or LF. Only chunks with one of those (or worse) get the full test.
-        max_shifted(chunk) < 0x5f
+        is_plain_ascii(chunk)
             || chunk.iter().fold(true, |ok, &b| {
                 ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
             })
     })
 }
 
-/// The largest byte of `bytes` less 0x20, wrapping.
-fn max_shifted(bytes: &[u8]) -> u8 {
-    // Sixteen lanes, one vector register, whatever the length: a loop the compiler unrolls
-    // further would leave a short payload (48 bytes from 64 of base64) to its scalar tail. The
-    // tail here is the last sixteen bytes again, overlapping bytes already seen, which a max
-    // does not mind.
+/// Whether every byte is printable ASCII, 0x20..=0x7e: the common case of
+/// [`is_printable_ascii`], without tab, CR or LF.
+#[inline]
+fn is_plain_ascii(bytes: &[u8]) -> bool {
+    // Shifted down by 0x20 (wrapping, so controls land at 0xe0 and up), printable ASCII is
+    // 0..=0x5e: one unsigned max per byte. Sixteen lanes, one vector register, whatever the
+    // length: a loop the compiler unrolls further would leave a short payload (48 bytes from
+    // 64 of base64) to its scalar tail. The tail here is the last sixteen bytes again,
+    // overlapping bytes already seen, which a max does not mind.
     fn fold16(lanes: &mut [u8; 16], block: &[u8]) {
         for (lane, &b) in lanes.iter_mut().zip(block) {
             *lane = (*lane).max(b.wrapping_sub(0x20));
@@ -79,7 +86,8 @@ fn max_shifted(bytes: &[u8]) -> u8 {
             fold16(&mut lanes, &bytes[bytes.len() - 16..]);
         }
     }
-    lanes.into_iter().fold(0, u8::max)
+    // A compare per lane and one mask, rather than a chain of shuffles down to one maximum.
+    lanes.iter().fold(true, |ok, &lane| ok & (lane < 0x5f))
 }
 
 /// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,
