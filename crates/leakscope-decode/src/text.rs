@@ -36,21 +36,22 @@ pub fn is_zlib(bytes: &[u8]) -> bool {
 /// a decoded layer of text (JSON, a URL, a name) looks like, and what random bytes almost never
 /// look like.
 ///
-/// Inlined, with the UTF-8 check out of line: decoded payloads are mostly short ASCII, where a
-/// call and its register saves would cost about as much as the scan.
+/// Inlined, with everything but the commonest case out of line: decoded payloads are mostly
+/// short printable ASCII, where a call and its register saves would cost about as much as the
+/// scan.
 #[inline]
 pub fn is_printable_text(bytes: &[u8]) -> bool {
-    // Decoded payloads are mostly ASCII: a branch-free scan the compiler vectorises answers
-    // those; anything else gets the full UTF-8 check.
-    (!bytes.is_empty() && is_printable_ascii(bytes)) || is_printable_utf8(bytes)
+    (!bytes.is_empty() && is_plain_ascii(bytes)) || is_printable_text_slow(bytes)
 }
 
+/// [`is_printable_text`] for text with tab, CR or LF, or with non-ASCII bytes.
 #[inline(never)]
-fn is_printable_utf8(bytes: &[u8]) -> bool {
-    crate::Profile::of(bytes).is_text()
+fn is_printable_text_slow(bytes: &[u8]) -> bool {
+    // Mostly ASCII still: a branch-free scan the compiler vectorises answers those; anything
+    // else gets the full UTF-8 check.
+    (!bytes.is_empty() && is_printable_ascii(bytes)) || crate::Profile::of(bytes).is_text()
 }
 
-#[inline]
 fn is_printable_ascii(bytes: &[u8]) -> bool {
     bytes.chunks(256).all(|chunk| {
         is_plain_ascii(chunk)
