@@ -70,23 +70,21 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
     // length: a loop the compiler unrolls further would leave a short payload (48 bytes from
     // 64 of base64) to its scalar tail. The tail here is the last sixteen bytes again,
     // overlapping bytes already seen, which a max does not mind.
-    fn fold16(lanes: &mut [u8; 16], block: &[u8]) {
+    fn fold16(lanes: &mut [u8; 16], block: &[u8; 16]) {
         for (lane, &b) in lanes.iter_mut().zip(block) {
             *lane = (*lane).max(b.wrapping_sub(0x20));
         }
     }
+    let Some(last) = bytes.last_chunk::<16>() else {
+        // Short values on their own path: filling the lanes byte by byte would make the vector
+        // path read them back from memory.
+        return bytes.iter().all(|&b| b.wrapping_sub(0x20) < 0x5f);
+    };
     let mut lanes = [0u8; 16];
-    if bytes.len() < 16 {
-        fold16(&mut lanes, bytes);
-    } else {
-        let mut blocks = bytes.chunks_exact(16);
-        for block in &mut blocks {
-            fold16(&mut lanes, block);
-        }
-        if !blocks.remainder().is_empty() {
-            fold16(&mut lanes, &bytes[bytes.len() - 16..]);
-        }
+    for block in bytes.as_chunks::<16>().0 {
+        fold16(&mut lanes, block);
     }
+    fold16(&mut lanes, last);
     // A compare per lane and one mask, rather than a chain of shuffles down to one maximum.
     lanes.iter().fold(true, |ok, &lane| ok & (lane < 0x5f))
 }
