@@ -83,22 +83,146 @@ pub struct Profile {
     text: bool,
 }
 
+/// The bytes of one block through [`TABLE`], OR-ed.
+fn table_classes(bytes: &[u8]) -> u16 {
+    // Eight lanes keep the table lookups independent, so the loop runs at several bytes a
+    // cycle instead of waiting on one accumulator.
+    let mut lanes = [0u16; 8];
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (lane, &byte) in lanes.iter_mut().zip(chunk) {
+            *lane |= TABLE[usize::from(byte)];
+        }
+    }
+    let mut classes = lanes.iter().fold(0, |acc, lane| acc | lane);
+    for &byte in chunks.remainder() {
+        classes |= TABLE[usize::from(byte)];
+    }
+    classes
+}
+
+/// Bytes per block of [`Profile::of`]: what one alphabet check covers before it may give up.
+const BLOCK: usize = 64;
+
+/// How many blocks may fail their alphabet check before [`Profile::of`] stops trying: a value
+/// that is not one long run of an alphabet (JSON, prose, MIME base64 with its line breaks)
+/// then costs only the table, as it would without the checks.
+const MAX_MISSES: u32 = 2;
+
+/// The classes of `[A-Za-z0-9]`.
+const ALNUM: u16 = class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER;
+/// The classes of the standard base64 alphabet `[A-Za-z0-9+/]`.
+const STANDARD: u16 = ALNUM | class::PLUS_SLASH;
+/// The classes of the URL-safe base64 alphabet `[A-Za-z0-9_-]`.
+const URL_SAFE: u16 = ALNUM | class::DASH_UNDERSCORE;
+
+#[inline(always)]
+fn is_alnum(byte: u8) -> bool {
+    // Folding the case bit in maps both cases of a letter onto the lower one; no other byte
+    // lands in `a..=z` that way (`@[\]^_` land on `` `{|}~\x7f ``, and bytes past 0x7f stay
+    // past it).
+    (byte | 0x20).wrapping_sub(b'a') < 26 || byte.wrapping_sub(b'0') < 10
+}
+
+/// Whether every byte of `block` satisfies `is_in`, without an early exit: a fold the compiler
+/// turns into vector compares, sixteen bytes or more at a time.
+#[inline(always)]
+fn all_in(block: &[u8], is_in: impl Fn(u8) -> bool) -> bool {
+    block.iter().fold(true, |ok, &byte| ok & is_in(byte))
+}
+
+/// Whether `block` brings no class outside `seen`, which holds at least [`ALNUM`], shown
+/// without the table: the block is made only of the widest alphabet whose classes `seen`
+/// holds. `false` says nothing (the table decides).
+fn adds_nothing(seen: u16, block: &[u8]) -> bool {
+    if seen & STANDARD == STANDARD {
+        // '+' is 0x2b and '/' is 0x2f: setting bit 2 maps both, and only them, onto '/'.
+        all_in(block, |b| is_alnum(b) | (b | 0x04 == b'/'))
+    } else if seen & URL_SAFE == URL_SAFE {
+        all_in(block, |b| is_alnum(b) | (b == b'-') | (b == b'_'))
+    } else {
+        all_in(block, is_alnum)
+    }
+}
+
+/// The classes of `block` if it is made only of the standard base64 alphabet, without the
+/// table: inside that alphabet each class is a range or two, a few compares on sixteen bytes
+/// at a time.
+fn standard_classes(block: &[u8]) -> Option<u16> {
+    let [
+        mut digit,
+        mut hex_lower,
+        mut hex_upper,
+        mut letter,
+        mut plus_slash,
+        mut outside,
+    ] = [false; 6];
+    for &b in block {
+        // As in `is_alnum`: only letters land in `a..=z` with the case bit set, and the bit
+        // tells the cases apart.
+        let folded = (b | 0x20).wrapping_sub(b'a');
+        let is_letter = folded < 26;
+        let is_hex = folded < 6;
+        let is_lower = b & 0x20 != 0;
+        let is_digit = b.wrapping_sub(b'0') < 10;
+        let is_plus_slash = b | 0x04 == b'/';
+        digit |= is_digit;
+        hex_lower |= is_hex & is_lower;
+        hex_upper |= is_hex & !is_lower;
+        letter |= is_letter & !is_hex;
+        plus_slash |= is_plus_slash;
+        outside |= !(is_letter | is_digit | is_plus_slash);
+    }
+    let bit = |present: bool, class: u16| if present { class } else { 0 };
+    (!outside).then(|| {
+        bit(digit, class::DIGIT)
+            | bit(hex_lower, class::HEX_LOWER)
+            | bit(hex_upper, class::HEX_UPPER)
+            | bit(letter, class::LETTER)
+            | bit(plus_slash, class::PLUS_SLASH)
+    })
+}
+
+/// The classes `block` adds to `seen`, or more (never fewer): by an alphabet check while
+/// `misses` allows, else by the table.
+fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
+    if *misses < MAX_MISSES {
+        if seen & ALNUM == ALNUM {
+            if adds_nothing(seen, block) {
+                return 0;
+            }
+        } else if let Some(classes) = standard_classes(block) {
+            return classes;
+        }
+        *misses += 1;
+    }
+    table_classes(block)
+}
+
 impl Profile {
     /// Profile `bytes`.
     pub fn of(bytes: &[u8]) -> Profile {
-        // Eight lanes keep the table lookups independent, so the loop runs at several bytes a
-        // cycle instead of waiting on one accumulator.
-        let mut lanes = [0u16; 8];
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            for (lane, &byte) in lanes.iter_mut().zip(chunk) {
-                *lane |= TABLE[usize::from(byte)];
+        // The table costs two loads a byte. Long values are mostly one alphabet (base64, hex,
+        // ids): a block made only of the standard base64 alphabet gets its classes from a few
+        // range checks, and once every class of an alphabet has been seen, a block made only
+        // of it adds nothing, which one range check shows. Any other block still goes through
+        // the table, so the classes are exactly the table's.
+        let classes = if bytes.len() < BLOCK {
+            table_classes(bytes)
+        } else {
+            let mut classes = 0u16;
+            let mut misses = 0;
+            let mut blocks = bytes.chunks_exact(BLOCK);
+            for block in &mut blocks {
+                classes |= block_classes(classes, block, &mut misses);
             }
-        }
-        let mut classes = lanes.iter().fold(0, |acc, lane| acc | lane);
-        for &byte in chunks.remainder() {
-            classes |= TABLE[usize::from(byte)];
-        }
+            // The tail is the last block again, overlapping bytes already seen: classes are
+            // OR-ed, so seeing a byte twice changes nothing.
+            if !blocks.remainder().is_empty() {
+                classes |= block_classes(classes, &bytes[bytes.len() - BLOCK..], &mut misses);
+            }
+            classes
+        };
         let text = !bytes.is_empty()
             && classes & class::CONTROL == 0
             && (classes & class::HIGH == 0 || printable_utf8(bytes));
@@ -274,8 +398,8 @@ mod tests {
         assert!(!Profile::of(b"").is_text());
     }
 
-    /// The obvious way, byte by byte: the oracle for the eight-lane loop and the ASCII fast
-    /// path of the text check.
+    /// The obvious way, byte by byte: the oracle for the eight-lane loop, the alphabet checks
+    /// on blocks and the ASCII fast path of the text check.
     fn naive(bytes: &[u8]) -> (u16, bool) {
         let classes = bytes.iter().fold(0, |acc, &b| acc | classify(b));
         let text = std::str::from_utf8(bytes).is_ok_and(|t| {
@@ -305,10 +429,92 @@ mod tests {
         }
     }
 
+    /// A long value of one alphabet with up to three other bytes dropped in: the blocks the
+    /// alphabet checks skip, the blocks they give back to the table, and the remainder.
+    fn alphabet_with_intruders() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        (
+            prop_oneof![
+                "[A-Za-z0-9+/]{0,700}",
+                "[A-Za-z0-9_-]{0,700}",
+                "[A-Za-z0-9]{0,700}",
+                "[a-f0-9]{0,700}",
+            ],
+            proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        )
+            .prop_map(|(text, intruders)| {
+                let mut bytes = text.into_bytes();
+                for (at, byte) in intruders {
+                    if !bytes.is_empty() {
+                        let at = at.index(bytes.len());
+                        bytes[at] = byte;
+                    }
+                }
+                bytes
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn agrees_on_long_runs_of_an_alphabet(bytes in alphabet_with_intruders()) {
+            let (classes, text) = naive(&bytes);
+            let profile = Profile::of(&bytes);
+            proptest::prop_assert_eq!(profile.classes(), classes);
+            proptest::prop_assert_eq!(profile.is_text(), text);
+        }
+    }
+
+    /// Every byte value in the first block (classified inside the standard alphabet), in a
+    /// later block an alphabet check covers after zero to three blocks it gave back to the
+    /// table, and in the overlapping tail; at the start, middle and end of each.
+    #[test]
+    fn every_byte_in_every_kind_of_block_is_seen() {
+        let alphabets: [&[u8]; 4] = [
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            b"0123456789abcdef",
+        ];
+        for alphabet in alphabets {
+            let run: Vec<u8> = alphabet
+                .iter()
+                .copied()
+                .cycle()
+                .take(BLOCK * 6 + 5)
+                .collect();
+            let len = run.len();
+            for misses in 0..4 {
+                let later = (misses + 1) * BLOCK;
+                let first = [0, BLOCK / 2, BLOCK - 1];
+                let tail = [len - BLOCK + 4, len - 1];
+                let positions = first
+                    .into_iter()
+                    .chain([later, later + BLOCK / 2, later + BLOCK - 1])
+                    .chain(tail);
+                for pos in positions {
+                    for byte in 0..=255u8 {
+                        let mut bytes = run.clone();
+                        // Earlier blocks the check gives back (a '.' is in no alphabet).
+                        for miss in 0..misses {
+                            bytes[(miss + 1) * BLOCK] = b'.';
+                        }
+                        bytes[pos] = byte;
+                        let (classes, text) = naive(&bytes);
+                        let profile = Profile::of(&bytes);
+                        assert_eq!(profile.classes(), classes, "{byte:#x} at {pos}");
+                        assert_eq!(profile.is_text(), text, "{byte:#x} at {pos}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_length_is_profiled_whole() {
-        for len in 0..40 {
-            let mut bytes = vec![b'a'; len];
+        // Alphanumerics, so that blocks after the first go to the alphabet checks.
+        let run = b"Aa0Bb1Cc2Dd3Ee4Ff5Gg6Hh7Ii8Jj9Kk".iter().copied().cycle();
+        for len in 0..BLOCK * 4 + 9 {
+            let mut bytes: Vec<u8> = run.clone().take(len).collect();
             if len > 0 {
                 bytes[len - 1] = b'%';
                 assert!(Profile::of(&bytes).has(class::PERCENT), "{len}");

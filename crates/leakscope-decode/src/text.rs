@@ -35,21 +35,58 @@ pub fn is_zlib(bytes: &[u8]) -> bool {
 /// True when `bytes` is UTF-8 text without control characters other than tab, CR and LF: what
 /// a decoded layer of text (JSON, a URL, a name) looks like, and what random bytes almost never
 /// look like.
+///
+/// Inlined, with everything but the commonest case out of line: decoded payloads are mostly
+/// short printable ASCII, where a call and its register saves would cost about as much as the
+/// scan.
+#[inline]
 pub fn is_printable_text(bytes: &[u8]) -> bool {
-    // Decoded payloads are mostly ASCII: a branch-free scan the compiler vectorises answers
-    // those; anything else gets the full UTF-8 check.
-    if !bytes.is_empty() && is_printable_ascii(bytes) {
-        return true;
-    }
-    crate::Profile::of(bytes).is_text()
+    (!bytes.is_empty() && is_plain_ascii(bytes)) || is_printable_text_slow(bytes)
+}
+
+/// [`is_printable_text`] for text with tab, CR or LF, or with non-ASCII bytes.
+#[inline(never)]
+fn is_printable_text_slow(bytes: &[u8]) -> bool {
+    // Mostly ASCII still: a branch-free scan the compiler vectorises answers those; anything
+    // else gets the full UTF-8 check.
+    (!bytes.is_empty() && is_printable_ascii(bytes)) || crate::Profile::of(bytes).is_text()
 }
 
 fn is_printable_ascii(bytes: &[u8]) -> bool {
-    bytes.chunks(64).all(|chunk| {
-        chunk.iter().fold(true, |ok, &b| {
-            ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
-        })
+    bytes.chunks(256).all(|chunk| {
+        is_plain_ascii(chunk)
+            || chunk.iter().fold(true, |ok, &b| {
+                ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+            })
     })
+}
+
+/// Whether every byte is printable ASCII, 0x20..=0x7e: the common case of
+/// [`is_printable_ascii`], without tab, CR or LF.
+#[inline]
+fn is_plain_ascii(bytes: &[u8]) -> bool {
+    // Shifted down by 0x20 (wrapping, so controls land at 0xe0 and up), printable ASCII is
+    // 0..=0x5e: one unsigned max per byte. Sixteen lanes, one vector register, whatever the
+    // length: a loop the compiler unrolls further would leave a short payload (48 bytes from
+    // 64 of base64) to its scalar tail. The tail here is the last sixteen bytes again,
+    // overlapping bytes already seen, which a max does not mind.
+    fn fold16(lanes: &mut [u8; 16], block: &[u8; 16]) {
+        for (lane, &b) in lanes.iter_mut().zip(block) {
+            *lane = (*lane).max(b.wrapping_sub(0x20));
+        }
+    }
+    let Some(last) = bytes.last_chunk::<16>() else {
+        // Short values on their own path: filling the lanes byte by byte would make the vector
+        // path read them back from memory.
+        return bytes.iter().all(|&b| b.wrapping_sub(0x20) < 0x5f);
+    };
+    let mut lanes = [0u8; 16];
+    for block in bytes.as_chunks::<16>().0 {
+        fold16(&mut lanes, block);
+    }
+    fold16(&mut lanes, last);
+    // A compare per lane and one mask, rather than a chain of shuffles down to one maximum.
+    lanes.iter().fold(true, |ok, &lane| ok & (lane < 0x5f))
 }
 
 /// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,
@@ -71,6 +108,54 @@ mod tests {
         assert!(!is_printable_text(&[0xa5, 0xab, 0x2c, 0xc2, 0x8a, 0x1d]));
         assert!(!is_printable_text(b"abc\x00def"));
         assert!(!is_printable_text(b""));
+    }
+
+    /// UTF-8 without controls but tab, CR and LF, and without U+FFFD, char by char.
+    fn naive_printable(bytes: &[u8]) -> bool {
+        std::str::from_utf8(bytes).is_ok_and(|t| {
+            !t.is_empty()
+                && t.chars().all(|c| {
+                    (!c.is_control() || matches!(c, '\t' | '\n' | '\r')) && c != '\u{fffd}'
+                })
+        })
+    }
+
+    /// Every byte value at the edges and middles of the 256-byte chunks of a long text.
+    #[test]
+    fn every_byte_in_every_chunk_of_a_long_text() {
+        let line: Vec<u8> = (0x20..0x7f).collect();
+        let text: Vec<u8> = line.iter().copied().cycle().take(700).collect();
+        for at in [0, 1, 128, 255, 256, 300, 511, 512, 699] {
+            for byte in 0..=255u8 {
+                let mut bytes = text.clone();
+                bytes[at] = byte;
+                assert_eq!(
+                    is_printable_text(&bytes),
+                    naive_printable(&bytes),
+                    "{byte:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn long_texts_agree_with_the_naive_check(
+            text in "[ -~\t\n\r]{0,800}",
+            intruders in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), proptest::num::u8::ANY),
+                0..3,
+            ),
+        ) {
+            let mut bytes = text.into_bytes();
+            for (at, byte) in intruders {
+                if !bytes.is_empty() {
+                    let at = at.index(bytes.len());
+                    bytes[at] = byte;
+                }
+            }
+            proptest::prop_assert_eq!(is_printable_text(&bytes), naive_printable(&bytes));
+        }
     }
 
     #[test]

@@ -35,6 +35,11 @@ struct Shape {
 /// Whether `input` (whose profile is `profile`) has the shape of base64, and which alphabet.
 /// Reads the profile for the alphabet; reads the bytes again only to find padding and, for
 /// values with whitespace (rare), to count the symbols.
+///
+/// The common case, no whitespace, is a few bit tests and a look at the end of the value: it
+/// is inlined into the sniff and the decode, which both run it, since on a short value a call
+/// would cost as much. Values with whitespace take [`spaced_shape`], out of line.
+#[inline]
 fn shape(input: &[u8], profile: &Profile) -> Option<Shape> {
     // Only the alphabet, and more than hex digits and dashes (a digest, a number, a UUID:
     // eight symbols of real base64 avoid the other 40 symbols one time in 2,500); one alphabet.
@@ -44,43 +49,55 @@ fn shape(input: &[u8], profile: &Profile) -> Option<Shape> {
     {
         return None;
     }
-    let whitespace = profile.has(class::SPACE);
-    // A form decoder turns base64's '+' into a space one symbol in 64; prose has a space
-    // every few letters.
-    if whitespace {
-        let spaces = memchr::memchr_iter(b' ', input).count();
-        if spaces > 2 && spaces * 8 > input.len() - spaces {
+    if profile.has(class::SPACE) {
+        return spaced_shape(input, profile);
+    }
+    let mut padding = 0;
+    if profile.has(class::EQUALS) {
+        padding = input.iter().rev().take_while(|&&b| b == b'=').count();
+        if memchr::memchr(b'=', &input[..input.len() - padding]).is_some() {
             return None;
         }
     }
-    let (symbols, padding, spaces_only) = if whitespace {
-        let mut symbols = 0usize;
-        let mut padding = 0usize;
-        let mut spaces_only = true;
-        for &b in input {
-            match b {
-                b'=' => padding += 1,
-                b'\r' | b'\n' | b'\t' => spaces_only = false,
-                b' ' => {}
-                _ if padding > 0 => return None,
-                _ => symbols += 1,
-            }
-        }
-        (symbols, padding, spaces_only)
-    } else {
-        let padding = input.iter().rev().take_while(|&&b| b == b'=').count();
-        let body = &input[..input.len() - padding];
-        if profile.has(class::EQUALS) && memchr::memchr(b'=', body).is_some() {
-            return None;
-        }
-        (body.len(), padding, true)
-    };
-    let plausible = symbols >= MIN_LEN && padding <= 2 && (symbols + padding) % 4 != 1;
-    plausible.then_some(Shape {
+    plausible_counts(input.len() - padding, padding).then_some(Shape {
         url_safe: profile.has(class::DASH_UNDERSCORE),
-        whitespace,
+        whitespace: false,
+        spaces_only: true,
+    })
+}
+
+/// [`shape`] for a value with whitespace: MIME line breaks, or '+' that a form decoder turned
+/// into spaces.
+#[inline(never)]
+fn spaced_shape(input: &[u8], profile: &Profile) -> Option<Shape> {
+    // A form decoder turns base64's '+' into a space one symbol in 64; prose has a space
+    // every few letters.
+    let spaces = memchr::memchr_iter(b' ', input).count();
+    if spaces > 2 && spaces * 8 > input.len() - spaces {
+        return None;
+    }
+    let mut symbols = 0usize;
+    let mut padding = 0usize;
+    let mut spaces_only = true;
+    for &b in input {
+        match b {
+            b'=' => padding += 1,
+            b'\r' | b'\n' | b'\t' => spaces_only = false,
+            b' ' => {}
+            _ if padding > 0 => return None,
+            _ => symbols += 1,
+        }
+    }
+    plausible_counts(symbols, padding).then_some(Shape {
+        url_safe: profile.has(class::DASH_UNDERSCORE),
+        whitespace: true,
         spaces_only,
     })
+}
+
+/// Enough symbols, at most two padding characters, and not a length base64 never has.
+fn plausible_counts(symbols: usize, padding: usize) -> bool {
+    symbols >= MIN_LEN && padding <= 2 && (symbols + padding) % 4 != 1
 }
 
 fn decode_with(engine: &GeneralPurpose, input: &[u8]) -> Option<Vec<u8>> {
