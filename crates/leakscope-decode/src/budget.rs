@@ -40,6 +40,9 @@ pub struct Note {
     pub message: String,
 }
 
+/// How many notes one request keeps (one more says the rest were left out).
+pub const MAX_NOTES: usize = 32;
+
 /// The decoding allowance of one request, spent as decoders produce output.
 #[derive(Debug, Clone, Default)]
 pub struct Budget {
@@ -119,12 +122,21 @@ impl Budget {
         self.leaves_refused > 1
     }
 
-    /// Record a note for the report.
+    /// Record a note for the report. Past [`MAX_NOTES`] a request's notes end with one that
+    /// says more were left out: a body of a thousand broken values is one problem, not a
+    /// thousand lines of report.
     pub fn note(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.notes.push(Note {
-            location: location.into(),
-            message: message.into(),
-        });
+        match self.notes.len() {
+            n if n < MAX_NOTES => self.notes.push(Note {
+                location: location.into(),
+                message: message.into(),
+            }),
+            MAX_NOTES => self.notes.push(Note {
+                location: location.into(),
+                message: format!("more than {MAX_NOTES} notes for this request: the rest left out"),
+            }),
+            _ => {}
+        }
     }
 
     /// The notes recorded so far.
@@ -141,6 +153,20 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_stop_after_the_cap_with_one_that_says_so() {
+        let mut budget = Budget::default();
+        for i in 0..100 {
+            budget.note(format!("body > json $[{i}]"), "broke off");
+        }
+        assert_eq!(budget.notes().len(), MAX_NOTES + 1);
+        assert!(
+            budget.notes()[MAX_NOTES]
+                .message
+                .contains("the rest left out")
+        );
+    }
 
     #[test]
     fn output_is_charged_until_the_limit() {

@@ -40,7 +40,7 @@ mod profile;
 pub mod text;
 mod unwrap;
 
-pub use budget::{Budget, Limits, Note};
+pub use budget::{Budget, Limits, MAX_NOTES, Note};
 pub use decoder::{
     DecodeError, Decoded, Decoder, Field, FieldRef, FieldSink, Output, collect_fields,
 };

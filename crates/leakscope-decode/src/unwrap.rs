@@ -237,7 +237,15 @@ impl Unwrapper {
                 continue;
             }
             let mut handed = 0usize;
+            let mut exhausted = None;
             let output = decoder.decode_into(value, &profile, budget, &mut |budget, field| {
+                // The selector is copied into the path for every field: a structure of long
+                // member names must pay for that, or a small body could cost gigabytes of
+                // copying.
+                if let Err(error) = budget.charge_output(field.selector.len()) {
+                    exhausted = Some(error);
+                    return ControlFlow::Break(());
+                }
                 if handed == 0 && decoder.keeps_input() {
                     emit(path, key, value, budget, out);
                 }
@@ -256,6 +264,10 @@ impl Unwrapper {
                     ControlFlow::Continue(())
                 }
             });
+            let output = match exhausted {
+                Some(error) => Err(error),
+                None => output,
+            };
             match output {
                 Ok(Output::Layer(inner)) => {
                     if inner == value {
@@ -269,11 +281,15 @@ impl Unwrapper {
                 Ok(Output::Split) => return,
                 Err(error) if handed > 0 => {
                     // A structure that broke off (a document cut short): what came before the
-                    // break was examined; the rest is not guessed at.
+                    // break was examined, and the whole value is a leaf too, so that what
+                    // follows the break is still seen, as text.
                     budget.note(
                         format!("{path} > {}", decoder.name()),
                         format!("broke off after {handed} fields: {error}"),
                     );
+                    if !error.is_budget() {
+                        emit(path, key, value, budget, out);
+                    }
                     return;
                 }
                 Err(error) if error.is_budget() => {
@@ -467,11 +483,15 @@ mod tests {
     }
 
     #[test]
-    fn a_document_that_breaks_off_keeps_the_fields_before_the_break_and_says_so() {
+    fn a_document_that_breaks_off_keeps_the_fields_before_the_break_the_whole_value_and_says_so() {
         let (leaves, budget) = unwrap(br#"{"q":"cheap flights","model":"Redmi",}"#);
         assert_eq!(
             leaves.iter().map(|l| l.2.as_str()).collect::<Vec<_>>(),
-            ["cheap flights", "Redmi"]
+            [
+                "cheap flights",
+                "Redmi",
+                r#"{"q":"cheap flights","model":"Redmi",}"#
+            ]
         );
         assert_eq!(budget.notes().len(), 1);
         let note = &budget.notes()[0];
@@ -481,6 +501,32 @@ mod tests {
                 .starts_with("broke off after 2 fields: not valid json"),
             "{}",
             note.message
+        );
+    }
+
+    #[test]
+    fn long_member_names_are_paid_for_in_the_path() {
+        // A 64 KiB name over 2,000 array items would copy 128 MiB of selectors into the path.
+        let name = "n".repeat(64 * 1024);
+        let body = format!(r#"{{"{name}":[{}]}}"#, vec!["1"; 2000].join(","));
+        let mut budget = Budget::new(Limits {
+            max_output: 1 << 20,
+            ..Limits::default()
+        });
+        let mut leaves = 0;
+        Unwrapper::new().unwrap(
+            Path::from_part("body"),
+            None,
+            body.as_bytes(),
+            &mut budget,
+            &mut |_| leaves += 1,
+        );
+        assert!(leaves < 20, "{leaves} leaves");
+        assert!(budget.output_used() <= 1 << 20);
+        assert!(
+            budget.notes()[0].message.contains("over the budget"),
+            "{:?}",
+            budget.notes()
         );
     }
 

@@ -283,22 +283,57 @@ impl Decoder for Json {
         // per string by the slice reader.
         let text = std::str::from_utf8(input)
             .map_err(|e| DecodeError::invalid("json", format!("not UTF-8: {e}")))?;
-        let mut parser = serde_json::Deserializer::from_str(text);
-        let parsed = Node {
-            walk: &mut walk,
-            key: None,
-        }
-        .deserialize(&mut parser)
-        .and_then(|()| parser.end());
-        if let Some(error) = walk.exhausted {
-            return Err(error);
-        }
-        match parsed {
-            Ok(()) => Ok(Output::Split),
-            Err(_) if walk.stopped => Ok(Output::Split),
-            Err(error) => Err(DecodeError::invalid("json", error.to_string())),
+        // One document, or a stream of them (JSON Lines, as Sentry envelopes and log batches
+        // are, or documents written back to back): the n-th document's root is `$n` from the
+        // second on.
+        let mut start = 0;
+        let mut document = 1usize;
+        loop {
+            walk.selector.clear();
+            walk.selector.push('$');
+            if document > 1 {
+                walk.selector.push_str(itoa::Buffer::new().format(document));
+            }
+            let rest = &text[start..];
+            let mut parser = serde_json::Deserializer::from_str(rest);
+            let parsed = Node {
+                walk: &mut walk,
+                key: None,
+            }
+            .deserialize(&mut parser)
+            .and_then(|()| parser.end());
+            if let Some(error) = walk.exhausted {
+                return Err(error);
+            }
+            match parsed {
+                Ok(()) => return Ok(Output::Split),
+                Err(_) if walk.stopped => return Ok(Output::Split),
+                Err(error) => match next_document(rest, &error) {
+                    Some(at) => start += at,
+                    None => return Err(DecodeError::invalid("json", error.to_string())),
+                },
+            }
+            document += 1;
         }
     }
+}
+
+/// Where the next document starts, when `error` says a whole document was read and another
+/// value follows it ("trailing characters"). serde_json reports a line and a column (bytes
+/// since the line's start, one past the offending byte), which are turned back into an offset
+/// here and checked: the byte there must open an object or an array.
+fn next_document(text: &str, error: &serde_json::Error) -> Option<usize> {
+    if !error.is_syntax() || !error.to_string().starts_with("trailing characters") {
+        return None;
+    }
+    let line_start = if error.line() <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes()).nth(error.line() - 2)? + 1
+    };
+    let at = line_start + error.column().checked_sub(1)?;
+    // Past the start, so that every round moves on.
+    (at > 0 && matches!(text.as_bytes().get(at), Some(b'{' | b'['))).then_some(at)
 }
 
 #[cfg(test)]
@@ -382,6 +417,33 @@ mod tests {
             .unwrap_err();
         assert!(error.is_budget(), "{error}");
         assert!(handed <= 64 * 1024, "{handed} bytes handed over");
+    }
+
+    #[test]
+    fn a_stream_of_documents_is_walked_document_by_document() {
+        let lines = "{\"event_id\":\"e1\"}\n{\"type\":\"event\"}\r\n  [{\"user\":{\"email\":\"jane@example.org\"}}]\n";
+        let got = fields(lines);
+        let selectors: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(selectors, ["$.event_id", "$2.type", "$3[0].user.email"]);
+        assert_eq!(got[2].2, "jane@example.org");
+        // Back to back, without a line break.
+        let got = fields(r#"{"a":"x"}{"b":"y"}"#);
+        assert_eq!(got[1].0, "$2.b");
+    }
+
+    #[test]
+    fn what_follows_a_document_must_be_another_one() {
+        for input in [
+            r#"{"a":"x"} trailing"#,
+            r#"{"a":"x"}]"#,
+            r#"{"a":"x"}{"b":"#,
+        ] {
+            assert!(
+                Json.decode(input.as_bytes(), &mut Budget::default())
+                    .is_err(),
+                "{input}"
+            );
+        }
     }
 
     #[test]

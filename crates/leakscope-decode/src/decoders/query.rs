@@ -66,7 +66,7 @@ pub(crate) fn parse<'a>(
 }
 
 /// Hand each pair to `sink` as a field selected by `{prefix}[name]`; shared with the URL
-/// decoder. Decoded values are charged to the budget.
+/// decoder.
 pub(crate) fn split_pairs(
     pairs: &[Pair<'_>],
     prefix: &str,
@@ -76,10 +76,8 @@ pub(crate) fn split_pairs(
     let mut selector = String::from(prefix);
     for (name, value) in pairs {
         let name = String::from_utf8_lossy(&component(name)).into_owned();
+        // Not charged: a decoded value is no longer than its text, and lent for the call.
         let value = component(value);
-        if let Cow::Owned(decoded) = &value {
-            budget.charge_output(decoded.len())?;
-        }
         selector.truncate(prefix.len());
         selector.push('[');
         selector.push_str(&name);
