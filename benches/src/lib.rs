@@ -55,14 +55,19 @@ pub fn negative_values(target: usize) -> Vec<Vec<u8>> {
         "com.mi.globalbrowser",
         "2020-04-29T10:15:00.000Z",
     ];
+    repeat_to(SAMPLES, target)
+}
+
+/// The samples, over and over, until they add up to at least `target` bytes.
+fn repeat_to(samples: &[impl AsRef<str>], target: usize) -> Vec<Vec<u8>> {
     let mut values = Vec::new();
     let mut size = 0;
-    for sample in SAMPLES.iter().cycle() {
+    for sample in samples.iter().cycle() {
         if size >= target {
             break;
         }
-        size += sample.len();
-        values.push(sample.as_bytes().to_vec());
+        size += sample.as_ref().len();
+        values.push(sample.as_ref().as_bytes().to_vec());
     }
     values
 }
@@ -92,16 +97,7 @@ pub fn negative_long_values(target: usize) -> Vec<Vec<u8>> {
          what-we-know-so-far-live-updates.html"
             .to_owned(),
     ];
-    let mut values = Vec::new();
-    let mut size = 0;
-    for sample in samples.iter().cycle() {
-        if size >= target {
-            break;
-        }
-        size += sample.len();
-        values.push(sample.as_bytes().to_vec());
-    }
-    values
+    repeat_to(&samples, target)
 }
 
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {
