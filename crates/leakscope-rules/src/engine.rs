@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
+use crate::key::{SHORT_KEY, normalize_short_ascii};
 use crate::{Rule, RuleSet, normalize_key};
 
 /// A decoded value to classify: its nearest field name and its text.
@@ -97,8 +98,17 @@ impl Engine {
     }
 
     fn keyed(&self, key: &str) -> &[usize] {
-        let normalized = normalize_key(key);
-        if let Some(rules) = self.by_key.get(&normalized) {
+        // One lookup per leaf: short ASCII keys are normalised on the stack.
+        let mut buffer = [0u8; SHORT_KEY];
+        let owned;
+        let normalized = match normalize_short_ascii(key, &mut buffer) {
+            Some(short) => short,
+            None => {
+                owned = normalize_key(key);
+                owned.as_str()
+            }
+        };
+        if let Some(rules) = self.by_key.get(normalized) {
             return rules;
         }
         // Namespaced keys (`ep.search_term`, `properties.$model`): try the last segment.
