@@ -249,7 +249,11 @@ impl Iterator for RawReader {
                 }
                 Step::Failed(message) => {
                     // One broken message costs only itself: report it, then look for the next
-                    // request or status line (on the next call).
+                    // request or status line (on the next call). A broken response still
+                    // answered the oldest request: the next response belongs to the one after.
+                    if self.buf.starts_with(b"HTTP/") {
+                        self.pending.pop_front();
+                    }
                     self.resync = true;
                     return Some(Err(CaptureError::Http {
                         file: self.name.clone(),
@@ -449,6 +453,34 @@ GET /y HTTP/1.1\r\nHost: b\r\n\r\n";
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(!items[0].as_ref().unwrap_err().is_fatal());
         assert_eq!(items[1].as_ref().unwrap().url, "http://b/y");
+    }
+
+    #[test]
+    fn a_broken_response_answers_its_request_so_the_next_one_is_framed_by_its_own() {
+        // The HEAD's response is broken; the GET's response has a body. Were the HEAD still
+        // waiting, the GET's response would be read as bodiless and "hello" as a request.
+        let stream = b"HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n\
+HTTP/1.1 200 OK\r\nno colon here\r\n\r\n\
+GET /b HTTP/1.1\r\nHost: h\r\n\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello\
+GET /c HTTP/1.1\r\nHost: h\r\n\r\n";
+        let items = read_all(stream);
+        let requests: Vec<(&str, &str)> = items
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|e| (e.method.as_str(), e.url.as_str()))
+            .collect();
+        // Not "helloGET /c": the body was read as the GET's, not left to run into the next
+        // request.
+        assert_eq!(
+            requests,
+            [
+                ("HEAD", "http://h/a"),
+                ("GET", "http://h/b"),
+                ("GET", "http://h/c")
+            ]
+        );
+        assert_eq!(items.iter().filter(|r| r.is_err()).count(), 1, "{items:?}");
     }
 
     #[test]
