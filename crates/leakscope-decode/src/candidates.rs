@@ -138,7 +138,8 @@ mod tests {
             needs.push(
                 Needs::ANYTHING
                     .min_len(needs.len() % 7)
-                    .all_of(class::PERCENT),
+                    .all_of(class::PERCENT)
+                    .first_byte_in(b"%a"),
             );
         }
         let candidates = Candidates::new(needs.clone());

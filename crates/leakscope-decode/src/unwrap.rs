@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use crate::candidates::Candidates;
 use crate::decoders::default_decoders;
-use crate::{Budget, Decoder, Output, Path, Profile};
+use crate::{Budget, Decoder, Needs, Output, Path, Profile};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
 /// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
@@ -121,18 +121,17 @@ impl std::fmt::Debug for Unwrapper {
 impl Unwrapper {
     /// An unwrapper with the [default decoders](crate::decoders::default_decoders).
     pub fn new() -> Self {
-        let decoders = default_decoders();
-        let candidates =
-            Candidates::of_default_decoders(decoders.iter().map(|d| d.needs()).collect());
-        Unwrapper {
-            decoders,
-            candidates,
-        }
+        Unwrapper::build(default_decoders(), Candidates::of_default_decoders)
     }
 
     /// An unwrapper with exactly these decoders, tried in this order.
     pub fn with_decoders(decoders: Vec<Box<dyn Decoder>>) -> Self {
-        let candidates = Candidates::new(decoders.iter().map(|d| d.needs()).collect());
+        Unwrapper::build(decoders, Candidates::new)
+    }
+
+    /// Ask each decoder its needs once and tabulate them with `tabulate`.
+    fn build(decoders: Vec<Box<dyn Decoder>>, tabulate: fn(Vec<Needs>) -> Candidates) -> Self {
+        let candidates = tabulate(decoders.iter().map(|d| d.needs()).collect());
         Unwrapper {
             decoders,
             candidates,
