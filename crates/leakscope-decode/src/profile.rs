@@ -100,7 +100,6 @@ fn table_classes(bytes: &[u8]) -> u16 {
     }
     classes
 }
-
 /// Bytes per block of [`Profile::of`]: what one alphabet check covers before it may give up.
 const BLOCK: usize = 64;
 
@@ -183,6 +182,24 @@ fn standard_classes(block: &[u8]) -> Option<u16> {
     })
 }
 
+/// The classes of a value of at least [`BLOCK`] bytes, block by block; out of line, so that
+/// the short values' path stays small enough to inline where profiles are taken.
+#[inline(never)]
+fn blocks_classes(bytes: &[u8]) -> u16 {
+    let mut classes = 0u16;
+    let mut misses = 0;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for block in &mut blocks {
+        classes |= block_classes(classes, block, &mut misses);
+    }
+    // The tail is the last block again, overlapping bytes already seen: classes are OR-ed, so
+    // seeing a byte twice changes nothing.
+    if !blocks.remainder().is_empty() {
+        classes |= block_classes(classes, &bytes[bytes.len() - BLOCK..], &mut misses);
+    }
+    classes
+}
+
 /// The classes `block` adds to `seen`, or more (never fewer): by an alphabet check while
 /// `misses` allows, else by the table.
 fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
@@ -201,6 +218,7 @@ fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
 
 impl Profile {
     /// Profile `bytes`.
+    #[inline]
     pub fn of(bytes: &[u8]) -> Profile {
         // The table costs two loads a byte. Long values are mostly one alphabet (base64, hex,
         // ids): a block made only of the standard base64 alphabet gets its classes from a few
@@ -210,18 +228,7 @@ impl Profile {
         let classes = if bytes.len() < BLOCK {
             table_classes(bytes)
         } else {
-            let mut classes = 0u16;
-            let mut misses = 0;
-            let mut blocks = bytes.chunks_exact(BLOCK);
-            for block in &mut blocks {
-                classes |= block_classes(classes, block, &mut misses);
-            }
-            // The tail is the last block again, overlapping bytes already seen: classes are
-            // OR-ed, so seeing a byte twice changes nothing.
-            if !blocks.remainder().is_empty() {
-                classes |= block_classes(classes, &bytes[bytes.len() - BLOCK..], &mut misses);
-            }
-            classes
+            blocks_classes(bytes)
         };
         let text = !bytes.is_empty()
             && classes & class::CONTROL == 0
@@ -369,6 +376,7 @@ impl Needs {
 
 /// The slow half of the text test, for values with non-ASCII bytes: valid UTF-8, no C1
 /// controls, no replacement character (a sign of text that was already mangled).
+#[inline(never)]
 fn printable_utf8(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(text) => text

@@ -154,6 +154,7 @@ impl Unwrapper {
     /// [`Unwrapper::unwrap`] with a path the caller keeps: steps are pushed while walking and
     /// popped again, so `path` is as it was when this returns, and one path can serve many
     /// values without an allocation each.
+    #[inline]
     pub fn unwrap_at(
         &self,
         path: &mut Path,
@@ -181,6 +182,7 @@ impl Unwrapper {
         leaves
     }
 
+    #[inline]
     fn walk(
         &self,
         path: &mut Path,
@@ -191,35 +193,33 @@ impl Unwrapper {
         out: &mut Out<'_, '_>,
     ) {
         let profile = Profile::of(value);
-        let mut candidates = self
-            .candidates
-            .of(value, &profile)
-            .map(|i| &self.decoders[i])
-            .peekable();
-        if candidates.peek().is_none() {
+        if !self.candidates.any(value, &profile) {
             // Most values: no decoder could want it.
             emit(path, key, value, budget, out);
             return;
         }
-        self.try_decoders(path, key, value, &profile, candidates, depth, budget, out);
+        self.try_decoders(path, key, value, &profile, depth, budget, out);
     }
 
     /// The rest of [`Unwrapper::walk`], for values some decoder may want: kept out of line
     /// so that the common case above stays small.
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
-    fn try_decoders<'d>(
+    fn try_decoders(
         &self,
         path: &mut Path,
         key: Option<&str>,
         value: &[u8],
         profile: &Profile,
-        candidates: impl Iterator<Item = &'d Box<dyn Decoder>> + Clone,
         depth: usize,
         budget: &mut Budget,
         out: &mut Out<'_, '_>,
     ) {
         let profile = *profile;
+        let candidates = self
+            .candidates
+            .of(value, &profile)
+            .map(|i| &self.decoders[i]);
         if depth >= budget.limits().max_depth {
             if candidates.clone().any(|d| d.sniff(value, &profile)) {
                 let max = budget.limits().max_depth;
@@ -310,15 +310,10 @@ struct Out<'o, 's> {
     sink: &'o mut (dyn FnMut(&Leaf<'_>) + 's),
 }
 
+#[inline]
 fn emit(path: &Path, key: Option<&str>, value: &[u8], budget: &mut Budget, out: &mut Out<'_, '_>) {
     if !budget.take_leaf() {
-        if !budget.leaf_limit_noted() {
-            let max = budget.limits().max_leaves;
-            budget.note(
-                path.to_string(),
-                format!("leaf limit of {max} reached: later values not examined"),
-            );
-        }
+        note_leaf_limit(path, budget);
         return;
     }
     (out.sink)(&Leaf {
@@ -327,6 +322,17 @@ fn emit(path: &Path, key: Option<&str>, value: &[u8], budget: &mut Budget, out: 
         value,
         span: Span::within(out.root, value),
     });
+}
+
+#[cold]
+fn note_leaf_limit(path: &Path, budget: &mut Budget) {
+    if !budget.leaf_limit_noted() {
+        let max = budget.limits().max_leaves;
+        budget.note(
+            path.to_string(),
+            format!("leaf limit of {max} reached: later values not examined"),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -37,23 +37,58 @@ impl Decoder for Hex {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let mut out = Vec::with_capacity(input.len() / 2);
-        for pair in input.chunks(2) {
-            match pair {
-                [hi, lo] => match (hex_value(*hi), hex_value(*lo)) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => return Err(DecodeError::invalid("hex", "not a hex digit")),
-                },
-                _ => return Err(DecodeError::invalid("hex", "odd length")),
-            }
+        if !input.len().is_multiple_of(2) {
+            return Err(DecodeError::invalid("hex", "odd length"));
         }
-        if !text::is_plausible_payload(&out) {
+        // Most hex is a digest or an id, which decodes to noise and is refused: a short one is
+        // decoded on the stack and judged there, so refusing it costs no allocation.
+        let len = input.len() / 2;
+        let mut short = [0u8; SHORT];
+        let mut long = Vec::new();
+        let out = if len <= SHORT {
+            &mut short[..len]
+        } else {
+            long.resize(len, 0);
+            &mut long[..]
+        };
+        // Digits through a table, and one test at the end: a non-digit is 0xff in it, which
+        // shows in the OR of all of them.
+        let mut seen = 0u8;
+        for (byte, pair) in out.iter_mut().zip(input.chunks_exact(2)) {
+            let (hi, lo) = (DIGITS[usize::from(pair[0])], DIGITS[usize::from(pair[1])]);
+            seen |= hi | lo;
+            *byte = hi << 4 | lo;
+        }
+        if seen > 0x0f {
+            return Err(DecodeError::invalid("hex", "not a hex digit"));
+        }
+        if !text::is_plausible_payload(out) {
             return Err(DecodeError::Implausible { encoding: "hex" });
         }
         budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out))
+        Ok(Decoded::Bytes(if len <= SHORT {
+            short[..len].to_vec()
+        } else {
+            long
+        }))
     }
 }
+
+/// Each byte's value as a hex digit, 0xff for bytes that are not one.
+static DIGITS: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        if let Some(value) = hex_value(byte as u8) {
+            table[byte] = value;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// Output lengths decoded on the stack: a SHA-512 digest and less.
+const SHORT: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -73,6 +108,32 @@ mod tests {
             decode("48656C6C6F2C20776F726C6421").as_deref(),
             Some("Hello, world!")
         );
+    }
+
+    #[test]
+    fn text_longer_than_the_stack_buffer_is_decoded_whole() {
+        let text = "{\"url\":\"https://example.com/a/long/path\"} ".repeat(4);
+        assert!(text.len() > SHORT);
+        let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(decode(&hex).as_deref(), Some(text.as_str()));
+    }
+
+    #[test]
+    fn a_non_digit_or_an_odd_length_is_an_error_not_a_guess() {
+        let mut budget = Budget::default();
+        for value in [
+            "48656c6c6f2c20776f726c64g1",
+            "48656c6c6f2c20776f726c642",
+            "4865 6c6c6f2c20776f726c6421",
+        ] {
+            assert!(
+                matches!(
+                    Hex.decode(value.as_bytes(), &mut budget),
+                    Err(DecodeError::Invalid { .. })
+                ),
+                "{value}"
+            );
+        }
     }
 
     #[test]

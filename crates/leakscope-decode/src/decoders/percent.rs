@@ -12,7 +12,7 @@ use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
 pub struct Percent;
 
 /// The value of one hex digit (either case); shared by the hex and query decoders.
-pub(crate) fn hex_value(byte: u8) -> Option<u8> {
+pub(crate) const fn hex_value(byte: u8) -> Option<u8> {
     match byte {
         b'0'..=b'9' => Some(byte - b'0'),
         b'a'..=b'f' => Some(byte - b'a' + 10),
