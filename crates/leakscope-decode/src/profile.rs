@@ -183,7 +183,7 @@ fn standard_classes(block: &[u8]) -> Option<u16> {
 }
 
 /// The classes of a value of at least [`BLOCK`] bytes, block by block; out of line, so that
-/// the short values' path stays small enough to inline where profiles are taken.
+/// the short values' path stays small.
 #[inline(never)]
 fn blocks_classes(bytes: &[u8]) -> u16 {
     let mut classes = 0u16;
@@ -218,7 +218,6 @@ fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
 
 impl Profile {
     /// Profile `bytes`.
-    #[inline]
     pub fn of(bytes: &[u8]) -> Profile {
         // The table costs two loads a byte. Long values are mostly one alphabet (base64, hex,
         // ids): a block made only of the standard base64 alphabet gets its classes from a few
