@@ -4,11 +4,12 @@
 //! analytics SDKs that serialise a payload twice) or base64 inside JSON is decoded again.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::ops::ControlFlow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::selector::{float_text, push_index, push_member};
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
     collect_fields,
@@ -22,44 +23,6 @@ fn first_and_last_non_space(input: &[u8]) -> Option<(u8, u8)> {
     let first = input.iter().find(|b| !b.is_ascii_whitespace())?;
     let last = input.iter().rev().find(|b| !b.is_ascii_whitespace())?;
     Some((*first, *last))
-}
-
-/// Bytes of a plain member name, and bytes past ASCII (judged by character afterwards).
-const PLAIN_OR_HIGH: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        table[b] =
-            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'$' | b'-') || byte >= 0x80;
-        b += 1;
-    }
-    table
-};
-
-/// `.name` for plain member names, `['odd name']` for the rest (JSONPath bracket notation).
-fn push_member(selector: &mut String, name: &str) {
-    let plain_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '$' | '-');
-    // Member names are almost always ASCII: a table lookup a byte first, characters only
-    // when there is more than ASCII.
-    let plain = !name.is_empty()
-        && name
-            .bytes()
-            .fold(true, |ok, b| ok & PLAIN_OR_HIGH[usize::from(b)])
-        && (name.is_ascii() || name.chars().all(plain_char));
-    if plain {
-        selector.push('.');
-        selector.push_str(name);
-    } else {
-        selector.push_str("['");
-        for c in name.chars() {
-            if matches!(c, '\'' | '\\') {
-                selector.push('\\');
-            }
-            selector.push(c);
-        }
-        selector.push_str("']");
-    }
 }
 
 /// The state of one walk: the selector of the current position, and where fields go. The
@@ -103,14 +66,10 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// A float as Rust displays it, without an exponent. That text can be far longer than
-    /// what was sent (`1e300` is 301 digits), so it is charged to the budget: a document of
-    /// such numbers cannot turn into gigabytes of leaves.
+    /// A float as Rust displays it, charged to the budget (see [`float_text`]).
     fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), &'static str> {
         let mut text = std::mem::take(&mut self.number);
-        text.clear();
-        let _ = write!(text, "{number}");
-        if let Err(error) = self.budget.charge_output(text.len()) {
+        if let Err(error) = float_text(&mut text, number, self.budget) {
             self.number = text;
             self.exhausted = Some(error);
             return Err(STOP);
@@ -178,14 +137,10 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut index = 0usize;
+        let mut index = 0u64;
         loop {
             let len = self.walk.selector.len();
-            self.walk.selector.push('[');
-            self.walk
-                .selector
-                .push_str(itoa::Buffer::new().format(index));
-            self.walk.selector.push(']');
+            push_index(&mut self.walk.selector, index);
             let more = seq.next_element_seed(Node {
                 walk: &mut *self.walk,
                 key: self.key.clone(),

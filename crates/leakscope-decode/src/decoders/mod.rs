@@ -22,6 +22,7 @@ mod jwt;
 mod percent;
 pub(crate) mod protobuf;
 mod query;
+mod selector;
 mod url;
 mod zlib;
 mod zstd;

@@ -1,0 +1,94 @@
+//! Selectors in JSONPath notation, shared by the decoders of self-describing structures (JSON,
+//! MessagePack, CBOR), so that `$.properties.$url` means the same whichever format carried it.
+
+use std::fmt::Write as _;
+
+use crate::{Budget, DecodeError};
+
+/// Bytes of a plain member name, and bytes past ASCII (judged by character afterwards).
+const PLAIN_OR_HIGH: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'$' | b'-') || byte >= 0x80;
+        b += 1;
+    }
+    table
+};
+
+/// Append a member step: `.name` for plain member names, `['odd name']` for the rest
+/// (JSONPath bracket notation).
+pub(crate) fn push_member(selector: &mut String, name: &str) {
+    let plain_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '$' | '-');
+    // Member names are almost always ASCII: a table lookup a byte first, characters only
+    // when there is more than ASCII.
+    let plain = !name.is_empty()
+        && name
+            .bytes()
+            .fold(true, |ok, b| ok & PLAIN_OR_HIGH[usize::from(b)])
+        && (name.is_ascii() || name.chars().all(plain_char));
+    if plain {
+        selector.push('.');
+        selector.push_str(name);
+    } else {
+        selector.push_str("['");
+        for c in name.chars() {
+            if matches!(c, '\'' | '\\') {
+                selector.push('\\');
+            }
+            selector.push(c);
+        }
+        selector.push_str("']");
+    }
+}
+
+/// Append an element step: `[index]`.
+pub(crate) fn push_index(selector: &mut String, index: u64) {
+    selector.push('[');
+    selector.push_str(itoa::Buffer::new().format(index));
+    selector.push(']');
+}
+
+/// Write `number` into `text` (cleared first) as Rust displays it, without an exponent, and
+/// charge it to the budget: that text can be far longer than what was sent (`1e300` is 301
+/// digits), and a document of such numbers must not turn into gigabytes of leaves.
+pub(crate) fn float_text(
+    text: &mut String,
+    number: f64,
+    budget: &mut Budget,
+) -> Result<(), DecodeError> {
+    text.clear();
+    let _ = write!(text, "{number}");
+    budget.charge_output(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_names_are_dotted_and_odd_ones_bracketed() {
+        let mut selector = String::from("$");
+        push_member(&mut selector, "properties");
+        push_member(&mut selector, "$url");
+        push_index(&mut selector, 12);
+        push_member(&mut selector, "screen width");
+        push_member(&mut selector, "it's");
+        push_member(&mut selector, "größe");
+        assert_eq!(
+            selector,
+            "$.properties.$url[12]['screen width']['it\\'s'].größe"
+        );
+    }
+
+    #[test]
+    fn a_long_float_is_charged() {
+        let mut text = String::from("stale");
+        let mut budget = Budget::default();
+        float_text(&mut text, 1e300, &mut budget).unwrap();
+        assert_eq!(text.len(), 301);
+        assert_eq!(budget.output_used(), 301);
+    }
+}
