@@ -1,0 +1,658 @@
+//! MessagePack: a map or an array becomes one field per scalar, with the same JSONPath-like
+//! selectors as JSON (`$.properties.$url`, `$[0].name`).
+//!
+//! MessagePack is JSON's shape in binary: APM tracers, game and IoT SDKs and some analytics
+//! clients send it, raw or under base64 or gzip. It has no magic number, and a share of random
+//! bytes parses as some MessagePack value (every byte below 0x80 is a whole integer), so a
+//! document is taken only when it is convincing: exactly one map or array filling the whole
+//! input, map keys that are readable text (or integers), and some readable text in it. The
+//! tests measure how rarely random bytes pass. Headers are read by the `rmp` crate; lengths
+//! are checked against the bytes left before anything is sliced, and nothing is allocated from
+//! a declared length.
+
+use std::ops::ControlFlow;
+
+use rmp::Marker;
+use rmp::decode::{self as mp, Bytes};
+
+use super::selector::{float_text, push_index, push_member};
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
+    collect_fields, text,
+};
+
+/// MessagePack decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessagePack;
+
+/// Shortest document tried: a map of one short name and a value, or an array of a string.
+pub const MIN_LEN: usize = 4;
+
+/// Deepest nesting of maps and arrays accepted; deeper is refused as implausible (and the walk
+/// stays within a small stack).
+const MAX_DEPTH: usize = 64;
+
+/// First bytes of a map or an array: fixmap, fixarray, array 16/32, map 16/32.
+const CONTAINER_FIRST_BYTES: [u8; 36] = {
+    let mut bytes = [0u8; 36];
+    let mut i = 0;
+    while i < 32 {
+        bytes[i] = 0x80 + i as u8;
+        i += 1;
+    }
+    bytes[32] = 0xdc;
+    bytes[33] = 0xdd;
+    bytes[34] = 0xde;
+    bytes[35] = 0xdf;
+    bytes
+};
+
+/// One value as its header says, with the bytes of a string, binary or extension lent from
+/// the input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Item<'a> {
+    Map(u32),
+    Array(u32),
+    Str(&'a [u8]),
+    Bin(&'a [u8]),
+    Ext(&'a [u8]),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Bool(bool),
+    Nil,
+}
+
+/// Why a walk ended early.
+#[derive(Debug)]
+enum Halt {
+    /// Not MessagePack (or not a document this decoder takes).
+    Malformed,
+    /// The sink asked to stop.
+    Stopped,
+    /// The budget ran out.
+    Exhausted(DecodeError),
+}
+
+fn malformed<E>(_: E) -> Halt {
+    Halt::Malformed
+}
+
+/// Reads one header at a time off the front of the input.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn item(&mut self) -> Result<Item<'a>, Halt> {
+        let &first = self.rest.first().ok_or(Halt::Malformed)?;
+        let mut bytes = Bytes::new(self.rest);
+        let rd = &mut bytes;
+        let item = match Marker::from_u8(first) {
+            Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => {
+                Item::Map(mp::read_map_len(rd).map_err(malformed)?)
+            }
+            Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
+                Item::Array(mp::read_array_len(rd).map_err(malformed)?)
+            }
+            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let len = mp::read_str_len(rd).map_err(malformed)?;
+                Item::Str(take(rd, len)?)
+            }
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let len = mp::read_bin_len(rd).map_err(malformed)?;
+                Item::Bin(take(rd, len)?)
+            }
+            Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Ext8
+            | Marker::Ext16
+            | Marker::Ext32 => {
+                let meta = mp::read_ext_meta(rd).map_err(malformed)?;
+                Item::Ext(take(rd, meta.size)?)
+            }
+            Marker::FixPos(_) => Item::Unsigned(mp::read_pfix(rd).map_err(malformed)?.into()),
+            Marker::U8 => Item::Unsigned(mp::read_u8(rd).map_err(malformed)?.into()),
+            Marker::U16 => Item::Unsigned(mp::read_u16(rd).map_err(malformed)?.into()),
+            Marker::U32 => Item::Unsigned(mp::read_u32(rd).map_err(malformed)?.into()),
+            Marker::U64 => Item::Unsigned(mp::read_u64(rd).map_err(malformed)?),
+            Marker::FixNeg(_) => Item::Signed(mp::read_nfix(rd).map_err(malformed)?.into()),
+            Marker::I8 => Item::Signed(mp::read_i8(rd).map_err(malformed)?.into()),
+            Marker::I16 => Item::Signed(mp::read_i16(rd).map_err(malformed)?.into()),
+            Marker::I32 => Item::Signed(mp::read_i32(rd).map_err(malformed)?.into()),
+            Marker::I64 => Item::Signed(mp::read_i64(rd).map_err(malformed)?),
+            Marker::F32 => Item::Float(mp::read_f32(rd).map_err(malformed)?.into()),
+            Marker::F64 => Item::Float(mp::read_f64(rd).map_err(malformed)?),
+            Marker::True | Marker::False => Item::Bool(mp::read_bool(rd).map_err(malformed)?),
+            Marker::Null => {
+                mp::read_nil(rd).map_err(malformed)?;
+                Item::Nil
+            }
+            Marker::Reserved => return Err(Halt::Malformed),
+        };
+        self.rest = bytes.remaining_slice();
+        Ok(item)
+    }
+}
+
+/// The next `len` bytes, if there are that many.
+fn take<'a>(rd: &mut Bytes<'a>, len: u32) -> Result<&'a [u8], Halt> {
+    let rest = rd.remaining_slice();
+    let len = usize::try_from(len).map_err(malformed)?;
+    if len > rest.len() {
+        return Err(Halt::Malformed);
+    }
+    let (taken, after) = rest.split_at(len);
+    *rd = Bytes::new(after);
+    Ok(taken)
+}
+
+/// A map key: text (the usual), or an integer.
+enum Name<'a> {
+    Text(&'a str),
+    Unsigned(u64),
+    Signed(i64),
+}
+
+/// What a walk does at each step: the check counts, the emitter builds selectors and hands
+/// fields to the sink.
+trait Visit<'a> {
+    /// Entering a map member or an array element; returns what `leave` needs to undo it.
+    fn enter(&mut self, name: &Name<'a>) -> usize;
+    fn leave(&mut self, mark: usize);
+    fn scalar(&mut self, key: Option<&'a str>, item: Item<'a>) -> Result<(), Halt>;
+}
+
+/// Walk one value and everything inside it, depth first.
+fn walk<'a>(
+    reader: &mut Reader<'a>,
+    key: Option<&'a str>,
+    depth: usize,
+    visit: &mut impl Visit<'a>,
+) -> Result<(), Halt> {
+    match reader.item()? {
+        Item::Map(len) => {
+            if depth >= MAX_DEPTH {
+                return Err(Halt::Malformed);
+            }
+            // Every member takes at least two bytes, so a declared length past the input
+            // ends with the input.
+            for _ in 0..len {
+                let name = match reader.item()? {
+                    Item::Str(bytes) if text::is_printable_text(bytes) || bytes.is_empty() => {
+                        Name::Text(std::str::from_utf8(bytes).map_err(malformed)?)
+                    }
+                    Item::Unsigned(number) => Name::Unsigned(number),
+                    Item::Signed(number) => Name::Signed(number),
+                    _ => return Err(Halt::Malformed),
+                };
+                let member_key = match name {
+                    Name::Text(name) => Some(name),
+                    _ => key,
+                };
+                let mark = visit.enter(&name);
+                walk(reader, member_key, depth + 1, visit)?;
+                visit.leave(mark);
+            }
+            Ok(())
+        }
+        Item::Array(len) => {
+            if depth >= MAX_DEPTH {
+                return Err(Halt::Malformed);
+            }
+            for index in 0..u64::from(len) {
+                let mark = visit.enter(&Name::Unsigned(index));
+                walk(reader, key, depth + 1, visit)?;
+                visit.leave(mark);
+            }
+            Ok(())
+        }
+        scalar => visit.scalar(key, scalar),
+    }
+}
+
+/// The first pass: is this a whole document worth reporting, before any field is handed on?
+#[derive(Default)]
+struct Check {
+    /// Strings (names or values) that are readable text of two bytes or more.
+    texts: usize,
+}
+
+impl<'a> Visit<'a> for Check {
+    fn enter(&mut self, name: &Name<'a>) -> usize {
+        if let Name::Text(name) = name
+            && name.len() >= 2
+        {
+            self.texts += 1;
+        }
+        0
+    }
+
+    fn leave(&mut self, _: usize) {}
+
+    fn scalar(&mut self, _: Option<&'a str>, item: Item<'a>) -> Result<(), Halt> {
+        if let Item::Str(bytes) = item
+            && bytes.len() >= 2
+            && text::is_printable_text(bytes)
+        {
+            self.texts += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `input` is one map or array filling it exactly, with readable names and some
+/// readable text: what the decoder takes.
+fn check(input: &[u8]) -> Result<(), Halt> {
+    if !input
+        .first()
+        .is_some_and(|b| CONTAINER_FIRST_BYTES.contains(b))
+    {
+        return Err(Halt::Malformed);
+    }
+    let mut reader = Reader { rest: input };
+    let mut check = Check::default();
+    walk(&mut reader, None, 0, &mut check)?;
+    if reader.rest.is_empty() && check.texts > 0 {
+        Ok(())
+    } else {
+        Err(Halt::Malformed)
+    }
+}
+
+/// Whether `bytes` is a MessagePack document this decoder takes: what a base64 or hex layer
+/// may reveal (see [`text::is_plausible_payload`]).
+pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
+    bytes.len() >= MIN_LEN && check(bytes).is_ok()
+}
+
+/// The second pass: selectors built as the walk goes, fields handed to the sink.
+struct Emit<'e, 's> {
+    selector: String,
+    /// Numbers are written here, reused from one to the next.
+    number: String,
+    budget: &'e mut Budget,
+    sink: &'e mut FieldSink<'s>,
+}
+
+impl Emit<'_, '_> {
+    fn hand(&mut self, key: Option<&str>, value: &[u8], terminal: bool) -> Result<(), Halt> {
+        let field = FieldRef {
+            selector: &self.selector,
+            key,
+            value,
+            terminal,
+        };
+        match (self.sink)(self.budget, field) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(Halt::Stopped),
+        }
+    }
+
+    fn hand_number(&mut self, key: Option<&str>, number: impl itoa::Integer) -> Result<(), Halt> {
+        let mut text = itoa::Buffer::new();
+        self.hand(key, text.format(number).as_bytes(), true)
+    }
+}
+
+impl<'a> Visit<'a> for Emit<'_, '_> {
+    fn enter(&mut self, name: &Name<'a>) -> usize {
+        let mark = self.selector.len();
+        match *name {
+            Name::Text(name) => push_member(&mut self.selector, name),
+            Name::Unsigned(index) => push_index(&mut self.selector, index),
+            Name::Signed(number) => {
+                push_member(&mut self.selector, itoa::Buffer::new().format(number));
+            }
+        }
+        mark
+    }
+
+    fn leave(&mut self, mark: usize) {
+        self.selector.truncate(mark);
+    }
+
+    fn scalar(&mut self, key: Option<&'a str>, item: Item<'a>) -> Result<(), Halt> {
+        match item {
+            // Strings, binary and extension data can hold a further layer.
+            Item::Str(bytes) | Item::Bin(bytes) | Item::Ext(bytes) => self.hand(key, bytes, false),
+            Item::Unsigned(number) => self.hand_number(key, number),
+            Item::Signed(number) => self.hand_number(key, number),
+            Item::Float(number) => {
+                let mut text = std::mem::take(&mut self.number);
+                let charged = float_text(&mut text, number, self.budget);
+                let handed = match charged {
+                    Ok(()) => self.hand(key, text.as_bytes(), true),
+                    Err(error) => Err(Halt::Exhausted(error)),
+                };
+                self.number = text;
+                handed
+            }
+            Item::Bool(value) => self.hand(key, if value { b"true" } else { b"false" }, true),
+            Item::Nil => self.hand(key, b"null", true),
+            // `walk` goes into containers itself and never hands one here.
+            Item::Map(_) | Item::Array(_) => Ok(()),
+        }
+    }
+}
+
+impl Decoder for MessagePack {
+    fn name(&self) -> &'static str {
+        "msgpack"
+    }
+
+    /// Binary, opening with a map or an array.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(MIN_LEN)
+            .binary()
+            .first_byte_in(&CONTAINER_FIRST_BYTES)
+    }
+
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        input.len() >= MIN_LEN && !profile.is_text() && CONTAINER_FIRST_BYTES.contains(&input[0])
+    }
+
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
+        if input.len() < MIN_LEN || check(input).is_err() {
+            return Err(DecodeError::Implausible {
+                encoding: "msgpack",
+            });
+        }
+        let mut emit = Emit {
+            selector: String::from("$"),
+            number: String::new(),
+            budget,
+            sink: fields,
+        };
+        match walk(&mut Reader { rest: input }, None, 0, &mut emit) {
+            Ok(()) | Err(Halt::Stopped) => Ok(Output::Split),
+            Err(Halt::Exhausted(error)) => Err(error),
+            // The check walked the same bytes the same way.
+            Err(Halt::Malformed) => Err(DecodeError::invalid("msgpack", "malformed")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::decoders::test_support::gzip;
+    use crate::{Path, Unwrapper};
+
+    /// `value` as MessagePack, by the reference encoder.
+    fn encode(value: &Value) -> Vec<u8> {
+        rmp_serde::to_vec(value).unwrap()
+    }
+
+    fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
+        assert!(MessagePack.sniff_alone(input), "sniff {input:02x?}");
+        match MessagePack.decode(input, &mut Budget::default()).unwrap() {
+            Decoded::Fields(fields) => fields
+                .into_iter()
+                .map(|f| {
+                    (
+                        f.selector,
+                        f.key.map(|k| k.into_owned()),
+                        String::from_utf8_lossy(&f.value).into_owned(),
+                        f.terminal,
+                    )
+                })
+                .collect(),
+            other => panic!("expected fields, got {other:?}"),
+        }
+    }
+
+    fn accepts(input: &[u8]) -> bool {
+        MessagePack.sniff_alone(input) && MessagePack.decode(input, &mut Budget::default()).is_ok()
+    }
+
+    fn event() -> Value {
+        json!([{
+            "distinct_id": "a1b2c3",
+            "time": 1588155300000u64,
+            "properties": {
+                "$os": "Android",
+                "$model": "Redmi Note 8 Pro",
+                "$screen_width": 1080,
+                "$latitude": 48.8584,
+                "$wifi": true,
+                "$referrer": null,
+                "$url": "https://www.example.com/search?q=private"
+            }
+        }])
+    }
+
+    #[test]
+    fn maps_and_arrays_become_fields_with_json_selectors() {
+        let got = fields(&encode(&event()));
+        let find = |selector: &str| got.iter().find(|f| f.0 == selector).cloned();
+        assert_eq!(
+            find("$[0].distinct_id"),
+            Some((
+                "$[0].distinct_id".into(),
+                Some("distinct_id".into()),
+                "a1b2c3".into(),
+                false
+            ))
+        );
+        assert_eq!(find("$[0].time").unwrap().2, "1588155300000");
+        assert_eq!(
+            find("$[0].properties.$model").unwrap().2,
+            "Redmi Note 8 Pro"
+        );
+        assert_eq!(find("$[0].properties.$screen_width").unwrap().2, "1080");
+        assert_eq!(find("$[0].properties.$latitude").unwrap().2, "48.8584");
+        assert_eq!(find("$[0].properties.$wifi").unwrap().2, "true");
+        assert_eq!(find("$[0].properties.$referrer").unwrap().2, "null");
+        let url = find("$[0].properties.$url").unwrap();
+        assert_eq!(url.1.as_deref(), Some("$url"));
+        assert!(
+            !url.3,
+            "strings are not terminal: they may hold another layer"
+        );
+        assert_eq!(got.len(), 9);
+    }
+
+    #[test]
+    fn found_raw_under_base64_and_under_gzip() {
+        let doc = encode(&event());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&doc);
+        for (input, path) in [
+            (doc.clone(), "body > msgpack $[0].properties.$url"),
+            (
+                b64.into_bytes(),
+                "body > base64 > msgpack $[0].properties.$url",
+            ),
+            (gzip(&doc), "body > gzip > msgpack $[0].properties.$url"),
+        ] {
+            let leaves = Unwrapper::new().unwrap_to_vec(
+                Path::from_part("body"),
+                None,
+                &input,
+                &mut Budget::default(),
+            );
+            let url = leaves
+                .iter()
+                .find(|l| l.key.as_deref() == Some("$url"))
+                .unwrap_or_else(|| panic!("no $url leaf for {path}: {leaves:?}"));
+            assert_eq!(url.path.to_string(), path);
+            assert_eq!(url.text(), "https://www.example.com/search?q=private");
+        }
+    }
+
+    #[test]
+    fn strings_are_lent_from_the_input_so_leaves_have_spans() {
+        let doc = encode(&json!({"url": "https://example.com/a"}));
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            &doc,
+            &mut Budget::default(),
+        );
+        let span = leaves[0].span.expect("a span");
+        assert_eq!(&doc[span.start..span.end], b"https://example.com/a");
+    }
+
+    #[test]
+    fn integer_keys_binary_and_extension_values() {
+        let mut doc = Vec::new();
+        rmp::encode::write_map_len(&mut doc, 4).unwrap();
+        rmp::encode::write_uint(&mut doc, 7).unwrap();
+        rmp::encode::write_str(&mut doc, "seven").unwrap();
+        rmp::encode::write_sint(&mut doc, -2).unwrap();
+        rmp::encode::write_str(&mut doc, "minus two").unwrap();
+        rmp::encode::write_str(&mut doc, "blob").unwrap();
+        rmp::encode::write_bin(&mut doc, &gzip(b"{\"ssid\":\"HomeNet\"}")).unwrap();
+        rmp::encode::write_str(&mut doc, "when").unwrap();
+        rmp::encode::write_ext_meta(&mut doc, 4, -1).unwrap();
+        doc.extend_from_slice(&1_588_155_300u32.to_be_bytes());
+        let got = fields(&doc);
+        let selectors: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(selectors, ["$[7]", "$.-2", "$.blob", "$.when"]);
+        assert_eq!(got[0].2, "seven");
+        // The binary value is handed on whole, to be unwrapped again.
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            &doc,
+            &mut Budget::default(),
+        );
+        let ssid = leaves
+            .iter()
+            .find(|l| l.key.as_deref() == Some("ssid"))
+            .unwrap();
+        assert_eq!(
+            ssid.path.to_string(),
+            "body > msgpack $.blob > gzip > json $.ssid"
+        );
+        assert_eq!(ssid.text(), "HomeNet");
+    }
+
+    #[test]
+    fn truncated_padded_and_nameless_documents_are_refused() {
+        let doc = encode(&event());
+        assert!(accepts(&doc));
+        for cut in [1, 2, doc.len() / 2, doc.len() - 1] {
+            assert!(!accepts(&doc[..cut]), "cut at {cut}");
+        }
+        let mut padded = doc.clone();
+        padded.push(0);
+        assert!(!accepts(&padded), "trailing bytes");
+        // Numbers only: nothing readable to report, and what random bytes look like.
+        assert!(!accepts(&encode(&json!([1, 2, 3, 4, 5]))));
+        // A name that is not text.
+        let mut binary_name = Vec::new();
+        rmp::encode::write_map_len(&mut binary_name, 1).unwrap();
+        rmp::encode::write_str(&mut binary_name, "\u{1}\u{2}\u{3}").unwrap();
+        rmp::encode::write_str(&mut binary_name, "value").unwrap();
+        assert!(!accepts(&binary_name));
+    }
+
+    #[test]
+    fn declared_lengths_past_the_input_and_deep_nesting_are_refused_cheaply() {
+        // A map of 4 billion members, a string of 4 GB: refused at the end of the input,
+        // nothing allocated from the declared length.
+        assert!(!accepts(&[0xdf, 0xff, 0xff, 0xff, 0xff, 0xa1, b'a', 0x01]));
+        assert!(!accepts(&[0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, b'a', b'b']));
+        // 100,000 nested one-element arrays around a string.
+        let mut deep = vec![0x91; 100_000];
+        deep.extend_from_slice(b"\xa5hello");
+        assert!(!accepts(&deep));
+        let mut shallow = vec![0x91; MAX_DEPTH];
+        shallow.extend_from_slice(b"\xa5hello");
+        assert!(accepts(&shallow));
+    }
+
+    #[test]
+    fn random_bytes_are_almost_never_msgpack() {
+        // The hard case: random bytes that open with a map or an array header.
+        let mut state = 0x5eed_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as u8
+        };
+        for len in [4, 8, 16, 64, 256] {
+            let accepted = (0..20_000)
+                .filter(|i| {
+                    let mut bytes: Vec<u8> = (0..len).map(|_| next()).collect();
+                    bytes[0] = CONTAINER_FIRST_BYTES[i % CONTAINER_FIRST_BYTES.len()];
+                    accepts(&bytes) || is_convincing_document(&bytes)
+                })
+                .count();
+            assert!(
+                accepted <= 2,
+                "{accepted} of 20,000 random {len}-byte values"
+            );
+        }
+    }
+
+    /// Random JSON-like documents: objects with text names, arrays, and every kind of scalar.
+    fn documents() -> impl Strategy<Value = Value> {
+        let scalar = prop_oneof![
+            "[a-zA-Z0-9 :/._-]{0,24}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            // Quarters: exact in binary and in short decimals, so the JSON side (whose
+            // parser may round the last digit of other floats) reads the same number.
+            (-4_000_000i32..4_000_000).prop_map(|n| Value::from(f64::from(n) / 4.0)),
+            any::<bool>().prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        let tree = scalar.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map("[a-z$_][a-z0-9_]{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        // A document worth reporting: a container with a readable name in it.
+        tree.prop_map(|value| json!({"payload": value}))
+    }
+
+    /// Every scalar of `value` with its selector, as the JSON decoder reports them.
+    fn json_fields(value: &Value) -> Vec<(String, String)> {
+        let text = serde_json::to_vec(value).unwrap();
+        match crate::decoders::Json
+            .decode(&text, &mut Budget::default())
+            .unwrap()
+        {
+            Decoded::Fields(fields) => fields
+                .into_iter()
+                .map(|f| (f.selector, String::from_utf8_lossy(&f.value).into_owned()))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_scalar_comes_back_as_json_would_report_it(value in documents()) {
+            let got: Vec<(String, String)> = fields(&encode(&value))
+                .into_iter()
+                .map(|(selector, _, value, _)| (selector, value))
+                .collect();
+            prop_assert_eq!(got, json_fields(&value));
+        }
+    }
+}
