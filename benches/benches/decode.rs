@@ -17,8 +17,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use leakscope::decode::decoders::{Base64, Gzip};
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
 use leakscope_benches::{
-    firebase_protobuf, gzip, negative_long_values, negative_values, sensors_data_list,
-    sensors_events_json,
+    Packed, base64_of_json, firebase_protobuf, gzip, negative_long_values, negative_values,
+    sensors_data_list, sensors_events_json,
 };
 
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
@@ -36,9 +36,7 @@ fn label(size: usize) -> String {
 fn base64_vs_raw(c: &mut Criterion) {
     let mut group = c.benchmark_group("base64");
     for size in SIZES {
-        // base64 of JSON text, `size` bytes of base64
-        let text = sensors_events_json(size * 3 / 4 + 64);
-        let encoded = STANDARD.encode(&text[..size * 3 / 4]).into_bytes();
+        let encoded = base64_of_json(size);
         group.throughput(Throughput::Bytes(encoded.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("leakscope", label(size)),
@@ -92,32 +90,6 @@ fn gunzip(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// Values laid end to end in one buffer, as the leaves of a request lie in its body and query
-/// string (52,000 separate allocations would measure cache misses instead).
-struct Packed {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-}
-
-impl Packed {
-    fn new(values: Vec<Vec<u8>>) -> Self {
-        let mut bytes = Vec::new();
-        let mut ends = Vec::new();
-        for value in values {
-            bytes.extend_from_slice(&value);
-            ends.push(bytes.len());
-        }
-        Packed { bytes, ends }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(&self.ends)
-            .map(|(start, &end)| &self.bytes[start..end])
-    }
 }
 
 fn negative_path(c: &mut Criterion) {
