@@ -27,13 +27,14 @@ pub(crate) struct Candidates {
     masks: Arc<[u32]>,
     by_first_byte: Box<[u32; 257]>,
     /// Indexed by the length, up to [`LONG`]: the decoders whose shortest value is no longer.
-    /// The last row holds every decoder, and longer values are checked one by one.
+    /// The last row, for [`LONG`] bytes and more, holds every decoder, and [`Candidates::of`]
+    /// measures those values against each candidate's shortest.
     by_len: Box<[u32; LONG + 1]>,
     needs: Vec<Needs>,
 }
 
-/// Lengths tabulated in [`Candidates::by_len`]; every decoder's minimum length so far is
-/// below it.
+/// Lengths tabulated one by one in [`Candidates::by_len`]: past every built-in decoder's
+/// shortest value, so that the table alone answers for every length.
 const LONG: usize = 64;
 
 impl Candidates {
