@@ -567,6 +567,25 @@ mod tests {
     }
 
     #[test]
+    fn protobuf_that_opens_like_a_map_is_left_to_protobuf() {
+        // Field 16 (length-delimited) opens with 0x82, a MessagePack map header; its text
+        // is a run of MessagePack integers.
+        let mut message = vec![0x82, 0x01, 11];
+        message.extend_from_slice(b"hello world");
+        message.extend_from_slice(&[0x88, 0x01, 0x96, 0x01]);
+        assert!(MessagePack.sniff_alone(&message));
+        assert!(!accepts(&message));
+        let leaves = Unwrapper::new().unwrap_to_vec(
+            Path::from_part("body"),
+            None,
+            &message,
+            &mut Budget::default(),
+        );
+        assert_eq!(leaves[0].path.to_string(), "body > protobuf #16");
+        assert_eq!(leaves[0].text(), "hello world");
+    }
+
+    #[test]
     fn declared_lengths_past_the_input_and_deep_nesting_are_refused_cheaply() {
         // A map of 4 billion members, a string of 4 GB: refused at the end of the input,
         // nothing allocated from the declared length.
