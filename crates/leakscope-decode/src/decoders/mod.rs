@@ -12,6 +12,7 @@ mod base58;
 mod base64;
 mod bounded_read;
 mod brotli;
+pub(crate) mod cbor;
 mod deflate;
 mod escapes;
 mod gzip;
@@ -31,6 +32,7 @@ pub use self::base32::Base32;
 pub use self::base58::Base58;
 pub use self::base64::Base64;
 pub use self::brotli::Brotli;
+pub use self::cbor::Cbor;
 pub use self::deflate::RawDeflate;
 pub use self::escapes::Escapes;
 pub use self::gzip::Gzip;
@@ -75,6 +77,8 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         // small share of random bytes parses as protobuf.
         Box::new(Brotli),
         Box::new(RawDeflate),
+        // CBOR wants a whole document with text that reads as text: random bytes almost never.
+        Box::new(Cbor),
         Box::new(Protobuf),
     ]
 }
@@ -146,6 +150,8 @@ mod tests {
             ("base58", b"StV1DL6CwTryKyV".to_vec()),
             ("brotli", br),
             ("deflate", raw.finish().unwrap()),
+            // {"a": [1, 2]}
+            ("cbor", b"\xa1\x61a\x82\x01\x02".to_vec()),
             ("protobuf", b"\x08\x96\x01\x12\x05hello".to_vec()),
         ]
     }
@@ -186,7 +192,7 @@ mod tests {
         fn needs_never_refuse_what_a_sniff_accepts(
             bytes in proptest::collection::vec(any::<u8>(), 0..48),
             text in "[a-zA-Z0-9+/=_.:?&%;#{}\\[\\]\\\\ -]{0,48}",
-            example in 0..17usize,
+            example in 0..18usize,
             cut in 0..64usize,
         ) {
             sniff_implies_needs(&bytes)?;
