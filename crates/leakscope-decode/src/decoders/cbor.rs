@@ -801,6 +801,53 @@ mod tests {
         );
     }
 
+    /// Protobuf is tried after CBOR, and a message whose first field number is 16 or more
+    /// starts with a byte that reads as an array or map header.
+    #[test]
+    fn protobuf_messages_are_left_to_protobuf() {
+        fn varint(out: &mut Vec<u8>, mut v: u64) {
+            while v >= 0x80 {
+                out.push(v as u8 | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        }
+        let words = [
+            "Pixel 7",
+            "screen_view",
+            "https://example.org/a",
+            "en-US",
+            "14",
+        ];
+        let mut rng = Rng(0x9b0f);
+        let mut taken = 0;
+        for _ in 0..20_000 {
+            let mut message = Vec::new();
+            let mut number = 16 + rng.next() % 200;
+            for _ in 0..1 + rng.next() % 5 {
+                match rng.next() % 3 {
+                    0 => {
+                        varint(&mut message, number << 3);
+                        varint(&mut message, rng.next() >> (rng.next() % 64));
+                    }
+                    1 => {
+                        let word = words[(rng.next() % 5) as usize];
+                        varint(&mut message, number << 3 | 2);
+                        varint(&mut message, word.len() as u64);
+                        message.extend_from_slice(word.as_bytes());
+                    }
+                    _ => {
+                        varint(&mut message, number << 3 | 5);
+                        message.extend_from_slice(&rng.bytes(4));
+                    }
+                }
+                number += 1 + rng.next() % 100;
+            }
+            taken += usize::from(accepts(&message) || is_convincing_document(&message));
+        }
+        assert_eq!(taken, 0);
+    }
+
     #[test]
     fn cut_short_or_followed_by_more_is_refused() {
         let doc = cbor(&sensors_event());
