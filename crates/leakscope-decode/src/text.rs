@@ -90,11 +90,13 @@ fn is_plain_ascii(bytes: &[u8]) -> bool {
 }
 
 /// The output of a text-to-bytes decoding (base64, hex) is kept when it is readable text,
-/// starts a known binary layer, or is a convincing MessagePack document or protobuf message.
+/// starts a known binary layer, or is a convincing MessagePack or CBOR document or protobuf
+/// message.
 pub fn is_plausible_payload(bytes: &[u8]) -> bool {
     has_compression_magic(bytes)
         || is_printable_text(bytes)
         || crate::decoders::msgpack::is_convincing_document(bytes)
+        || crate::decoders::cbor::is_convincing_document(bytes)
         || crate::decoders::protobuf::is_convincing_message(bytes)
 }
 

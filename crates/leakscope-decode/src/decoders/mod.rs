@@ -12,6 +12,7 @@ mod base58;
 mod base64;
 mod bounded_read;
 mod brotli;
+pub(crate) mod cbor;
 mod deflate;
 mod escapes;
 mod gzip;
@@ -32,6 +33,7 @@ pub use self::base32::Base32;
 pub use self::base58::Base58;
 pub use self::base64::Base64;
 pub use self::brotli::Brotli;
+pub use self::cbor::Cbor;
 pub use self::deflate::RawDeflate;
 pub use self::escapes::Escapes;
 pub use self::gzip::Gzip;
@@ -77,9 +79,10 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         // small share of random bytes parses as protobuf.
         Box::new(Brotli),
         Box::new(RawDeflate),
-        // Then the structures that must fill the input exactly, with readable names, before
-        // protobuf, which takes more of what random bytes look like.
+        // Then the structures that must fill the input exactly, with readable names and text,
+        // before protobuf, which takes more of what random bytes look like.
         Box::new(MessagePack),
+        Box::new(Cbor),
         Box::new(Protobuf),
     ]
 }
@@ -152,6 +155,8 @@ mod tests {
             ("brotli", br),
             ("deflate", raw.finish().unwrap()),
             ("msgpack", b"\x81\xa3url\xa9x.org/a?b".to_vec()),
+            // {"a": [1, 2]}
+            ("cbor", b"\xa1\x61a\x82\x01\x02".to_vec()),
             ("protobuf", b"\x08\x96\x01\x12\x05hello".to_vec()),
         ]
     }
