@@ -23,7 +23,7 @@ use leakscope_benches::{
     sensors_data_list,
 };
 
-/// Nanoseconds per call of `work`, over a batch long enough to time (about a millisecond).
+/// Nanoseconds per call of `work`, over batches long enough to time (about two milliseconds).
 struct Side<'w> {
     work: Box<dyn FnMut() -> usize + 'w>,
     calls: usize,
@@ -32,13 +32,17 @@ struct Side<'w> {
 
 impl<'w> Side<'w> {
     fn new(mut work: impl FnMut() -> usize + 'w) -> Self {
-        // Size the batch from one timed call (after one to warm up).
-        black_box(work());
+        // Warm up for a tenth of a second (caches, branch predictors, the clock speed), then
+        // size the batch from the calls that took.
         let start = Instant::now();
-        black_box(work());
-        let once = start.elapsed().as_nanos().max(1) as f64;
+        let mut calls = 0usize;
+        while start.elapsed().as_millis() < 100 {
+            black_box(work());
+            calls += 1;
+        }
+        let once = start.elapsed().as_nanos() as f64 / calls as f64;
         Side {
-            calls: ((1e6 / once) as usize).clamp(1, 100_000),
+            calls: ((2e6 / once) as usize).clamp(1, 1_000_000),
             work: Box::new(work),
             best: f64::MAX,
         }
@@ -72,7 +76,7 @@ fn label(size: usize) -> String {
 
 fn main() {
     let mut filter = String::new();
-    let mut rounds = 40usize;
+    let mut rounds = 200usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
