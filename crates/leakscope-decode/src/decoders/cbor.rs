@@ -39,7 +39,7 @@ use std::ops::ControlFlow;
 
 use ciborium_ll::Header;
 
-use super::selector::{float_text, push_index, push_member};
+use super::selector::{float_text, push_index, push_integer, push_member};
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
     collect_fields,
@@ -418,18 +418,6 @@ fn into_text(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, Halt> {
             Cow::Owned(String::from_utf8(bytes).map_err(|e| invalid(e.utf8_error()))?)
         }
     })
-}
-
-/// An integer map key as an index step: `[3]`, `[-1]`.
-fn push_integer(selector: &mut String, key: i128) {
-    match u64::try_from(key) {
-        Ok(index) => push_index(selector, index),
-        Err(_) => {
-            selector.push('[');
-            selector.push_str(itoa::Buffer::new().format(key));
-            selector.push(']');
-        }
-    }
 }
 
 /// Judges `input` as a whole: the tally of a well-formed document, or why it is not one.

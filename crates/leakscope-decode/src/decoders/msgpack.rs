@@ -15,7 +15,7 @@ use std::ops::ControlFlow;
 use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
-use super::selector::{float_text, push_index, push_member};
+use super::selector::{float_text, push_index, push_integer, push_member};
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
     collect_fields, text,
@@ -304,9 +304,7 @@ impl<'a> Visit<'a> for Emit<'_, '_> {
         match *name {
             Name::Text(name) => push_member(&mut self.selector, name),
             Name::Unsigned(index) => push_index(&mut self.selector, index),
-            Name::Signed(number) => {
-                push_member(&mut self.selector, itoa::Buffer::new().format(number));
-            }
+            Name::Signed(number) => push_integer(&mut self.selector, number.into()),
         }
         mark
     }
@@ -526,7 +524,7 @@ mod tests {
         doc.extend_from_slice(&1_588_155_300u32.to_be_bytes());
         let got = fields(&doc);
         let selectors: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
-        assert_eq!(selectors, ["$[7]", "$.-2", "$.blob", "$.when"]);
+        assert_eq!(selectors, ["$[7]", "$[-2]", "$.blob", "$.when"]);
         assert_eq!(got[0].2, "seven");
         // The binary value is handed on whole, to be unwrapped again.
         let leaves = Unwrapper::new().unwrap_to_vec(

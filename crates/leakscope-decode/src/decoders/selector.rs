@@ -51,6 +51,18 @@ pub(crate) fn push_index(selector: &mut String, index: u64) {
     selector.push(']');
 }
 
+/// Append an integer map key (MessagePack and CBOR allow them) as an index step: `[3]`, `[-1]`.
+pub(crate) fn push_integer(selector: &mut String, key: i128) {
+    match u64::try_from(key) {
+        Ok(index) => push_index(selector, index),
+        Err(_) => {
+            selector.push('[');
+            selector.push_str(itoa::Buffer::new().format(key));
+            selector.push(']');
+        }
+    }
+}
+
 /// Write `number` into `text` (cleared first) as Rust displays it, without an exponent, and
 /// charge it to the budget: that text can be far longer than what was sent (`1e300` is 301
 /// digits), and a document of such numbers must not turn into gigabytes of leaves.
@@ -77,9 +89,11 @@ mod tests {
         push_member(&mut selector, "screen width");
         push_member(&mut selector, "it's");
         push_member(&mut selector, "größe");
+        push_integer(&mut selector, -3);
+        push_integer(&mut selector, 4);
         assert_eq!(
             selector,
-            "$.properties.$url[12]['screen width']['it\\'s'].größe"
+            "$.properties.$url[12]['screen width']['it\\'s'].größe[-3][4]"
         );
     }
 
