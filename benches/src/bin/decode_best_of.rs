@@ -20,7 +20,7 @@ use leakscope::decode::decoders::Base64;
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
 use leakscope_benches::{
     Packed, base64_of_json, firebase_protobuf, gzip, negative_long_values, negative_values,
-    sensors_data_list,
+    sensors_data_list, sensors_events_json,
 };
 
 /// Nanoseconds per call of `work`, over batches long enough to time (about two milliseconds).
@@ -80,7 +80,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--rounds" => rounds = args.next().and_then(|n| n.parse().ok()).unwrap_or(rounds),
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(rounds)
+                    .max(1)
+            }
             _ => filter = arg,
         }
     }
@@ -147,19 +153,26 @@ fn main() {
         );
     }
 
+    // The payload of about a size, and the size of what is under its layers.
     type Payload = fn(usize) -> Vec<u8>;
-    let payloads: [(&str, &str, Option<&str>, Payload); 2] = [
+    type Decoded = fn(usize) -> usize;
+    let payloads: [(&str, &str, Option<&str>, Payload, Decoded); 2] = [
         (
             "unwrap/sensors-base64-gzip-json",
             "body form[data_list]",
             Some("data_list"),
             sensors_data_list,
+            |size| sensors_events_json(size).len(),
         ),
-        ("unwrap/firebase-gzip-protobuf", "body", None, |size| {
-            gzip(&firebase_protobuf(size))
-        }),
+        (
+            "unwrap/firebase-gzip-protobuf",
+            "body",
+            None,
+            |size| gzip(&firebase_protobuf(size)),
+            |size| firebase_protobuf(size).len(),
+        ),
     ];
-    for (group, part, key, payload_of) in payloads {
+    for (group, part, key, payload_of, decoded_len) in payloads {
         for kib in [1usize, 4, 16, 64] {
             let name = format!("{group}/{kib}KiB");
             if !wanted(&name) {
@@ -185,7 +198,7 @@ fn main() {
                 "{name:<38} {:8.1} MiB/s of input ({} bytes), {:8.1} MiB/s of the decoded payload",
                 mib_per_s(payload.len(), side.best),
                 payload.len(),
-                mib_per_s(kib * 1024, side.best),
+                mib_per_s(decoded_len(kib * 1024), side.best),
             );
         }
     }

@@ -22,7 +22,7 @@ const _: () = assert!(
 const IN_TABLE: usize = u32::BITS as usize;
 
 /// For every (classes, text) pair, the decoders whose needs it meets, as bits; and the same
-/// for every first byte (the last entry for an empty value).
+/// for every first byte (the last entry for an empty value) and every length up to [`LONG`].
 pub(crate) struct Candidates {
     masks: Arc<[u32]>,
     by_first_byte: Box<[u32; 257]>,
@@ -173,9 +173,15 @@ mod tests {
             .collect();
         // Past the table's 32 bits: these are asked one by one.
         while needs.len() < 40 {
+            // One in the table wants values longer than the length table's rows.
+            let min_len = if needs.len() == 20 {
+                100
+            } else {
+                needs.len() % 7
+            };
             needs.push(
                 Needs::ANYTHING
-                    .min_len(needs.len() % 7)
+                    .min_len(min_len)
                     .all_of(class::PERCENT)
                     .first_byte_in(b"%a"),
             );
@@ -183,9 +189,11 @@ mod tests {
         let candidates = Candidates::new(needs.clone());
         // Lengths past the length table's last row too.
         let long_percent = "a%41".repeat(20);
+        let longer_percent = "a%41".repeat(30);
         let long_base64 = "aGVsbG8gd29ybGQ=".repeat(5);
         for value in [
             long_percent.as_bytes(),
+            longer_percent.as_bytes(),
             long_base64.as_bytes(),
             &long_base64.as_bytes()[..LONG],
             &long_base64.as_bytes()[..LONG - 1],

@@ -100,6 +100,7 @@ fn table_classes(bytes: &[u8]) -> u16 {
     }
     classes
 }
+
 /// Bytes per block of [`Profile::of`]: what one alphabet check covers before it may give up.
 const BLOCK: usize = 64;
 

@@ -89,6 +89,8 @@ enum Halt {
 struct Reader<'a> {
     input: &'a [u8],
     at: usize,
+    /// Bytes of the last header read: for a float, its width (3 for half, 5 for single).
+    last_header: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -109,6 +111,7 @@ impl<'a> Reader<'a> {
             return Err(Halt::Invalid("a two-byte simple value"));
         }
         self.at += used;
+        self.last_header = used;
         Ok(header)
     }
 
@@ -201,7 +204,11 @@ impl<'a> Walk<'a, '_, '_> {
         self.emit(key, text.format(number).as_bytes(), true)
     }
 
-    fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), Halt> {
+    fn emit_float(
+        &mut self,
+        key: Option<&str>,
+        number: impl std::fmt::Display,
+    ) -> Result<(), Halt> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -266,6 +273,11 @@ impl<'a> Walk<'a, '_, '_> {
             Header::Positive(n) => self.emit_integer(key, i128::from(n)),
             // The header holds −1 − n.
             Header::Negative(n) => self.emit_integer(key, -1 - i128::from(n)),
+            // ciborium-ll widens every float to f64; shown at the width it was sent in, a
+            // single-precision 48.8584 reads as written, not as 48.8583984375.
+            Header::Float(number) if self.reader.last_header <= 5 => {
+                self.emit_float(key, number as f32)
+            }
             Header::Float(number) => self.emit_float(key, number),
             Header::Simple(simple) => {
                 let text: &[u8] = match simple {
@@ -325,6 +337,13 @@ impl<'a> Walk<'a, '_, '_> {
         }
     }
 
+    /// Extend the selector: only when fields are handed over (judging needs none).
+    fn push_step(&mut self, push: impl FnOnce(&mut String)) {
+        if self.out.is_some() {
+            push(&mut self.selector);
+        }
+    }
+
     fn enter(&mut self, depth: usize) -> Result<(), Halt> {
         if depth > MAX_DEPTH {
             return Err(Halt::Invalid("nested too deep"));
@@ -348,7 +367,7 @@ impl<'a> Walk<'a, '_, '_> {
                 return Ok(());
             }
             let mark = self.selector.len();
-            push_index(&mut self.selector, index as u64);
+            self.push_step(|selector| push_index(selector, index as u64));
             self.item_from(header, key, depth)?;
             self.selector.truncate(mark);
             index += 1;
@@ -382,11 +401,11 @@ impl<'a> Walk<'a, '_, '_> {
                     Some(into_text(name)?)
                 }
                 Header::Positive(n) => {
-                    push_integer(&mut self.selector, i128::from(n));
+                    self.push_step(|selector| push_integer(selector, i128::from(n)));
                     None
                 }
                 Header::Negative(n) => {
-                    push_integer(&mut self.selector, -1 - i128::from(n));
+                    self.push_step(|selector| push_integer(selector, -1 - i128::from(n)));
                     None
                 }
                 _ => {
@@ -397,7 +416,7 @@ impl<'a> Walk<'a, '_, '_> {
             };
             match name {
                 Some(name) => {
-                    push_member(&mut self.selector, &name);
+                    self.push_step(|selector| push_member(selector, &name));
                     self.item(Some(&name), depth)?;
                 }
                 // An integer key names no more than an array index does.
@@ -423,7 +442,11 @@ fn into_text(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, Halt> {
 /// Judges `input` as a whole: the tally of a well-formed document, or why it is not one.
 fn judge(input: &[u8]) -> Result<Tally, &'static str> {
     let mut walk = Walk {
-        reader: Reader { input, at: 0 },
+        reader: Reader {
+            input,
+            at: 0,
+            last_header: 0,
+        },
         selector: String::new(),
         tally: Tally::default(),
         out: None,
@@ -484,7 +507,11 @@ impl Decoder for Cbor {
             return Err(DecodeError::Implausible { encoding: NAME });
         }
         let mut walk = Walk {
-            reader: Reader { input, at: 0 },
+            reader: Reader {
+                input,
+                at: 0,
+                last_header: 0,
+            },
             selector: String::from("$"),
             tally: Tally::default(),
             out: Some(Out {
@@ -729,10 +756,10 @@ mod tests {
             (b"\x63min", b"\x3b\xff\xff\xff\xff\xff\xff\xff\xff"), // -2^64
             (b"\x63neg", b"\x20"),                                 // -1
             (b"\x64half", b"\xf9\x3e\x00"),                        // 1.5
-            (b"\x66single", b"\xfa\x47\xc3\x50\x00"),              // 100000.0
+            (b"\x66single", b"\xfa\x42\x43\x6f\x00"), // 48.8584, as written (not 48.8583984375)
             (b"\x66double", b"\xfb\x3f\xf1\x99\x99\x99\x99\x99\x9a"), // 1.1
-            (b"\x63inf", b"\xf9\xfc\x00"),                         // -inf
-            (b"\x62no", b"\x84\xf4\xf5\xf6\xf7"),                  // [false, true, null, undefined]
+            (b"\x63inf", b"\xf9\xfc\x00"),            // -inf
+            (b"\x62no", b"\x84\xf4\xf5\xf6\xf7"),     // [false, true, null, undefined]
         ] {
             doc.extend_from_slice(key);
             doc.extend_from_slice(item);
@@ -744,7 +771,7 @@ mod tests {
                 ("$.min", Some("min"), "-18446744073709551616", true),
                 ("$.neg", Some("neg"), "-1", true),
                 ("$.half", Some("half"), "1.5", true),
-                ("$.single", Some("single"), "100000", true),
+                ("$.single", Some("single"), "48.8584", true),
                 ("$.double", Some("double"), "1.1", true),
                 ("$.inf", Some("inf"), "-inf", true),
                 ("$.no[0]", Some("no"), "false", true),
@@ -1021,14 +1048,22 @@ mod tests {
                 proptest::collection::vec((key(), inner), 0..6).prop_map(Tree::Object),
             ]
         });
-        // An object at the top, with a name and a scalar: what real documents look like (an
-        // array of numbers alone is what random bytes look like, and is refused, and a document
-        // of empty containers holds nothing to believe it by).
-        (
+        // An object with a name and a scalar, at the top or in an array (a batch of events):
+        // what real documents look like (an array of numbers alone is what random bytes look
+        // like, and is refused, and a document of empty containers holds nothing to believe
+        // it by). An array at the top also opens like a MessagePack map, which is tried first.
+        let object = (
             (key(), leaf),
             proptest::collection::vec((key(), tree), 0..5),
         )
-            .prop_map(|(first, rest)| Tree::Object([first].into_iter().chain(rest).collect()))
+            .prop_map(|(first, rest)| Tree::Object([first].into_iter().chain(rest).collect()));
+        (proptest::collection::vec(object, 1..4), any::<bool>()).prop_map(|(mut objects, batch)| {
+            if batch {
+                Tree::Array(objects)
+            } else {
+                objects.swap_remove(0)
+            }
+        })
     }
 
     fn key() -> impl Strategy<Value = String> {

@@ -111,11 +111,13 @@ mod tests {
     }
 
     #[test]
-    fn text_longer_than_the_stack_buffer_is_decoded_whole() {
-        let text = "{\"url\":\"https://example.com/a/long/path\"} ".repeat(4);
-        assert!(text.len() > SHORT);
-        let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(decode(&hex).as_deref(), Some(text.as_str()));
+    fn text_around_and_past_the_stack_buffer_is_decoded_whole() {
+        let long = "{\"url\":\"https://example.com/a/long/path\"} ".repeat(4);
+        for len in [SHORT - 1, SHORT, SHORT + 1, long.len()] {
+            let text = &long[..len];
+            let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(decode(&hex).as_deref(), Some(text), "{len} bytes");
+        }
     }
 
     #[test]
@@ -124,7 +126,7 @@ mod tests {
         for value in [
             "48656c6c6f2c20776f726c64g1",
             "48656c6c6f2c20776f726c642",
-            "4865 6c6c6f2c20776f726c6421",
+            "4865 c6c6f2c20776f726c6421",
         ] {
             assert!(
                 matches!(

@@ -63,12 +63,13 @@ pub(crate) fn push_integer(selector: &mut String, key: i128) {
     }
 }
 
-/// Write `number` into `text` (cleared first) as Rust displays it, without an exponent, and
-/// charge it to the budget: that text can be far longer than what was sent (`1e300` is 301
-/// digits), and a document of such numbers must not turn into gigabytes of leaves.
+/// Write `number` (an `f32` or an `f64`) into `text` (cleared first) as Rust displays it at its
+/// width, without an exponent, and charge it to the budget: that text can be far longer than
+/// what was sent (`1e300` is 301 digits), and a document of such numbers must not turn into
+/// gigabytes of leaves.
 pub(crate) fn float_text(
     text: &mut String,
-    number: f64,
+    number: impl std::fmt::Display,
     budget: &mut Budget,
 ) -> Result<(), DecodeError> {
     text.clear();
