@@ -537,7 +537,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::decoders::test_support::gzip;
+    use crate::decoders::test_support::{Rng, gzip};
     use crate::{Limits, Path, Unwrapper};
 
     fn cbor(value: &Value) -> Vec<u8> {
@@ -789,7 +789,7 @@ mod tests {
     /// How many of `count` random inputs of `len` bytes that start with an array or map
     /// header (the others never reach the decoder) are taken for CBOR.
     fn random_acceptance(len: usize, count: usize) -> usize {
-        let mut rng = Rng(0x5eed_c0b0 + len as u64);
+        let mut rng = Rng::new(0x5eed_c0b0 + len as u64);
         (0..count)
             .filter(|_| {
                 let mut bytes = rng.bytes(len);
@@ -834,7 +834,7 @@ mod tests {
             "en-US",
             "14",
         ];
-        let mut rng = Rng(0x9b0f);
+        let mut rng = Rng::new(0x9b0f);
         let mut taken = 0;
         for _ in 0..20_000 {
             let mut message = Vec::new();
@@ -1097,23 +1097,6 @@ mod tests {
             let _ = Cbor.sniff_alone(&data);
             let _ = Cbor.decode(&data, &mut budget);
             prop_assert!(budget.output_used() <= 1 << 12);
-        }
-    }
-
-    /// SplitMix64, so the random corpus is the same on every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
         }
     }
 }

@@ -432,7 +432,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::decoders::test_support::gzip;
+    use crate::decoders::test_support::{Rng, gzip};
     use crate::{Path, Unwrapper};
 
     /// `value` as MessagePack, by the reference encoder.
@@ -689,18 +689,11 @@ mod tests {
     #[test]
     fn random_bytes_are_almost_never_msgpack() {
         // The hard case: random bytes that open with a map or an array header.
-        let mut state = 0x5eed_u64;
-        let mut next = || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)) as u8
-        };
+        let mut rng = Rng::new(0x5eed);
         for len in [4, 8, 16, 64, 256] {
             let accepted = (0..20_000)
                 .filter(|i| {
-                    let mut bytes: Vec<u8> = (0..len).map(|_| next()).collect();
+                    let mut bytes = rng.bytes(len);
                     bytes[0] = CONTAINER_FIRST_BYTES[i % CONTAINER_FIRST_BYTES.len()];
                     accepts(&bytes) || is_convincing_document(&bytes)
                 })

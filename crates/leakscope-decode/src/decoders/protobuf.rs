@@ -363,6 +363,7 @@ mod tests {
 
     use super::*;
     use crate::Limits;
+    use crate::decoders::test_support::Rng;
 
     /// A tiny protobuf encoder for the tests.
     #[derive(Debug, Clone)]
@@ -447,25 +448,8 @@ mod tests {
             .collect()
     }
 
-    /// SplitMix64, so the negative corpus is the same on every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-    }
-
     fn random_acceptance(len: usize, count: usize) -> usize {
-        let mut rng = Rng(0x5eed_0000 + len as u64);
+        let mut rng = Rng::new(0x5eed_0000 + len as u64);
         (0..count).filter(|_| accepts(&rng.bytes(len))).count()
     }
 
