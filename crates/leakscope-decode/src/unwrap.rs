@@ -324,6 +324,7 @@ fn emit(path: &Path, key: Option<&str>, value: &[u8], budget: &mut Budget, out: 
     });
 }
 
+/// The note for the leaves past the limit, once: cold, and out of the per-leaf path.
 #[cold]
 fn note_leaf_limit(path: &Path, budget: &mut Budget) {
     if !budget.leaf_limit_noted() {
