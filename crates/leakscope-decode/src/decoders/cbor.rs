@@ -351,6 +351,16 @@ impl<'a> Walk<'a, '_, '_> {
         Ok(())
     }
 
+    /// The header of the entry after `index` entries of a container of `len` (`None`: of
+    /// indefinite length), or `None` at the container's end.
+    fn next_entry(&mut self, len: Option<usize>, index: usize) -> Result<Option<Header>, Halt> {
+        if len == Some(index) {
+            return Ok(None);
+        }
+        let header = self.reader.header()?;
+        Ok((len.is_some() || header != Header::Break).then_some(header))
+    }
+
     fn array(&mut self, len: Option<usize>, key: Option<&str>, depth: usize) -> Result<(), Halt> {
         self.enter(depth)?;
         // Every item takes at least a byte.
@@ -358,20 +368,14 @@ impl<'a> Walk<'a, '_, '_> {
             return Err(Halt::Invalid("more items declared than bytes left"));
         }
         let mut index = 0usize;
-        loop {
-            if len == Some(index) {
-                return Ok(());
-            }
-            let header = self.reader.header()?;
-            if len.is_none() && header == Header::Break {
-                return Ok(());
-            }
+        while let Some(header) = self.next_entry(len, index)? {
             let mark = self.selector.len();
             self.push_step(|selector| push_index(selector, index as u64));
             self.item_from(header, key, depth)?;
             self.selector.truncate(mark);
             index += 1;
         }
+        Ok(())
     }
 
     fn map(&mut self, len: Option<usize>, key: Option<&str>, depth: usize) -> Result<(), Halt> {
@@ -381,14 +385,7 @@ impl<'a> Walk<'a, '_, '_> {
             return Err(Halt::Invalid("more entries declared than bytes left"));
         }
         let mut index = 0usize;
-        loop {
-            if len == Some(index) {
-                return Ok(());
-            }
-            let header = self.reader.header()?;
-            if len.is_none() && header == Header::Break {
-                return Ok(());
-            }
+        while let Some(header) = self.next_entry(len, index)? {
             self.tally.keys += 1;
             let mark = self.selector.len();
             let name = match self.untag(header)? {
@@ -425,6 +422,7 @@ impl<'a> Walk<'a, '_, '_> {
             self.selector.truncate(mark);
             index += 1;
         }
+        Ok(())
     }
 }
 
