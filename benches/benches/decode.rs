@@ -14,24 +14,15 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use leakscope::decode::decoders::{Base64, Gzip};
+use leakscope::decode::decoders::Gzip;
 use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
 use leakscope_benches::{
-    Packed, base64_of_json, firebase_protobuf, gzip, negative_long_values, negative_values,
-    sensors_data_list, sensors_events_json,
+    Packed, base64_of_json, base64_sniff_and_decode, firebase_protobuf, gzip, negative_long_values,
+    negative_values, sensors_data_list, sensors_events_json, size_label, unwrap_each,
+    unwrap_payload,
 };
 
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
-
-fn label(size: usize) -> String {
-    if size >= 1024 * 1024 {
-        format!("{}MiB", size / (1024 * 1024))
-    } else if size >= 1024 {
-        format!("{}KiB", size / 1024)
-    } else {
-        format!("{size}B")
-    }
-}
 
 fn base64_vs_raw(c: &mut Criterion) {
     let mut group = c.benchmark_group("base64");
@@ -39,20 +30,12 @@ fn base64_vs_raw(c: &mut Criterion) {
         let encoded = base64_of_json(size);
         group.throughput(Throughput::Bytes(encoded.len() as u64));
         group.bench_with_input(
-            BenchmarkId::new("leakscope", label(size)),
+            BenchmarkId::new("leakscope", size_label(size)),
             &encoded,
-            |b, input| {
-                b.iter(|| {
-                    let mut budget = Budget::default();
-                    // As the unwrapper does it: one profile for the sniff and the decode.
-                    let profile = Profile::of(input);
-                    Base64.sniff(input, &profile)
-                        && Base64.decode_profiled(input, &profile, &mut budget).is_ok()
-                })
-            },
+            |b, input| b.iter(|| base64_sniff_and_decode(input)),
         );
         group.bench_with_input(
-            BenchmarkId::new("base64-crate", label(size)),
+            BenchmarkId::new("base64-crate", size_label(size)),
             &encoded,
             |b, input| b.iter(|| STANDARD.decode(input).map(|v| v.len()).unwrap_or(0)),
         );
@@ -68,7 +51,7 @@ fn gunzip(c: &mut Criterion) {
         let packed = gzip(&json);
         group.throughput(Throughput::Bytes(json.len() as u64));
         group.bench_with_input(
-            BenchmarkId::new("json", label(size)),
+            BenchmarkId::new("json", size_label(size)),
             &packed,
             |b, packed| {
                 b.iter(|| {
@@ -103,14 +86,7 @@ fn negative_path(c: &mut Criterion) {
         &long,
         |b, values| {
             let mut path = Path::from_part("body json");
-            b.iter(|| {
-                let mut budget = Budget::default();
-                let mut leaves = 0usize;
-                for value in values.iter() {
-                    unwrapper.unwrap_at(&mut path, None, value, &mut budget, &mut |_| leaves += 1);
-                }
-                leaves
-            })
+            b.iter(|| unwrap_each(&unwrapper, &mut path, None, values))
         },
     );
     for size in [1024, 1024 * 1024] {
@@ -118,24 +94,15 @@ fn negative_path(c: &mut Criterion) {
         let bytes = values.bytes.len();
         group.throughput(Throughput::Bytes(bytes as u64));
         group.bench_with_input(
-            BenchmarkId::new("unwrap", label(size)),
+            BenchmarkId::new("unwrap", size_label(size)),
             &values,
             |b, values| {
                 let mut path = Path::from_part("query[v]");
-                b.iter(|| {
-                    let mut budget = Budget::default();
-                    let mut leaves = 0usize;
-                    for value in values.iter() {
-                        unwrapper.unwrap_at(&mut path, Some("v"), value, &mut budget, &mut |_| {
-                            leaves += 1
-                        });
-                    }
-                    leaves
-                })
+                b.iter(|| unwrap_each(&unwrapper, &mut path, Some("v"), values))
             },
         );
         group.bench_with_input(
-            BenchmarkId::new("sniff-only", label(size)),
+            BenchmarkId::new("sniff-only", size_label(size)),
             &values,
             |b, values| {
                 let decoders = leakscope::decode::decoders::default_decoders();
@@ -174,20 +141,7 @@ fn bench_unwrap(
         group.bench_with_input(
             BenchmarkId::from_parameter(format!("{kib}KiB")),
             &payload,
-            |b, payload| {
-                b.iter(|| {
-                    let mut budget = Budget::default();
-                    let mut leaves = 0usize;
-                    unwrapper.unwrap(
-                        Path::from_part(part),
-                        key,
-                        payload,
-                        &mut budget,
-                        &mut |_| leaves += 1,
-                    );
-                    leaves
-                })
-            },
+            |b, payload| b.iter(|| unwrap_payload(&unwrapper, part, key, payload)),
         );
     }
     group.finish();

@@ -189,6 +189,63 @@ pub fn sensors_data_list(target: usize) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The decode workloads, one function each, so that criterion (`benches/decode.rs`) and the
+// best-of-batches timer (`decode_best_of`) time the same code.
+
+/// A size as the benches label it: `64B`, `16KiB`, `1MiB`.
+pub fn size_label(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{}MiB", s >> 20),
+        s if s >= 1 << 10 => format!("{}KiB", s >> 10),
+        s => format!("{s}B"),
+    }
+}
+
+/// Our base64 decoder on `input` as the unwrapper runs it (one profile for the sniff and the
+/// decode, the plausibility check of the output): whether it was decoded.
+pub fn base64_sniff_and_decode(input: &[u8]) -> bool {
+    use leakscope::decode::decoders::Base64;
+    use leakscope::decode::{Budget, Decoder, Profile};
+    let mut budget = Budget::default();
+    let profile = Profile::of(input);
+    Base64.sniff(input, &profile) && Base64.decode_profiled(input, &profile, &mut budget).is_ok()
+}
+
+/// Every value of `values` unwrapped at `path` under `key`, one budget for them all (as one
+/// request's leaves are): the number of leaves.
+pub fn unwrap_each(
+    unwrapper: &leakscope::decode::Unwrapper,
+    path: &mut leakscope::decode::Path,
+    key: Option<&str>,
+    values: &Packed,
+) -> usize {
+    let mut budget = leakscope::decode::Budget::default();
+    let mut leaves = 0usize;
+    for value in values.iter() {
+        unwrapper.unwrap_at(path, key, value, &mut budget, &mut |_| leaves += 1);
+    }
+    leaves
+}
+
+/// One payload unwrapped whole, found at `part` under `key`: the number of leaves.
+pub fn unwrap_payload(
+    unwrapper: &leakscope::decode::Unwrapper,
+    part: &str,
+    key: Option<&str>,
+    payload: &[u8],
+) -> usize {
+    let mut budget = leakscope::decode::Budget::default();
+    let mut leaves = 0usize;
+    unwrapper.unwrap(
+        leakscope::decode::Path::from_part(part),
+        key,
+        payload,
+        &mut budget,
+        &mut |_| leaves += 1,
+    );
+    leaves
+}
+
 // Capture generator: realistic traffic in HAR, raw HTTP/1.x or NDJSON, used by the
 // `gen_capture` binary and by the capture benches. Deterministic (fixed seed) and streamed: one
 // exchange is built, written and dropped at a time.

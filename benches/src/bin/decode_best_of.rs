@@ -16,11 +16,11 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use leakscope::decode::decoders::Base64;
-use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
+use leakscope::decode::{Path, Unwrapper};
 use leakscope_benches::{
-    Packed, base64_of_json, firebase_protobuf, gzip, negative_long_values, negative_values,
-    sensors_data_list, sensors_events_json,
+    Packed, base64_of_json, base64_sniff_and_decode, firebase_protobuf, gzip, negative_long_values,
+    negative_values, sensors_data_list, sensors_events_json, size_label, unwrap_each,
+    unwrap_payload,
 };
 
 /// Nanoseconds per call of `work`, over batches long enough to time (about two milliseconds).
@@ -66,14 +66,6 @@ fn mib_per_s(bytes: usize, ns: f64) -> f64 {
     bytes as f64 / ns * 1e9 / (1024.0 * 1024.0)
 }
 
-fn label(size: usize) -> String {
-    match size {
-        s if s >= 1 << 20 => format!("{}MiB", s >> 20),
-        s if s >= 1 << 10 => format!("{}KiB", s >> 10),
-        s => format!("{s}B"),
-    }
-}
-
 fn main() {
     let mut filter = String::new();
     let mut rounds = 200usize;
@@ -94,22 +86,12 @@ fn main() {
     let unwrapper = Unwrapper::new();
 
     for size in [64, 1024, 16 * 1024, 1024 * 1024] {
-        let name = format!("base64/{}", label(size));
+        let name = format!("base64/{}", size_label(size));
         if !wanted(&name) {
             continue;
         }
         let input = base64_of_json(size);
-        let mut ours = Side::new(|| {
-            let mut budget = Budget::default();
-            // As the unwrapper does it: one profile for the sniff and the decode.
-            let profile = Profile::of(&input);
-            usize::from(
-                Base64.sniff(&input, &profile)
-                    && Base64
-                        .decode_profiled(&input, &profile, &mut budget)
-                        .is_ok(),
-            )
-        });
+        let mut ours = Side::new(|| usize::from(base64_sniff_and_decode(&input)));
         let mut raw = Side::new(|| STANDARD.decode(&input).map_or(0, |v| v.len()));
         for _ in 0..rounds {
             ours.batch();
@@ -134,16 +116,7 @@ fn main() {
         }
         let values = Packed::new(values);
         let mut path = Path::from_part("query[v]");
-        let mut side = Side::new(|| {
-            let mut budget = Budget::default();
-            let mut leaves = 0usize;
-            for value in values.iter() {
-                unwrapper.unwrap_at(&mut path, Some("v"), value, &mut budget, &mut |_| {
-                    leaves += 1
-                });
-            }
-            leaves
-        });
+        let mut side = Side::new(|| unwrap_each(&unwrapper, &mut path, Some("v"), &values));
         for _ in 0..rounds {
             side.batch();
         }
@@ -179,18 +152,7 @@ fn main() {
                 continue;
             }
             let payload = payload_of(kib * 1024);
-            let mut side = Side::new(|| {
-                let mut budget = Budget::default();
-                let mut leaves = 0usize;
-                unwrapper.unwrap(
-                    Path::from_part(part),
-                    key,
-                    &payload,
-                    &mut budget,
-                    &mut |_| leaves += 1,
-                );
-                leaves
-            });
+            let mut side = Side::new(|| unwrap_payload(&unwrapper, part, key, &payload));
             for _ in 0..rounds {
                 side.batch();
             }
