@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use crate::key::{SHORT_KEY, normalize_short_ascii};
+use crate::key::{SHORT_KEY, normalize_any, normalize_short_ascii};
 use crate::{Rule, RuleSet, normalize_key};
 
 /// A decoded value to classify: its nearest field name and its text.
@@ -104,7 +104,7 @@ impl Engine {
         let normalized = match normalize_short_ascii(key, &mut buffer) {
             Some(short) => short,
             None => {
-                owned = normalize_key(key);
+                owned = normalize_any(key);
                 owned.as_str()
             }
         };

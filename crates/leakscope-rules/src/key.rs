@@ -41,7 +41,7 @@ pub(crate) fn normalize_short_ascii<'b>(
 }
 
 /// [`normalize_key`] for any key (Unicode lowercasing).
-fn normalize_any(key: &str) -> String {
+pub(crate) fn normalize_any(key: &str) -> String {
     key.trim()
         .trim_start_matches('$')
         .chars()
