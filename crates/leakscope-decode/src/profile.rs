@@ -377,7 +377,7 @@ impl Needs {
 /// The slow half of the text test, for values with non-ASCII bytes: valid UTF-8, no C1
 /// controls, no replacement character (a sign of text that was already mangled).
 #[inline(never)]
-fn printable_utf8(bytes: &[u8]) -> bool {
+pub(crate) fn printable_utf8(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
         Ok(text) => text
             .chars()

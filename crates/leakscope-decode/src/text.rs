@@ -44,25 +44,32 @@ pub fn is_printable_text(bytes: &[u8]) -> bool {
     (!bytes.is_empty() && is_plain_ascii(bytes)) || is_printable_text_slow(bytes)
 }
 
-/// [`is_printable_text`] for text with tab, CR or LF, or with non-ASCII bytes.
+/// [`is_printable_text`] for text with tab, CR or LF, or with non-ASCII bytes, and for what is
+/// not text at all.
+///
+/// Binary (protobuf, compressed data, random bytes) nearly always has a control byte within its
+/// first few dozen bytes, so that is looked for first, a block at a time with an early way out;
+/// only text that passes pays for the UTF-8 check.
 #[inline(never)]
 fn is_printable_text_slow(bytes: &[u8]) -> bool {
-    // Mostly ASCII still: a branch-free scan the compiler vectorises answers those; anything
-    // else gets the full UTF-8 check.
-    (!bytes.is_empty() && is_printable_ascii(bytes)) || crate::Profile::of(bytes).is_text()
+    !bytes.is_empty()
+        && !has_ascii_control(bytes)
+        && (bytes.is_ascii() || crate::profile::printable_utf8(bytes))
 }
 
-fn is_printable_ascii(bytes: &[u8]) -> bool {
-    bytes.chunks(256).all(|chunk| {
-        is_plain_ascii(chunk)
-            || chunk.iter().fold(true, |ok, &b| {
-                ok & ((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
-            })
-    })
+/// Whether an ASCII control byte other than tab, LF and CR (or DEL) occurs: a branch-free
+/// test per 64-byte block, so the first block of binary answers.
+fn has_ascii_control(bytes: &[u8]) -> bool {
+    fn is_control(b: u8) -> bool {
+        ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0x7f)
+    }
+    bytes
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |seen, &b| seen | is_control(b)))
 }
 
-/// Whether every byte is printable ASCII, 0x20..=0x7e: the common case of
-/// [`is_printable_ascii`], without tab, CR or LF.
+/// Whether every byte is printable ASCII, 0x20..=0x7e: the common case of text, without tab,
+/// CR or LF.
 #[inline]
 fn is_plain_ascii(bytes: &[u8]) -> bool {
     // Shifted down by 0x20 (wrapping, so controls land at 0xe0 and up), printable ASCII is

@@ -80,6 +80,20 @@ impl Value<'_> {
             Value::Fixed32(_) => 5,
         }
     }
+
+    /// A dense index of the wire type, for per-type tables.
+    fn slot(&self) -> usize {
+        match self {
+            Value::Varint(_) => 0,
+            Value::Fixed64(_) => 1,
+            Value::Bytes(_) => 2,
+            Value::Fixed32(_) => 3,
+        }
+    }
+
+    fn is_fixed(&self) -> bool {
+        matches!(self, Value::Fixed32(_) | Value::Fixed64(_))
+    }
 }
 
 /// One field of one message level, not yet interpreted.
@@ -93,6 +107,12 @@ struct RawField<'a> {
 /// longer than 10 bytes, over 64 bits, or not minimally encoded (ends in a zero byte after a
 /// continuation, which no encoder writes).
 fn read_varint(input: &[u8]) -> Option<(u64, usize)> {
+    // One-byte varints (most tags, lengths under 128, small numbers) first.
+    if let [byte, ..] = input
+        && byte & 0x80 == 0
+    {
+        return Some((u64::from(*byte), 1));
+    }
     let mut value = 0u64;
     for (i, &byte) in input.iter().enumerate().take(10) {
         if i == 9 && byte > 1 {
@@ -141,6 +161,17 @@ fn read_field(input: &[u8]) -> Option<(RawField<'_>, usize)> {
     Some((RawField { number, value }, tag_len + value_len))
 }
 
+/// The fields of one message level, in wire order. The input is known to parse to its end
+/// (it passed [`read_level`] or [`scans_exactly`]); should it not, the iteration just stops.
+fn fields(input: &[u8]) -> impl Iterator<Item = RawField<'_>> {
+    let mut rest = input;
+    std::iter::from_fn(move || {
+        let (field, used) = read_field(rest)?;
+        rest = rest.get(used..)?;
+        Some(field)
+    })
+}
+
 /// Walks the top level of `input` without allocating: true when it is a sequence of at least one
 /// well-formed field ending exactly at the end. This is the cheap part of the plausibility test.
 fn scans_exactly(input: &[u8]) -> bool {
@@ -154,39 +185,104 @@ fn scans_exactly(input: &[u8]) -> bool {
     !input.is_empty()
 }
 
-/// Content that belongs to another decoder even if it parses: text and compressed streams.
-fn is_other_encoding(input: &[u8]) -> bool {
-    text::has_compression_magic(input)
-        || input.starts_with(&super::zstd::MAGIC)
-        || text::is_printable_text(input)
+/// A compressed stream: it belongs to its decompressor even if it parses.
+fn is_compressed(input: &[u8]) -> bool {
+    text::has_compression_magic(input) || input.starts_with(&super::zstd::MAGIC)
 }
 
-/// The fields of one message level when `input` is a plausible message (see the module docs),
-/// else `None`.
-fn parse_message(input: &[u8]) -> Option<Vec<RawField<'_>>> {
-    if input.len() < 2 || !scans_exactly(input) || is_other_encoding(input) {
+/// Field numbers below this are tracked in bit sets; larger ones (rare in real schemas) in a
+/// sorted vector.
+const SMALL: u32 = 128;
+
+/// What one pass over a plausible message level learns: enough to judge it
+/// ([`is_convincing`]) and to index its repeated fields ([`Walker::walk`]), without keeping
+/// the fields themselves. Reading a level allocates nothing unless it has field numbers of
+/// [`SMALL`] or more.
+struct Level<'a> {
+    /// How many fields, repeated ones counted each time.
+    count: usize,
+    /// The first field: what a single-field message is judged by.
+    first: RawField<'a>,
+    /// Field numbers never go down.
+    ascending: bool,
+    /// Every field is fixed32 or fixed64.
+    only_fixed: bool,
+    /// The numbers below [`SMALL`] that occur more than once, as bits.
+    repeated_small: u128,
+    /// The numbers from [`SMALL`] up that occur more than once, sorted.
+    repeated_large: Vec<u32>,
+}
+
+/// One level of `input` when it is a plausible message (see the module docs), else `None`.
+fn read_level(input: &[u8]) -> Option<Level<'_>> {
+    if input.len() < 2 || is_compressed(input) {
         return None;
     }
-    let mut fields = Vec::new();
+    // Numbers seen, by wire type: a number seen under one type must not come again under
+    // another (a schema gives each field one type).
+    let mut seen = [0u128; 4];
+    let mut repeated_small = 0u128;
+    let mut large: Vec<(u32, u8)> = Vec::new();
+    let (first, used) = read_field(input)?;
+    let mut level = Level {
+        count: 0,
+        first,
+        ascending: true,
+        only_fixed: true,
+        repeated_small: 0,
+        repeated_large: Vec::new(),
+    };
+    let mut previous = 0;
+    let mut next = Some((first, used));
     let mut rest = input;
-    while !rest.is_empty() {
-        let (field, used) = read_field(rest)?;
-        fields.push(field);
+    while let Some((field, used)) = next {
         rest = rest.get(used..)?;
+        level.count += 1;
+        level.ascending &= field.number >= previous;
+        level.only_fixed &= field.value.is_fixed();
+        previous = field.number;
+        if field.number < SMALL {
+            let bit = 1u128 << field.number;
+            let slot = field.value.slot();
+            if (seen[0] | seen[1] | seen[2] | seen[3]) & bit != 0 {
+                if seen[slot] & bit == 0 {
+                    return None;
+                }
+                repeated_small |= bit;
+            }
+            seen[slot] |= bit;
+        } else {
+            large.push((field.number, field.value.wire_type()));
+        }
+        next = if rest.is_empty() {
+            None
+        } else {
+            Some(read_field(rest)?)
+        };
     }
-    let mut kinds: Vec<(u32, u8)> = fields
-        .iter()
-        .map(|f| (f.number, f.value.wire_type()))
-        .collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    if kinds.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+    // Text is text, whatever it parses as: the text decoders handle it. Asked only now, as
+    // most text fails the parse within a few bytes.
+    if text::is_printable_text(input) {
         return None;
     }
-    Some(fields)
+    level.repeated_small = repeated_small;
+    if !large.is_empty() {
+        large.sort_unstable();
+        for pair in large.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                if pair[0].1 != pair[1].1 {
+                    return None;
+                }
+                if level.repeated_large.last() != Some(&pair[0].0) {
+                    level.repeated_large.push(pair[0].0);
+                }
+            }
+        }
+    }
+    Some(level)
 }
 
-/// Whether a parsed top-level message is evidence enough to call the value protobuf. One
+/// Whether a plausible top-level message is evidence enough to call the value protobuf. One
 /// lone number is what random bytes most often parse as (a tag byte, then a varint), so a
 /// single field only counts when it carries text or a convincing message of its own.
 ///
@@ -194,33 +290,30 @@ fn parse_message(input: &[u8]) -> Option<Vec<RawField<'_>>> {
 /// writes them; random bytes parse as fields in any order. And a message made only of fixed-
 /// width numbers is refused: fixed32/fixed64 fields swallow any bytes, so that is what noise
 /// parses into.
-fn is_convincing(fields: &[RawField<'_>]) -> bool {
-    let mut level: Vec<RawField<'_>> = fields.to_vec();
+fn is_convincing(level: &Level<'_>) -> bool {
     // A chain of single-field messages is followed at most `MAX_DEPTH` levels down: hostile
     // input nests thousands deep, and each level costs a pass over what is left.
+    let mut inner;
+    let mut level = level;
     for _ in 0..MAX_DEPTH {
-        let ascending = level
-            .windows(2)
-            .all(|pair| pair[0].number <= pair[1].number);
-        let only_fixed = level
-            .iter()
-            .all(|f| matches!(f.value, Value::Fixed32(_) | Value::Fixed64(_)));
-        if !ascending || only_fixed {
+        if !level.ascending || level.only_fixed {
             return false;
         }
-        match level.as_slice() {
-            [] => return false,
-            [only] => match only.value {
-                Value::Bytes(bytes) if bytes.len() >= 4 && text::is_printable_text(bytes) => {
-                    return true;
+        if level.count > 1 {
+            return true;
+        }
+        match level.first.value {
+            Value::Bytes(bytes) if bytes.len() >= 4 && text::is_printable_text(bytes) => {
+                return true;
+            }
+            Value::Bytes(bytes) => match read_level(bytes) {
+                Some(next) => {
+                    inner = next;
+                    level = &inner;
                 }
-                Value::Bytes(bytes) => match parse_message(bytes) {
-                    Some(inner) => level = inner,
-                    None => return false,
-                },
-                _ => return false,
+                None => return false,
             },
-            _ => return true,
+            _ => return false,
         }
     }
     false
@@ -229,13 +322,52 @@ fn is_convincing(fields: &[RawField<'_>]) -> bool {
 /// Whether `bytes` is a protobuf message convincing enough to be a layer of its own (what a
 /// base64 or hex decoder may produce).
 pub(crate) fn is_convincing_message(bytes: &[u8]) -> bool {
-    parse_message(bytes).is_some_and(|fields| is_convincing(&fields))
+    read_level(bytes).is_some_and(|level| is_convincing(&level))
 }
 
 /// Whether `bytes` is a plausible protobuf message by the same rules the decoder applies. The
 /// compression decoders use it to accept protobuf as a plausible decompressed payload.
 pub(crate) fn is_plausible_message(bytes: &[u8]) -> bool {
-    parse_message(bytes).is_some()
+    read_level(bytes).is_some()
+}
+
+/// The next 0-based index of each repeated field number of one level, as the walk meets them.
+struct Indexes {
+    /// The repeated numbers below [`SMALL`], as bits.
+    small: u128,
+    /// One counter for each bit of `small`, in bit order.
+    small_next: Vec<u32>,
+    /// The repeated numbers from [`SMALL`] up, sorted, with their counters.
+    large: Vec<(u32, u32)>,
+}
+
+impl Indexes {
+    /// Allocates only for a level with repeated fields.
+    fn of(level: &Level<'_>) -> Indexes {
+        Indexes {
+            small: level.repeated_small,
+            small_next: vec![0; level.repeated_small.count_ones() as usize],
+            large: level.repeated_large.iter().map(|&n| (n, 0)).collect(),
+        }
+    }
+
+    /// The index of this occurrence of `number`, or `None` when the number occurs only once.
+    fn next(&mut self, number: u32) -> Option<u32> {
+        let counter = if number < SMALL {
+            let bit = 1u128 << number;
+            if self.small & bit == 0 {
+                return None;
+            }
+            let at = (self.small & (bit - 1)).count_ones() as usize;
+            self.small_next.get_mut(at)?
+        } else {
+            let at = self.large.binary_search_by_key(&number, |&(n, _)| n).ok()?;
+            &mut self.large.get_mut(at)?.1
+        };
+        let index = *counter;
+        *counter += 1;
+        Some(index)
+    }
 }
 
 /// Hands the fields of a parsed message to the sink, depth first.
@@ -269,43 +401,36 @@ impl Walker<'_, '_> {
         )
     }
 
+    /// The fields of `message`, a level [`read_level`] found plausible as `level`.
     fn walk(
         &mut self,
-        message: &[RawField<'_>],
+        message: &[u8],
+        level: &Level<'_>,
         selector: &mut String,
         depth: usize,
     ) -> Result<(), Stop> {
         // Repeated fields get an index (`#3[0]`, `#3[1]`); a field that occurs once does not.
-        // Field numbers and how often each occurs, sorted, found again by binary search.
-        let mut numbers: Vec<u32> = message.iter().map(|f| f.number).collect();
-        numbers.sort_unstable();
-        let mut repeated: Vec<(u32, usize)> = numbers
-            .chunk_by(|a, b| a == b)
-            .filter(|run| run.len() > 1)
-            .map(|run| (run[0], 0))
-            .collect();
-        for field in message {
+        let mut indexes = Indexes::of(level);
+        for field in fields(message) {
             let len = selector.len();
             selector.push(if depth == 0 { '#' } else { '.' });
             selector.push_str(itoa::Buffer::new().format(field.number));
-            if let Ok(at) = repeated.binary_search_by_key(&field.number, |&(n, _)| n) {
-                let index = &mut repeated[at].1;
+            if let Some(index) = indexes.next(field.number) {
                 selector.push('[');
-                selector.push_str(itoa::Buffer::new().format(*index));
+                selector.push_str(itoa::Buffer::new().format(index));
                 selector.push(']');
-                *index += 1;
             }
             match field.value {
                 Value::Varint(v) | Value::Fixed64(v) => self.emit_number(selector, v)?,
                 Value::Fixed32(v) => self.emit_number(selector, u64::from(v))?,
                 Value::Bytes(bytes) => {
                     let nested = if depth + 1 < MAX_DEPTH {
-                        parse_message(bytes)
+                        read_level(bytes)
                     } else {
                         None
                     };
                     match nested {
-                        Some(nested) => self.walk(&nested, selector, depth + 1)?,
+                        Some(nested) => self.walk(bytes, &nested, selector, depth + 1)?,
                         None => self.emit(selector, bytes, bytes.is_empty())?,
                     }
                 }
@@ -329,7 +454,7 @@ impl Decoder for Protobuf {
     /// Text is refused from the profile; then a top-level walk of the tags and lengths, with
     /// no allocation.
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
-        input.len() >= 2 && !profile.is_text() && scans_exactly(input) && !is_other_encoding(input)
+        input.len() >= 2 && !profile.is_text() && !is_compressed(input) && scans_exactly(input)
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
@@ -344,15 +469,15 @@ impl Decoder for Protobuf {
         fields: &mut FieldSink<'_>,
     ) -> Result<Output, DecodeError> {
         // The whole message is parsed and judged before any field is handed over.
-        let message = parse_message(input)
-            .filter(|fields| is_convincing(fields))
+        let level = read_level(input)
+            .filter(is_convincing)
             .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
         let mut walker = Walker {
             budget,
             sink: fields,
         };
         // Stopping early (the leaf limit) is not an error.
-        let _ = walker.walk(&message, &mut String::new(), 0);
+        let _ = walker.walk(input, &level, &mut String::new(), 0);
         Ok(Output::Split)
     }
 }
@@ -543,6 +668,41 @@ mod tests {
         );
     }
 
+    proptest! {
+        /// Repeated numbers below 128 are tracked in bit sets, larger ones in a vector: both
+        /// sides, and the edge between them, index their occurrences like a plain count does.
+        #[test]
+        fn repeated_numbers_either_side_of_the_bit_sets_are_indexed(
+            picks in proptest::collection::vec(0usize..6, 2..12),
+        ) {
+            const NUMBERS: [u32; 6] = [1, 2, 127, 128, 129, 5000];
+            let mut numbers: Vec<u32> = picks.iter().map(|&i| NUMBERS[i]).collect();
+            numbers.sort_unstable();
+            // Odd numbers carry varints, even ones text: one wire type a number.
+            let value = |at: usize, n: u32| {
+                if n % 2 == 1 { Enc::Varint(n, at as u64) } else { s(n, &format!("v{at}")) }
+            };
+            let msg = encode(
+                &numbers.iter().enumerate().map(|(at, &n)| value(at, n)).collect::<Vec<_>>(),
+            );
+            let mut seen = std::collections::HashMap::new();
+            let expected: Vec<(String, String, bool)> = numbers
+                .iter()
+                .enumerate()
+                .map(|(at, &n)| {
+                    let count = numbers.iter().filter(|&&m| m == n).count();
+                    let index = seen.entry(n).or_insert(0);
+                    let selector = if count > 1 { format!("#{n}[{index}]") } else { format!("#{n}") };
+                    *index += 1;
+                    let (text, terminal) =
+                        if n % 2 == 1 { (at.to_string(), true) } else { (format!("v{at}"), false) };
+                    (selector, text, terminal)
+                })
+                .collect();
+            prop_assert_eq!(leaves(&msg), expected);
+        }
+    }
+
     #[test]
     fn a_firebase_like_message() {
         let event = Enc::Message(
@@ -614,17 +774,18 @@ mod tests {
     #[test]
     fn malformed_wire_data_is_refused() {
         for bad in [
-            &[0x08][..],                           // tag without value
-            &[0x08, 0x96],                         // truncated varint
-            &[0x00, 0x01],                         // field number 0
-            &[0x0b, 0x0c],                         // group start/end
-            &[0x0e, 0x01],                         // wire type 6
-            &[0x0a, 0x05, b'a'],                   // length past the end
-            &[0x08, 0x01, 0x10],                   // trailing byte
-            &[0x08, 0x80, 0x00],                   // overlong varint
-            &[0x08, 0x01, 0x0a, 0x01, 0],          // field 1 as varint and as bytes
-            &[0x0d, 1, 2, 3],                      // truncated fixed32
-            &[0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01], // field 2^29 - 1: over the cap
+            &[0x08][..],                              // tag without value
+            &[0x08, 0x96],                            // truncated varint
+            &[0x00, 0x01],                            // field number 0
+            &[0x0b, 0x0c],                            // group start/end
+            &[0x0e, 0x01],                            // wire type 6
+            &[0x0a, 0x05, b'a'],                      // length past the end
+            &[0x08, 0x01, 0x10],                      // trailing byte
+            &[0x08, 0x80, 0x00],                      // overlong varint
+            &[0x08, 0x01, 0x0a, 0x01, 0],             // field 1 as varint and as bytes
+            &[0x80, 0x08, 0x01, 0x82, 0x08, 0x01, 0], // field 128 as varint and as bytes
+            &[0x0d, 1, 2, 3],                         // truncated fixed32
+            &[0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01],    // field 2^29 - 1: over the cap
             &[
                 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
             ], // > 64 bits
