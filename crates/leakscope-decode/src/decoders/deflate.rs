@@ -6,11 +6,7 @@
 //! the end of the input, and inflates to something a program would send: text, a known
 //! compressed layer, or a plausible protobuf message.
 
-use std::io::{self, Read};
-
-use flate2::{Decompress, FlushDecompress, Status};
-
-use super::bounded_read::read_bounded;
+use super::inflate::{Stream, Wrapper, inflate};
 use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
 
 /// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
@@ -57,52 +53,6 @@ fn first_block_header_is_valid(input: &[u8]) -> bool {
     }
 }
 
-/// Inflates a complete raw deflate stream held in memory, reporting a stream that stops before
-/// its final block as an error (flate2's `read::DeflateDecoder` would end quietly).
-struct Inflate<'a> {
-    input: &'a [u8],
-    state: Decompress,
-    finished: bool,
-}
-
-impl Inflate<'_> {
-    fn consumed(&self) -> usize {
-        usize::try_from(self.state.total_in()).unwrap_or(usize::MAX)
-    }
-}
-
-impl Read for Inflate<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.finished || buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let rest = self.input.get(self.consumed()..).unwrap_or_default();
-            let (in_before, out_before) = (self.state.total_in(), self.state.total_out());
-            let status = self
-                .state
-                .decompress(rest, buf, FlushDecompress::None)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            let produced = usize::try_from(self.state.total_out() - out_before).unwrap_or(0);
-            let progressed = produced > 0 || self.state.total_in() > in_before;
-            match status {
-                Status::StreamEnd => {
-                    self.finished = true;
-                    return Ok(produced);
-                }
-                _ if produced > 0 => return Ok(produced),
-                _ if progressed => continue,
-                _ => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "stream ends before its final block",
-                    ));
-                }
-            }
-        }
-    }
-}
-
 impl Decoder for RawDeflate {
     fn name(&self) -> &'static str {
         NAME
@@ -118,14 +68,16 @@ impl Decoder for RawDeflate {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let mut inflate = Inflate {
+        let stream = Stream {
+            name: NAME,
             input,
-            state: Decompress::new(false),
-            finished: false,
+            wrapper: Wrapper::Raw,
+            value_len: input.len(),
+            size_hint: None,
         };
-        let out = read_bounded(NAME, &mut inflate, input.len(), budget)?;
-        let ends_at_input_end = inflate.finished && inflate.consumed() == input.len();
-        accept_headerless(NAME, out, ends_at_input_end)
+        let mut out = Vec::new();
+        let used = inflate(&stream, &mut out, budget)?;
+        accept_headerless(NAME, out, used == input.len())
     }
 }
 

@@ -18,6 +18,7 @@ mod escapes;
 mod gzip;
 mod hex;
 mod html;
+mod inflate;
 mod json;
 mod jwt;
 pub(crate) mod msgpack;

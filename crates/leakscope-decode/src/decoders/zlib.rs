@@ -1,8 +1,6 @@
 //! zlib (RFC 1950), recognised by its two-byte header with checksum.
 
-use flate2::bufread::ZlibDecoder;
-
-use super::bounded_read::read_bounded;
+use super::inflate::{Stream, Wrapper, inflate};
 use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
 
 /// zlib decoder.
@@ -28,7 +26,17 @@ impl Decoder for Zlib {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        read_bounded("zlib", ZlibDecoder::new(input), input.len(), budget).map(Decoded::Bytes)
+        // Whatever follows the checksum is left alone, as zlib's own readers do.
+        let stream = Stream {
+            name: "zlib",
+            input,
+            wrapper: Wrapper::Zlib,
+            value_len: input.len(),
+            size_hint: None,
+        };
+        let mut out = Vec::new();
+        inflate(&stream, &mut out, budget)?;
+        Ok(Decoded::Bytes(out))
     }
 }
 
@@ -48,6 +56,27 @@ mod tests {
             Zlib.decode(&packed, &mut Budget::default()).unwrap(),
             Decoded::Bytes(b"{\"a\":1}".to_vec())
         );
+    }
+
+    #[test]
+    fn a_wrong_checksum_or_a_cut_stream_is_invalid_and_trailing_bytes_are_left() {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&b"{\"event\":\"page_view\"}".repeat(20))
+            .unwrap();
+        let packed = enc.finish().unwrap();
+        let mut wrong = packed.clone();
+        *wrong.last_mut().unwrap() ^= 1;
+        let err = Zlib.decode(&wrong, &mut Budget::default()).unwrap_err();
+        assert!(err.to_string().contains("Adler-32"), "{err}");
+        for cut in [1, 4, 6] {
+            let err = Zlib
+                .decode(&packed[..packed.len() - cut], &mut Budget::default())
+                .unwrap_err();
+            assert!(matches!(err, DecodeError::Invalid { .. }), "{err}");
+        }
+        let mut trailing = packed.clone();
+        trailing.extend_from_slice(b"\0\0");
+        assert!(Zlib.decode(&trailing, &mut Budget::default()).is_ok());
     }
 
     #[test]

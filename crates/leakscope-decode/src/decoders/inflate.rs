@@ -1,0 +1,109 @@
+//! Inflating a deflate stream held in memory: the common core of gzip, zlib and raw deflate.
+//!
+//! The whole compressed value is in memory, so the stream is inflated straight into the output
+//! vector (miniz_oxide's non-wrapping mode, where back references read the output itself).
+//! flate2's streaming decoders keep a 32 KiB window of their own, which is cleared for every
+//! stream and then copied out of; on the short payloads telemetry sends, that cost more than the
+//! inflating (see benches/README.md, "Inflate in memory").
+//!
+//! The output still grows a step at a time under the budget, as in
+//! [`read_bounded`](super::bounded_read::read_bounded): a step is charged as soon as it is
+//! produced, and the expansion ratio is checked after each, so a bomb stops within a step of
+//! the limit.
+
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+
+use crate::{Budget, DecodeError};
+
+/// Largest growth of the output at once.
+const STEP: usize = 64 * 1024;
+
+/// Smallest first allocation: below this, growing costs more than it saves.
+const FIRST: usize = 4 * 1024;
+
+/// What wraps the deflate data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wrapper {
+    /// Nothing (raw deflate, and the inside of a gzip member).
+    Raw,
+    /// A zlib header before and an Adler-32 checksum after, both checked.
+    Zlib,
+}
+
+/// One stream to inflate.
+pub(crate) struct Stream<'a> {
+    /// The decoder's name, for errors.
+    pub name: &'static str,
+    /// Starts with the stream; may go on past its end.
+    pub input: &'a [u8],
+    pub wrapper: Wrapper,
+    /// The whole compressed value's length, which the expansion ratio is measured against
+    /// (a gzip value may hold several streams).
+    pub value_len: usize,
+    /// The inflated size if the format says it (gzip's trailer), as a first guess only: it
+    /// is not trusted beyond the first allocation.
+    pub size_hint: Option<usize>,
+}
+
+/// Inflates `stream`, appending to `out` (which may hold the output of earlier streams of the
+/// same value). Returns how many bytes of the input the stream took, its wrapper included.
+pub(crate) fn inflate(
+    stream: &Stream<'_>,
+    out: &mut Vec<u8>,
+    budget: &mut Budget,
+) -> Result<usize, DecodeError> {
+    let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+        | match stream.wrapper {
+            Wrapper::Raw => 0,
+            Wrapper::Zlib => {
+                inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+                    | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
+            }
+        };
+    let guess = stream
+        .size_hint
+        .unwrap_or(stream.input.len().saturating_mul(4))
+        .clamp(FIRST, 4 * STEP)
+        .min(budget.output_left().max(FIRST));
+    let mut filled = out.len();
+    out.resize(filled + guess, 0);
+    let mut state = Box::<DecompressorOxide>::default();
+    let mut consumed = 0;
+    loop {
+        let rest = stream.input.get(consumed..).unwrap_or_default();
+        let (status, used, produced) = decompress(&mut state, rest, out, filled, flags);
+        consumed += used;
+        filled += produced;
+        budget.charge_output(produced)?;
+        budget.check_ratio(stream.value_len, filled)?;
+        match status {
+            TINFLStatus::Done => {
+                out.truncate(filled);
+                return Ok(consumed);
+            }
+            TINFLStatus::HasMoreOutput => {
+                let grow = out.len().clamp(FIRST, STEP);
+                out.resize(out.len() + grow, 0);
+            }
+            TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+                return Err(DecodeError::invalid(
+                    stream.name,
+                    "the stream ends before its final block",
+                ));
+            }
+            TINFLStatus::Adler32Mismatch => {
+                return Err(DecodeError::invalid(
+                    stream.name,
+                    "the Adler-32 checksum does not match",
+                ));
+            }
+            _ => {
+                return Err(DecodeError::invalid(
+                    stream.name,
+                    "not a valid deflate stream",
+                ));
+            }
+        }
+    }
+}
