@@ -460,7 +460,11 @@ fn judge(input: &[u8]) -> Result<Tally, &'static str> {
 /// Whether `bytes` is a CBOR document convincing enough to be a layer of its own (what a base64
 /// or hex decoder, or a headerless decompressor, may produce).
 pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
-    bytes.len() >= MIN_LEN && judge(bytes).is_ok_and(|tally| tally.is_convincing())
+    // The first byte first: most bytes asked about are not CBOR, and a judging walk costs its
+    // setup even when its first header refuses them.
+    bytes.len() >= MIN_LEN
+        && (matches!(bytes[0], 0x80..=0xbf) || bytes.starts_with(&SELF_DESCRIBE))
+        && judge(bytes).is_ok_and(|tally| tally.is_convincing())
 }
 
 impl Decoder for Cbor {

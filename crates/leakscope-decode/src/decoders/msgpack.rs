@@ -35,18 +35,23 @@ pub const MIN_LEN: usize = 4;
 /// stays within a small stack).
 const MAX_DEPTH: usize = 64;
 
-/// First bytes of a map or an array: fixmap, fixarray, array 16/32, map 16/32.
+/// Whether `byte` starts a map or an array: fixmap, fixarray, array 16/32, map 16/32. A range
+/// test, where most bytes asked about are not MessagePack.
+const fn is_container_first_byte(byte: u8) -> bool {
+    matches!(byte, 0x80..=0x9f | 0xdc..=0xdf)
+}
+
+/// The same bytes as a list, for [`Needs::first_byte_in`].
 const CONTAINER_FIRST_BYTES: [u8; 36] = {
     let mut bytes = [0u8; 36];
-    let mut i = 0;
-    while i < 32 {
-        bytes[i] = 0x80 + i as u8;
-        i += 1;
+    let (mut byte, mut i) = (0u8, 0);
+    while i < bytes.len() {
+        if is_container_first_byte(byte) {
+            bytes[i] = byte;
+            i += 1;
+        }
+        byte += 1;
     }
-    bytes[32] = 0xdc;
-    bytes[33] = 0xdd;
-    bytes[34] = 0xde;
-    bytes[35] = 0xdf;
     bytes
 };
 
@@ -280,10 +285,7 @@ impl<'a> Visit<'a> for Check {
 /// Whether `input` is one map or array filling it exactly, with readable names, that
 /// [`Check::is_convincing`]: what the decoder takes.
 fn check(input: &[u8]) -> Result<(), Halt> {
-    if !input
-        .first()
-        .is_some_and(|b| CONTAINER_FIRST_BYTES.contains(b))
-    {
+    if !input.first().is_some_and(|&b| is_container_first_byte(b)) {
         return Err(Halt::Malformed);
     }
     let mut reader = Reader { rest: input };
@@ -391,7 +393,7 @@ impl Decoder for MessagePack {
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
-        input.len() >= MIN_LEN && !profile.is_text() && CONTAINER_FIRST_BYTES.contains(&input[0])
+        input.len() >= MIN_LEN && !profile.is_text() && is_container_first_byte(input[0])
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
