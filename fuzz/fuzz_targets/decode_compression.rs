@@ -1,14 +1,16 @@
-//! The decoders of brotli, raw deflate and zstd on arbitrary bytes, with a small budget: they
-//! must never panic and the decoded output must never pass the budget. The input is also tried
-//! behind a zstd magic number, so the fuzzer reaches the zstd frame decoder without first
-//! having to find the magic.
+//! The decompressors (gzip, zlib, raw deflate, brotli, zstd) on arbitrary bytes, with a small
+//! budget: they must never panic and the decoded output must never pass the budget. The input
+//! is also tried behind each magic number (gzip's, a zlib header, zstd's), so the fuzzer
+//! reaches the member headers and frame decoders without first having to find the magic.
 #![no_main]
 
-use leakscope_decode::decoders::{Brotli, RawDeflate, Zstd};
+use leakscope_decode::decoders::{Brotli, Gzip, RawDeflate, Zlib, Zstd};
 use leakscope_decode::{Budget, Decoder, Limits};
 use libfuzzer_sys::fuzz_target;
 
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
+const ZLIB_HEADER: &[u8] = &[0x78, 0x9c];
 
 fn run(decoder: &dyn Decoder, input: &[u8]) {
     let limits = Limits { max_output: 1 << 20, ..Limits::default() };
@@ -20,10 +22,16 @@ fn run(decoder: &dyn Decoder, input: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    run(&Brotli, data);
-    run(&RawDeflate, data);
-    run(&Zstd, data);
-    let mut framed = ZSTD_MAGIC.to_vec();
-    framed.extend_from_slice(data);
-    run(&Zstd, &framed);
+    for decoder in [&Gzip as &dyn Decoder, &Zlib, &RawDeflate, &Brotli, &Zstd] {
+        run(decoder, data);
+    }
+    for (decoder, magic) in [
+        (&Gzip as &dyn Decoder, GZIP_MAGIC),
+        (&Zlib, ZLIB_HEADER),
+        (&Zstd, ZSTD_MAGIC),
+    ] {
+        let mut framed = magic.to_vec();
+        framed.extend_from_slice(data);
+        run(decoder, &framed);
+    }
 });

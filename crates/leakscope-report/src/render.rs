@@ -17,8 +17,13 @@ pub struct JsonRenderer;
 
 impl Render for JsonRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)
+        // serde_json writes a few bytes at a time (a quote, an indent, a comma): into a buffer
+        // of a known type those are copies the compiler inlines, where each would otherwise be
+        // a call through `dyn Write`, even to a buffered writer.
+        let mut out = io::BufWriter::with_capacity(64 << 10, out);
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+        out.flush()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -15,8 +16,9 @@ use leakscope_rules::{Candidate, Detector, Engine};
 const BATCH: usize = 256;
 
 /// A batch is also scanned as soon as its bodies add up to this much, so that a capture of
-/// large uploads does not hold 256 of them at once.
-const BATCH_BYTES: usize = 64 << 20;
+/// large uploads does not hold 256 of them at once. Two batches are in memory at a time (one
+/// read while the other is scanned).
+const BATCH_BYTES: usize = 32 << 20;
 
 /// Headers every HTTP client sends as part of the protocol. Their values describe the client
 /// software and the exchange, not the telemetry an app chose to send, so rules do not run on
@@ -282,6 +284,10 @@ impl Scanner {
         }
     }
 
+    /// Scans one capture. Three stages overlap: a thread reads the next batch while the pool
+    /// scans this one and another thread adds the batch before to the report. The stages hand
+    /// batches on through channels that hold none (each send waits for the next stage to take
+    /// it), so at most one batch per stage is in memory.
     fn scan_reader(
         &self,
         reader: CaptureReader,
@@ -290,44 +296,105 @@ impl Scanner {
         builder: &mut ReportBuilder,
         input_errors: &mut Vec<String>,
     ) {
-        let mut batch: Vec<(usize, String, Exchange)> = Vec::with_capacity(BATCH);
-        let mut batch_bytes = 0usize;
-        for item in reader {
-            match item {
-                Ok(exchange) => {
-                    let source = format!("{name} {}", exchange.position);
-                    batch_bytes += exchange.body.len();
-                    batch.push((*next_index, source, exchange));
-                    *next_index += 1;
-                    if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
-                        self.scan_batch(&mut batch, builder);
-                        batch_bytes = 0;
+        let first_index = *next_index;
+        std::thread::scope(|scope| {
+            let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(0);
+            let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(0);
+            let reading = scope.spawn(move || read_batches(reader, name, first_index, &read_tx));
+            let collecting = scope.spawn(move || {
+                for scanned in scanned_rx {
+                    for error in scanned.errors {
+                        record_input_error(builder, input_errors, name, error);
                     }
+                    add_scans(builder, scanned.scans);
                 }
-                Err(error) => {
-                    record_input_error(builder, input_errors, name, error.to_string());
+            });
+            for batch in read_rx {
+                let scanned = Scanned {
+                    scans: self.scan_batch(batch.exchanges),
+                    errors: batch.errors,
+                };
+                if scanned_tx.send(scanned).is_err() {
+                    break;
                 }
             }
-        }
-        self.scan_batch(&mut batch, builder);
+            drop(scanned_tx);
+            *next_index = join(reading);
+            join(collecting);
+        });
     }
 
-    fn scan_batch(&self, batch: &mut Vec<(usize, String, Exchange)>, builder: &mut ReportBuilder) {
-        let scans: Vec<ExchangeScan> = batch
+    fn scan_batch(&self, batch: Vec<(usize, String, Exchange)>) -> Vec<ExchangeScan> {
+        batch
             .par_iter()
             .map(|(index, source, exchange)| self.scan_exchange(*index, source, exchange))
-            .collect();
-        batch.clear();
-        for scan in scans {
-            builder.add_request(&scan.request);
-            for finding in scan.findings {
-                builder.add_finding(finding);
+            .collect()
+    }
+}
+
+/// Exchanges read together, and the input errors met while reading them.
+#[derive(Default)]
+struct Batch {
+    exchanges: Vec<(usize, String, Exchange)>,
+    /// Bytes of body in `exchanges`.
+    bytes: usize,
+    errors: Vec<String>,
+}
+
+/// A batch scanned, on its way to the report.
+struct Scanned {
+    scans: Vec<ExchangeScan>,
+    errors: Vec<String>,
+}
+
+/// Reads `reader` into batches of [`BATCH`] exchanges (or [`BATCH_BYTES`] of bodies), sent to
+/// `out` in order, numbering requests from `index`; the last batch may be empty but for errors.
+/// Returns the next request number.
+fn read_batches(
+    reader: CaptureReader,
+    name: &str,
+    mut index: usize,
+    out: &mpsc::SyncSender<Batch>,
+) -> usize {
+    let mut batch = Batch::default();
+    for item in reader {
+        match item {
+            Ok(exchange) => {
+                batch.bytes += exchange.body.len();
+                let source = format!("{name} {}", exchange.position);
+                batch.exchanges.push((index, source, exchange));
+                index += 1;
+                if (batch.exchanges.len() == BATCH || batch.bytes >= BATCH_BYTES)
+                    && out.send(std::mem::take(&mut batch)).is_err()
+                {
+                    return index;
+                }
             }
-            for anomaly in scan.anomalies {
-                builder.add_anomaly(anomaly);
-            }
+            Err(error) => batch.errors.push(error.to_string()),
         }
     }
+    // The scanning side only hangs up early if it panicked, which the scope reports.
+    let _ = out.send(batch);
+    index
+}
+
+fn add_scans(builder: &mut ReportBuilder, scans: Vec<ExchangeScan>) {
+    for scan in scans {
+        builder.add_request(&scan.request);
+        for finding in scan.findings {
+            builder.add_finding(finding);
+        }
+        for anomaly in scan.anomalies {
+            builder.add_anomaly(anomaly);
+        }
+    }
+}
+
+/// Waits for a stage's thread, passing its panic on, if it panicked, as the scan's own.
+fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The path segment a finding's location starts in (`path[2] > …` is segment 2), if any.
