@@ -2,8 +2,13 @@
 //!
 //! A gigabyte capture can hold millions of findings. Keeping them all in memory would make the
 //! report, not the capture, decide how much memory a scan takes; so past
-//! [`DEFAULT_MEMORY_LIMIT`] findings they are written, in order, as JSON lines to a temporary
-//! file that is deleted with the report. Rendering reads them back as a stream.
+//! [`DEFAULT_MEMORY_LIMIT`] findings they are written, in order, to a temporary file that is
+//! deleted with the report. Rendering reads them back as a stream.
+//!
+//! On disk each finding is already in the form the JSON report shows it (pretty-printed and
+//! indented for its place in the `findings` array), followed by an ASCII record separator
+//! (0x1E, which JSON text never holds unescaped). The JSON renderer copies those bytes as they
+//! are instead of parsing and printing every finding a second time; other readers parse them.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -71,10 +76,14 @@ impl Findings {
             });
         }
         if let Some(spill) = &mut self.spill {
-            let mut out = BufWriter::new(spill.file.as_file_mut());
+            let mut out = BufWriter::with_capacity(64 << 10, spill.file.as_file_mut());
+            let mut record = Vec::new();
+            let mut scratch = Vec::new();
             for finding in &self.buffer {
-                serde_json::to_writer(&mut out, finding)?;
-                out.write_all(b"\n")?;
+                record.clear();
+                write_report_form(finding, &mut record, &mut scratch)?;
+                record.push(RECORD_END);
+                out.write_all(&record)?;
             }
             out.flush()?;
             spill.count += self.buffer.len();
@@ -106,23 +115,87 @@ impl Findings {
 
     /// Every finding, in order, read back from the temporary file where needed.
     pub fn iter(&self) -> impl Iterator<Item = io::Result<Finding>> + '_ {
-        let spilled: Box<dyn Iterator<Item = io::Result<Finding>>> = match &self.spill {
-            None => Box::new(std::iter::empty()),
-            Some(spill) => match File::open(spill.file.path()) {
-                Ok(file) => Box::new(BufReader::new(file).lines().map(|line| {
-                    let line = line?;
-                    serde_json::from_str(&line).map_err(io::Error::other)
-                })),
-                Err(error) => Box::new(std::iter::once(Err(error))),
-            },
+        let spilled: Box<dyn Iterator<Item = io::Result<Finding>>> = match self.records() {
+            Ok(None) => Box::new(std::iter::empty()),
+            Ok(Some(records)) => Box::new(
+                records.map(|record| serde_json::from_slice(&record?).map_err(io::Error::other)),
+            ),
+            Err(error) => Box::new(std::iter::once(Err(error))),
         };
         spilled.chain(self.buffer.iter().cloned().map(Ok))
+    }
+
+    /// The spilled findings' records, in order, without their separators; `None` when
+    /// nothing was spilled.
+    fn records(&self) -> io::Result<Option<impl Iterator<Item = io::Result<Vec<u8>>>>> {
+        let Some(spill) = &self.spill else {
+            return Ok(None);
+        };
+        let file = BufReader::with_capacity(64 << 10, File::open(spill.file.path())?);
+        Ok(Some(file.split(RECORD_END)))
+    }
+
+    /// Writes the elements of the JSON report's `findings` array: each finding on its own
+    /// lines, indented two levels, separated by commas, with the newline before the first
+    /// but not after the last, exactly as `serde_json`'s pretty printer writes them inside a
+    /// report. Spilled findings are copied as they were written.
+    pub(crate) fn write_json_elements(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut first = true;
+        let mut separate = |out: &mut dyn Write| {
+            let gap: &[u8] = if first { b"\n" } else { b",\n" };
+            first = false;
+            out.write_all(gap)?;
+            out.write_all(ELEMENT_INDENT)
+        };
+        if let Some(records) = self.records()? {
+            for record in records {
+                separate(out)?;
+                out.write_all(&record?)?;
+            }
+        }
+        let (mut record, mut scratch) = (Vec::new(), Vec::new());
+        for finding in &self.buffer {
+            separate(out)?;
+            record.clear();
+            write_report_form(finding, &mut record, &mut scratch)?;
+            out.write_all(&record)?;
+        }
+        Ok(())
     }
 
     /// Every finding, in memory: for tests and small reports.
     pub fn load(&self) -> io::Result<Vec<Finding>> {
         self.iter().collect()
     }
+}
+
+/// Ends each finding's record in the temporary file.
+const RECORD_END: u8 = 0x1e;
+
+/// Indentation of the elements of the report's `findings` array (two levels, two spaces each,
+/// as `serde_json`'s pretty printer indents).
+const ELEMENT_INDENT: &[u8] = b"    ";
+
+/// Appends `finding` to `out` as the JSON report shows it: pretty-printed, every line after
+/// the first indented by [`ELEMENT_INDENT`]. (Pretty output breaks lines only between tokens:
+/// a newline inside a string is escaped.) `scratch` is reused from call to call.
+fn write_report_form(
+    finding: &Finding,
+    out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, finding)?;
+    let mut lines = scratch.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.push(b'\n');
+        out.extend_from_slice(ELEMENT_INDENT);
+        out.extend_from_slice(line);
+    }
+    Ok(())
 }
 
 impl From<Vec<Finding>> for Findings {

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::{Finding, Report};
+use serde::Serialize;
+
+use crate::{Anomaly, Finding, Report, Summary, Tool};
 
 /// Writes a [`Report`] in one format.
 pub trait Render {
@@ -15,13 +17,53 @@ pub trait Render {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonRenderer;
 
+/// The report without its findings, field for field as [`Report`] serialises, for the JSON
+/// renderer to write the findings into (`tests::the_json_report_is_serdes_pretty_print`
+/// holds the two together).
+#[derive(Serialize)]
+struct Shell<'r> {
+    schema: &'r str,
+    tool: &'r Tool,
+    summary: &'r Summary,
+    findings: [(); 0],
+    linkage: &'r serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "<[Anomaly]>::is_empty")]
+    anomalies: &'r [Anomaly],
+}
+
+/// Where the findings go in the pretty-printed shell: the empty array of its top-level
+/// `findings` member (top-level members are the only lines indented by exactly two spaces).
+const EMPTY_FINDINGS: &[u8] = b"\n  \"findings\": []";
+
 impl Render for JsonRenderer {
+    /// The document is what `serde_json::to_writer_pretty` makes of the [`Report`], byte for
+    /// byte, but the findings are not printed through serde: a large report's spilled findings
+    /// are on disk in their final form already and are copied (see [`Findings`]).
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // serde_json writes a few bytes at a time (a quote, an indent, a comma): into a buffer
         // of a known type those are copies the compiler inlines, where each would otherwise be
         // a call through `dyn Write`, even to a buffered writer.
         let mut out = io::BufWriter::with_capacity(64 << 10, out);
-        serde_json::to_writer_pretty(&mut out, report)?;
+        let shell = serde_json::to_vec_pretty(&Shell {
+            schema: &report.schema,
+            tool: &report.tool,
+            summary: &report.summary,
+            findings: [],
+            linkage: &report.linkage,
+            anomalies: &report.anomalies,
+        })?;
+        let at = memchr::memmem::find(&shell, EMPTY_FINDINGS)
+            .ok_or_else(|| io::Error::other("the report shell has no findings member"))?;
+        let (head, tail) = shell.split_at(at + EMPTY_FINDINGS.len() - 2);
+        out.write_all(head)?;
+        if report.findings.is_empty() {
+            out.write_all(b"[]")?;
+        } else {
+            out.write_all(b"[")?;
+            report.findings.write_json_elements(&mut out)?;
+            out.write_all(b"\n  ]")?;
+        }
+        out.write_all(&tail[2..])?;
         writeln!(out)?;
         out.flush()
     }
@@ -190,7 +232,70 @@ impl Render for TextRenderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::tests::sample;
+    use crate::model::tests::{finding, request, sample};
+    use crate::{ByteSpan, Category, ReportBuilder};
+
+    fn json(report: &Report) -> String {
+        let mut out = Vec::new();
+        JsonRenderer.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A report of `count` findings with every optional field in turn, text that needs
+    /// escaping, and anomalies or none, kept in memory up to `memory_limit` findings.
+    fn varied(count: usize, memory_limit: usize, anomalies: bool) -> Report {
+        let mut builder = ReportBuilder::new("leakscope", "0.1.0").with_memory_limit(memory_limit);
+        for index in 0..count {
+            let host = ["t.example.com", "ads.example.net"][index % 2];
+            builder.add_request(&request(index, host));
+            let mut f = finding(index, host, Category::PersistentId);
+            match index % 4 {
+                0 => f.key = None,
+                1 => {
+                    f.value = Some("line\nbreak \"quoted\" \\ tab\t é 世界 \u{1}".into());
+                    f.redacted = None;
+                }
+                2 => {
+                    f.span = Some(ByteSpan {
+                        start: index,
+                        end: index + 7,
+                    })
+                }
+                _ => f.request.source = None,
+            }
+            f.occurrences = index % 3 + 1;
+            builder.add_finding(f);
+        }
+        if anomalies {
+            builder.add_anomaly(Anomaly {
+                request: Some(0),
+                source: "capture.har entry 0".into(),
+                message: "a \"findings\": [] lookalike\n".into(),
+            });
+        }
+        builder.finish()
+    }
+
+    /// The renderer writes the findings itself; the document must still be serde_json's
+    /// pretty print of the report, byte for byte, whether the findings are in memory, all on
+    /// disk, or split between the two.
+    #[test]
+    fn the_json_report_is_serdes_pretty_print() {
+        for count in [0, 1, 2, 7] {
+            for memory_limit in [1, 3, 100] {
+                for anomalies in [false, true] {
+                    let report = varied(count, memory_limit, anomalies);
+                    let expected = serde_json::to_string_pretty(&report).unwrap() + "\n";
+                    assert_eq!(
+                        json(&report),
+                        expected,
+                        "{count} findings, {memory_limit} in memory, anomalies {anomalies}"
+                    );
+                }
+            }
+        }
+        assert!(varied(7, 3, false).findings.is_spilled());
+    }
 
     fn text(report: &Report) -> String {
         let mut out = Vec::new();
