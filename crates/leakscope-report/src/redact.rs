@@ -11,13 +11,26 @@
 /// assert_eq!(redact("true"), "… (4 chars)");
 /// ```
 pub fn redact(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
+    // Without a vector of the value's chars: a found value can be a whole binary upload.
+    let n = value.chars().count();
     let shown = (n / 6).min(4);
-    let head: String = chars[..shown].iter().collect();
-    let tail: String = chars[n - shown..].iter().collect();
+    let head_end = value
+        .char_indices()
+        .nth(shown)
+        .map_or(value.len(), |(at, _)| at);
+    let tail_start = match shown {
+        0 => value.len(),
+        _ => value
+            .char_indices()
+            .nth_back(shown - 1)
+            .map_or(0, |(at, _)| at),
+    };
     let unit = if n == 1 { "char" } else { "chars" };
-    format!("{head}…{tail} ({n} {unit})")
+    format!(
+        "{}…{} ({n} {unit})",
+        &value[..head_end],
+        &value[tail_start..]
+    )
 }
 
 #[cfg(test)]
@@ -40,5 +53,7 @@ mod tests {
         }
         assert_eq!(redact(""), "… (0 chars)");
         assert_eq!(redact("é"), "… (1 char)");
+        assert_eq!(redact("Grüße aus Köln, 世界!"), "Grü…世界! (19 chars)");
+        assert_eq!(redact("ééééééééééééééééééééééééé"), "éééé…éééé (25 chars)");
     }
 }

@@ -24,10 +24,9 @@ impl Validator {
     /// Whether `value` passes.
     pub fn check(self, value: &str) -> bool {
         match self {
-            Validator::Truthy => matches!(
-                value.trim().to_ascii_lowercase().as_str(),
-                "true" | "1" | "yes" | "on" | "y"
-            ),
+            Validator::Truthy => ["true", "1", "yes", "on", "y"]
+                .iter()
+                .any(|yes| value.trim().eq_ignore_ascii_case(yes)),
             Validator::Luhn => luhn(value),
             Validator::Imei => imei(value),
             Validator::NotPlaceholder => not_placeholder(value),
@@ -36,15 +35,16 @@ impl Validator {
 }
 
 fn luhn(value: &str) -> bool {
-    let digits: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() < 2 || value.chars().any(|c| !c.is_ascii_digit()) {
+    // Every leaf a keyed rule sees may be asked: no allocation.
+    if value.len() < 2 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    let sum: u32 = digits
-        .iter()
+    let sum: u32 = value
+        .bytes()
         .rev()
         .enumerate()
-        .map(|(i, &d)| {
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
             if i % 2 == 1 {
                 let doubled = d * 2;
                 if doubled > 9 { doubled - 9 } else { doubled }
@@ -70,24 +70,34 @@ fn imei(value: &str) -> bool {
         && not_placeholder(value)
 }
 
+/// Values that stand for "no value".
+const PLACEHOLDERS: [&str; 11] = [
+    "",
+    "null",
+    "nil",
+    "none",
+    "unknown",
+    "undefined",
+    "n/a",
+    "na",
+    "-",
+    "0",
+    // Android's answer to apps that may not read the Wi-Fi MAC.
+    "02:00:00:00:00:00",
+];
+
 fn not_placeholder(value: &str) -> bool {
+    // Asked of every value an identifier rule matches: no allocation.
     let trimmed = value.trim();
-    let lower = trimmed.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "" | "null" | "nil" | "none" | "unknown" | "undefined" | "n/a" | "na" | "-" | "0"
-            // Android's answer to apps that may not read the Wi-Fi MAC.
-            | "02:00:00:00:00:00"
-    ) {
+    if PLACEHOLDERS.iter().any(|p| trimmed.eq_ignore_ascii_case(p)) {
         return false;
     }
-    let significant: Vec<char> = trimmed
+    let mut significant = trimmed
         .chars()
-        .filter(|c| !matches!(c, '-' | ':' | '.' | ' '))
-        .collect();
-    match significant.first() {
+        .filter(|c| !matches!(c, '-' | ':' | '.' | ' '));
+    match significant.next() {
         None => false,
-        Some(first) => !significant.iter().all(|c| c == first),
+        Some(first) => significant.any(|c| c != first),
     }
 }
 
@@ -132,6 +142,62 @@ mod tests {
         }
         for id in ["0467ede7dcf0ee81", "38400000-8cf0-11bd-b23e-10b96e40000d"] {
             assert!(Validator::NotPlaceholder.check(id), "{id}");
+        }
+        assert!(
+            !Validator::NotPlaceholder.check(" NULL "),
+            "any case, trimmed"
+        );
+        assert!(
+            !Validator::NotPlaceholder.check("é-é-é"),
+            "one repeated character"
+        );
+    }
+
+    /// The validators written the plain way, with the allocations the real ones avoid.
+    mod plain {
+        pub fn luhn(value: &str) -> bool {
+            let digits: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
+            if digits.len() < 2 || value.chars().any(|c| !c.is_ascii_digit()) {
+                return false;
+            }
+            let sum: u32 = digits
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, &d)| {
+                    if i % 2 == 1 {
+                        (d * 2) % 9 + (d == 9) as u32 * 9
+                    } else {
+                        d
+                    }
+                })
+                .sum();
+            sum % 10 == 0
+        }
+
+        pub fn not_placeholder(value: &str) -> bool {
+            let trimmed = value.trim();
+            let lower = trimmed.to_ascii_lowercase();
+            if super::PLACEHOLDERS.contains(&lower.as_str()) {
+                return false;
+            }
+            let significant: Vec<char> = trimmed
+                .chars()
+                .filter(|c| !matches!(c, '-' | ':' | '.' | ' '))
+                .collect();
+            significant
+                .first()
+                .is_some_and(|first| significant.iter().any(|c| c != first))
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_validators_agree_with_the_plain_ones(
+            value in "[0-9]{0,20}|[0-9a-fA-F:. -]{0,20}|[ -~é]{0,12}|(?i)(null|none|n/a|unknown) ?",
+        ) {
+            proptest::prop_assert_eq!(luhn(&value), plain::luhn(&value));
+            proptest::prop_assert_eq!(not_placeholder(&value), plain::not_placeholder(&value));
         }
     }
 }

@@ -136,8 +136,15 @@ impl Scanner {
     /// (`capture.har entry 3`).
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> ExchangeScan {
         // The URL shown depends on the findings (a path segment that leaks is redacted), so
-        // findings are made with a provisional request and given the final one at the end.
-        let provisional = self.request_ref(index, source, exchange, &[]);
+        // findings are made with an empty request (no allocation) and given the final one at
+        // the end.
+        let provisional = RequestRef {
+            index,
+            method: String::new(),
+            host: String::new(),
+            url: String::new(),
+            source: None,
+        };
         let mut budget = Budget::new(self.options.limits);
         let mut findings: Vec<Finding> = Vec::new();
         let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
