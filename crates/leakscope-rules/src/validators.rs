@@ -172,7 +172,7 @@ mod tests {
                     }
                 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         }
 
         pub fn not_placeholder(value: &str) -> bool {
