@@ -4,6 +4,8 @@
 //! cargo run --example scan_capture -- examples/captures/mi-browser-incognito.har
 //! ```
 
+use std::io::{self, Write};
+
 use leakscope::{Input, ScanOptions, Scanner};
 
 fn main() {
@@ -15,21 +17,32 @@ fn main() {
     for error in &scan.input_errors {
         eprintln!("error: {error}");
     }
-    for finding in scan.report.findings.iter() {
-        let finding = match finding {
-            Ok(finding) => finding,
-            Err(error) => {
-                eprintln!("error: reading findings back: {error}");
-                break;
-            }
-        };
-        println!(
+    // A reader that stops early (`| head`) closes the pipe: that ends the listing, quietly.
+    match list(&scan.report) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("error: {error}");
+            std::process::exit(1);
+        }
+        _ => {}
+    }
+}
+
+/// One line per finding, then the totals.
+fn list(report: &leakscope::Report) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for finding in report.findings.iter() {
+        // A finding that cannot be read back from the report's temporary file is an error.
+        let finding = finding?;
+        writeln!(
+            out,
             "#{:<3} {:<24} {:<18} {}",
             finding.request.index, finding.request.host, finding.category, finding.location
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{} requests, {} findings",
-        scan.report.summary.requests, scan.report.summary.findings
-    );
+        report.summary.requests, report.summary.findings
+    )?;
+    out.flush()
 }
