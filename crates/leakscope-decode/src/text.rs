@@ -148,6 +148,24 @@ mod tests {
         }
     }
 
+    /// Text with non-ASCII characters takes the slow path; a control byte past its first
+    /// 64-byte block must still refuse it.
+    #[test]
+    fn a_control_byte_late_in_non_ascii_text_is_found() {
+        let text = "Grüße aus Köln, 世界! ".repeat(10);
+        assert!(is_printable_text(text.as_bytes()));
+        for at in [70, 150, text.len() - 1] {
+            let mut bytes = text.clone().into_bytes();
+            // On an ASCII byte, so the rest stays valid UTF-8.
+            let at = (at..bytes.len()).find(|&i| bytes[i] == b' ').unwrap_or(at);
+            bytes[at] = 0x01;
+            assert!(!is_printable_text(&bytes), "control at {at}");
+            bytes[at] = 0x7f;
+            assert!(!is_printable_text(&bytes), "DEL at {at}");
+            assert_eq!(is_printable_text(&bytes), naive_printable(&bytes));
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn long_texts_agree_with_the_naive_check(

@@ -5,7 +5,8 @@ use std::io::Read;
 
 use crate::{Budget, DecodeError};
 
-const STEP: usize = 64 * 1024;
+/// Largest growth of a decompressor's output at once.
+pub(crate) const STEP: usize = 64 * 1024;
 
 /// Drain `reader` (a decompressor over `input_len` compressed bytes) into a vector, charging the
 /// budget step by step. `name` is the decoder's name for errors.

@@ -68,13 +68,7 @@ impl Decoder for RawDeflate {
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let stream = Stream {
-            name: NAME,
-            input,
-            wrapper: Wrapper::Raw,
-            value_len: input.len(),
-            size_hint: None,
-        };
+        let stream = Stream::whole(NAME, input, Wrapper::Raw);
         let mut out = Vec::new();
         let used = inflate(&stream, &mut out, budget)?;
         accept_headerless(NAME, out, used == input.len())

@@ -101,7 +101,10 @@ impl Decoder for Gzip {
                 input: &member[header..],
                 wrapper: Wrapper::Raw,
                 value_len: input.len(),
-                size_hint: (at == 0).then(|| size_hint(input)).flatten(),
+                // The trailer at the end of the value is the first member's when it is the
+                // only one; a later member gets the smallest first allocation, since the input
+                // left says nothing about its own size.
+                size_hint: if at == 0 { size_hint(input) } else { Some(0) },
             };
             let used = header + inflate(&stream, &mut out, budget)?;
             let trailer = member
@@ -226,6 +229,36 @@ mod tests {
             inflated(&good).unwrap(),
             b"{\"url\":\"https://example.org/\"}"
         );
+    }
+
+    #[test]
+    fn a_member_cannot_refer_back_into_the_member_before() {
+        // A fixed-Huffman block whose only symbol is a match of 11 bytes at distance 11: on
+        // its own it refers to nothing; after a member that produced "hello world" it would
+        // copy that, and its CRC-32 and length would fit.
+        let mut second = vec![
+            0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0x43, 0x62, 0x02, 0x00,
+        ];
+        second.extend_from_slice(&crc32fast::hash(b"hello world").to_le_bytes());
+        second.extend_from_slice(&11u32.to_le_bytes());
+        assert!(inflated(&second).is_err(), "alone");
+        let mut pair = gzip(b"hello world");
+        pair.extend_from_slice(&second);
+        let err = inflated(&pair).unwrap_err();
+        assert!(matches!(err, DecodeError::Invalid { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_budget_nearly_spent_stops_the_output_within_it() {
+        let packed = gzip(&vec![b'a'; 5000]);
+        let limits = Limits {
+            max_output: 1000,
+            ..Limits::default()
+        };
+        let mut budget = Budget::new(limits);
+        let err = Gzip.decode(&packed, &mut budget).unwrap_err();
+        assert!(err.is_budget(), "{err}");
+        assert!(budget.output_used() <= 1000);
     }
 
     #[test]

@@ -16,8 +16,7 @@ use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use crate::{Budget, DecodeError};
 
-/// Largest growth of the output at once.
-const STEP: usize = 64 * 1024;
+use super::bounded_read::STEP;
 
 /// Smallest first allocation: below this, growing costs more than it saves.
 const FIRST: usize = 4 * 1024;
@@ -42,8 +41,21 @@ pub(crate) struct Stream<'a> {
     /// (a gzip value may hold several streams).
     pub value_len: usize,
     /// The inflated size if the format says it (gzip's trailer), as a first guess only: it
-    /// is not trusted beyond the first allocation.
+    /// is not trusted beyond the first allocation. `None`: guessed from the input's length.
     pub size_hint: Option<usize>,
+}
+
+impl<'a> Stream<'a> {
+    /// A stream that is the whole value, of unknown inflated size.
+    pub fn whole(name: &'static str, input: &'a [u8], wrapper: Wrapper) -> Self {
+        Stream {
+            name,
+            input,
+            wrapper,
+            value_len: input.len(),
+            size_hint: None,
+        }
+    }
 }
 
 /// Inflates `stream`, appending to `out` (which may hold the output of earlier streams of the
@@ -66,13 +78,17 @@ pub(crate) fn inflate(
         .unwrap_or(stream.input.len().saturating_mul(4))
         .clamp(FIRST, 4 * STEP)
         .min(budget.output_left().max(FIRST));
-    let mut filled = out.len();
+    // The stream sees only its own output: a back reference must not reach into what an
+    // earlier stream of the value (an earlier gzip member) produced.
+    let base = out.len();
+    let mut filled = base;
     out.resize(filled + guess, 0);
     let mut state = Box::<DecompressorOxide>::default();
     let mut consumed = 0;
     loop {
         let rest = stream.input.get(consumed..).unwrap_or_default();
-        let (status, used, produced) = decompress(&mut state, rest, out, filled, flags);
+        let own = out.get_mut(base..).unwrap_or_default();
+        let (status, used, produced) = decompress(&mut state, rest, own, filled - base, flags);
         consumed += used;
         filled += produced;
         budget.charge_output(produced)?;

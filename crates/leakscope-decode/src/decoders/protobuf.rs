@@ -81,16 +81,6 @@ impl Value<'_> {
         }
     }
 
-    /// A dense index of the wire type, for per-type tables.
-    fn slot(&self) -> usize {
-        match self {
-            Value::Varint(_) => 0,
-            Value::Fixed64(_) => 1,
-            Value::Bytes(_) => 2,
-            Value::Fixed32(_) => 3,
-        }
-    }
-
     fn is_fixed(&self) -> bool {
         matches!(self, Value::Fixed32(_) | Value::Fixed64(_))
     }
@@ -220,7 +210,7 @@ fn read_level(input: &[u8]) -> Option<Level<'_>> {
     }
     // Numbers seen, by wire type: a number seen under one type must not come again under
     // another (a schema gives each field one type).
-    let mut seen = [0u128; 4];
+    let mut seen = [0u128; 6];
     let mut repeated_small = 0u128;
     let mut large: Vec<(u32, u8)> = Vec::new();
     let (first, used) = read_field(input)?;
@@ -243,8 +233,8 @@ fn read_level(input: &[u8]) -> Option<Level<'_>> {
         previous = field.number;
         if field.number < SMALL {
             let bit = 1u128 << field.number;
-            let slot = field.value.slot();
-            if (seen[0] | seen[1] | seen[2] | seen[3]) & bit != 0 {
+            let slot = usize::from(field.value.wire_type());
+            if seen.iter().fold(0, |all, numbers| all | numbers) & bit != 0 {
                 if seen[slot] & bit == 0 {
                     return None;
                 }
@@ -701,6 +691,23 @@ mod tests {
                 .collect();
             prop_assert_eq!(leaves(&msg), expected);
         }
+    }
+
+    #[test]
+    fn repeated_fields_interleaved_in_a_nested_message_count_each_number_apart() {
+        // Nested levels need not be in field order: 1, 2, 1, 2.
+        let inner = vec![s(1, "a"), Enc::Varint(2, 7), s(1, "b"), Enc::Varint(2, 8)];
+        let msg = encode(&[Enc::Varint(1, 1), Enc::Message(4, inner)]);
+        assert_eq!(
+            leaves(&msg),
+            want(&[
+                ("#1", "1", true),
+                ("#4.1[0]", "a", false),
+                ("#4.2[0]", "7", true),
+                ("#4.1[1]", "b", false),
+                ("#4.2[1]", "8", true),
+            ])
+        );
     }
 
     #[test]

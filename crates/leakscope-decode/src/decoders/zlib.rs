@@ -27,13 +27,7 @@ impl Decoder for Zlib {
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
         // Whatever follows the checksum is left alone, as zlib's own readers do.
-        let stream = Stream {
-            name: "zlib",
-            input,
-            wrapper: Wrapper::Zlib,
-            value_len: input.len(),
-            size_hint: None,
-        };
+        let stream = Stream::whole("zlib", input, Wrapper::Zlib);
         let mut out = Vec::new();
         inflate(&stream, &mut out, budget)?;
         Ok(Decoded::Bytes(out))
