@@ -11,7 +11,7 @@
 //! are instead of parsing and printing every finding a second time; other readers parse them.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -25,7 +25,11 @@ pub const DEFAULT_MEMORY_LIMIT: usize = 100_000;
 #[derive(Debug)]
 struct Spill {
     file: NamedTempFile,
+    /// Findings written whole.
     count: usize,
+    /// Bytes of the file that hold them. A write that failed part way (a full disk) may
+    /// have left more; they are never read.
+    committed: u64,
 }
 
 /// The findings of a report, in the order they were added.
@@ -73,20 +77,25 @@ impl Findings {
             self.spill = Some(Spill {
                 file: NamedTempFile::new()?,
                 count: 0,
+                committed: 0,
             });
         }
         if let Some(spill) = &mut self.spill {
             let mut out = BufWriter::with_capacity(64 << 10, spill.file.as_file_mut());
             let mut record = Vec::new();
             let mut scratch = Vec::new();
+            let mut written = 0u64;
             for finding in &self.buffer {
                 record.clear();
                 write_report_form(finding, &mut record, &mut scratch)?;
                 record.push(RECORD_END);
                 out.write_all(&record)?;
+                written += record.len() as u64;
             }
             out.flush()?;
+            // Only now do the findings count as on disk; until then they stay in memory.
             spill.count += self.buffer.len();
+            spill.committed += written;
             self.buffer.clear();
         }
         Ok(())
@@ -131,8 +140,20 @@ impl Findings {
         let Some(spill) = &self.spill else {
             return Ok(None);
         };
-        let file = BufReader::with_capacity(64 << 10, File::open(spill.file.path())?);
-        Ok(Some(file.split(RECORD_END)))
+        let file = File::open(spill.file.path())?.take(spill.committed);
+        let mut file = BufReader::with_capacity(64 << 10, file);
+        Ok(Some(std::iter::from_fn(move || {
+            let mut record = Vec::new();
+            match file.read_until(RECORD_END, &mut record) {
+                Ok(0) => None,
+                Ok(_) if record.pop() == Some(RECORD_END) => Some(Ok(record)),
+                Ok(_) => Some(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "a finding cut short in the report's temporary file",
+                ))),
+                Err(error) => Some(Err(error)),
+            }
+        })))
     }
 
     /// Writes the elements of the JSON report's `findings` array: each finding on its own
@@ -255,6 +276,33 @@ mod tests {
         let json = serde_json::to_value(&findings).unwrap();
         assert_eq!(json.as_array().unwrap().len(), 10);
         assert_eq!(json[9]["request"]["index"], 9);
+    }
+
+    /// A spill that failed part way (a full disk) leaves bytes past the last whole batch;
+    /// they are neither read back nor copied into a report.
+    #[test]
+    fn bytes_past_the_last_whole_spill_are_ignored() {
+        let mut findings = Findings::with_memory_limit(2);
+        for index in 0..4 {
+            findings.push(finding(index, "t.example.com", Category::PersistentId));
+        }
+        assert_eq!(findings.len(), 4);
+        let spill = findings.spill.as_mut().unwrap();
+        spill
+            .file
+            .as_file_mut()
+            .write_all(b"{\n      \"rule\": \"half a fin")
+            .unwrap();
+        let back = findings.load().unwrap();
+        assert_eq!(
+            back.iter().map(|f| f.request.index).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+        let mut elements = Vec::new();
+        findings.write_json_elements(&mut elements).unwrap();
+        let array = format!("[{}\n]", String::from_utf8(elements).unwrap());
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(&array).unwrap();
+        assert_eq!(parsed.len(), 4);
     }
 
     #[test]
