@@ -213,23 +213,16 @@ fn read_level(input: &[u8]) -> Option<Level<'_>> {
     let mut seen = [0u128; 6];
     let mut repeated_small = 0u128;
     let mut large: Vec<(u32, u8)> = Vec::new();
-    let (first, used) = read_field(input)?;
-    let mut level = Level {
-        count: 0,
-        first,
-        ascending: true,
-        only_fixed: true,
-        repeated_small: 0,
-        repeated_large: Vec::new(),
-    };
-    let mut previous = 0;
-    let mut next = Some((first, used));
+    let (mut count, mut ascending, mut only_fixed) = (0, true, true);
+    let (mut first, mut previous) = (None, 0);
     let mut rest = input;
-    while let Some((field, used)) = next {
+    while !rest.is_empty() {
+        let (field, used) = read_field(rest)?;
         rest = rest.get(used..)?;
-        level.count += 1;
-        level.ascending &= field.number >= previous;
-        level.only_fixed &= field.value.is_fixed();
+        first.get_or_insert(field);
+        count += 1;
+        ascending &= field.number >= previous;
+        only_fixed &= field.value.is_fixed();
         previous = field.number;
         if field.number < SMALL {
             let bit = 1u128 << field.number;
@@ -244,32 +237,33 @@ fn read_level(input: &[u8]) -> Option<Level<'_>> {
         } else {
             large.push((field.number, field.value.wire_type()));
         }
-        next = if rest.is_empty() {
-            None
-        } else {
-            Some(read_field(rest)?)
-        };
     }
     // Text is text, whatever it parses as: the text decoders handle it. Asked only now, as
     // most text fails the parse within a few bytes.
     if text::is_printable_text(input) {
         return None;
     }
-    level.repeated_small = repeated_small;
-    if !large.is_empty() {
-        large.sort_unstable();
-        for pair in large.windows(2) {
-            if pair[0].0 == pair[1].0 {
-                if pair[0].1 != pair[1].1 {
-                    return None;
-                }
-                if level.repeated_large.last() != Some(&pair[0].0) {
-                    level.repeated_large.push(pair[0].0);
-                }
+    let mut repeated_large = Vec::new();
+    large.sort_unstable();
+    for pair in large.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            if pair[0].1 != pair[1].1 {
+                return None;
+            }
+            if repeated_large.last() != Some(&pair[0].0) {
+                repeated_large.push(pair[0].0);
             }
         }
     }
-    Some(level)
+    Some(Level {
+        count,
+        // At least two bytes parsed to their end: there is a field.
+        first: first?,
+        ascending,
+        only_fixed,
+        repeated_small,
+        repeated_large,
+    })
 }
 
 /// Whether a plausible top-level message is evidence enough to call the value protobuf. One
