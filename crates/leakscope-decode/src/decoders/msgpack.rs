@@ -442,6 +442,11 @@ mod tests {
         rmp_serde::to_vec(value).unwrap()
     }
 
+    /// Every leaf the default unwrapper finds in `body`.
+    fn unwrapped(body: &[u8]) -> Vec<crate::LeafBuf> {
+        Unwrapper::new().unwrap_to_vec(Path::from_part("body"), None, body, &mut Budget::default())
+    }
+
     fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
         assert!(MessagePack.sniff_alone(input), "sniff {input:02x?}");
         match MessagePack.decode(input, &mut Budget::default()).unwrap() {
@@ -523,12 +528,7 @@ mod tests {
             ),
             (gzip(&doc), "body > gzip > msgpack $[0].properties.$url"),
         ] {
-            let leaves = Unwrapper::new().unwrap_to_vec(
-                Path::from_part("body"),
-                None,
-                &input,
-                &mut Budget::default(),
-            );
+            let leaves = unwrapped(&input);
             let url = leaves
                 .iter()
                 .find(|l| l.key.as_deref() == Some("$url"))
@@ -541,12 +541,7 @@ mod tests {
     #[test]
     fn strings_are_lent_from_the_input_so_leaves_have_spans() {
         let doc = encode(&json!({"url": "https://example.com/a"}));
-        let leaves = Unwrapper::new().unwrap_to_vec(
-            Path::from_part("body"),
-            None,
-            &doc,
-            &mut Budget::default(),
-        );
+        let leaves = unwrapped(&doc);
         let span = leaves[0].span.expect("a span");
         assert_eq!(&doc[span.start..span.end], b"https://example.com/a");
     }
@@ -569,12 +564,7 @@ mod tests {
         assert_eq!(selectors, ["$[7]", "$[-2]", "$.blob", "$.when"]);
         assert_eq!(got[0].2, "seven");
         // The binary value is handed on whole, to be unwrapped again.
-        let leaves = Unwrapper::new().unwrap_to_vec(
-            Path::from_part("body"),
-            None,
-            &doc,
-            &mut Budget::default(),
-        );
+        let leaves = unwrapped(&doc);
         let ssid = leaves
             .iter()
             .find(|l| l.key.as_deref() == Some("ssid"))
@@ -613,12 +603,7 @@ mod tests {
             0x82, 0xa1, 0x61, 0x6b, 0x01, 0xd9, 0x05, 0x54, 0x63, 0x61, 0x62, 0x63,
         ];
         assert!(!accepts(&cbor));
-        let leaves = Unwrapper::new().unwrap_to_vec(
-            Path::from_part("body"),
-            None,
-            &cbor,
-            &mut Budget::default(),
-        );
+        let leaves = unwrapped(&cbor);
         assert!(
             leaves[0].path.to_string().starts_with("body > cbor "),
             "{leaves:?}"
@@ -654,12 +639,7 @@ mod tests {
         message.extend_from_slice(&[0x88, 0x01, 0x96, 0x01]);
         assert!(MessagePack.sniff_alone(&message));
         assert!(!accepts(&message));
-        let leaves = Unwrapper::new().unwrap_to_vec(
-            Path::from_part("body"),
-            None,
-            &message,
-            &mut Budget::default(),
-        );
+        let leaves = unwrapped(&message);
         assert_eq!(leaves[0].path.to_string(), "body > protobuf #16");
         assert_eq!(leaves[0].text(), "hello world");
     }
