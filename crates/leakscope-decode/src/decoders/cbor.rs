@@ -39,7 +39,7 @@ use std::ops::ControlFlow;
 
 use ciborium_ll::Header;
 
-use super::selector::{float_text, push_index, push_integer, push_member};
+use super::selector::{float_text, push_index, push_member};
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
     collect_fields,
@@ -370,7 +370,7 @@ impl<'a> Walk<'a, '_, '_> {
         let mut index = 0usize;
         while let Some(header) = self.next_entry(len, index)? {
             let mark = self.selector.len();
-            self.push_step(|selector| push_index(selector, index as u64));
+            self.push_step(|selector| push_index(selector, index));
             self.item_from(header, key, depth)?;
             self.selector.truncate(mark);
             index += 1;
@@ -398,11 +398,11 @@ impl<'a> Walk<'a, '_, '_> {
                     Some(into_text(name)?)
                 }
                 Header::Positive(n) => {
-                    self.push_step(|selector| push_integer(selector, i128::from(n)));
+                    self.push_step(|selector| push_index(selector, i128::from(n)));
                     None
                 }
                 Header::Negative(n) => {
-                    self.push_step(|selector| push_integer(selector, -1 - i128::from(n)));
+                    self.push_step(|selector| push_index(selector, -1 - i128::from(n)));
                     None
                 }
                 _ => {
@@ -1012,7 +1012,7 @@ mod tests {
                 Tree::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
                         let mark = selector.len();
-                        push_index(selector, i as u64);
+                        push_index(selector, i);
                         item.expected(selector, key, out);
                         selector.truncate(mark);
                     }

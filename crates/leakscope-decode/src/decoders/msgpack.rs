@@ -18,7 +18,7 @@ use std::ops::ControlFlow;
 use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
-use super::selector::{float_text, push_index, push_integer, push_member};
+use super::selector::{float_text, push_index, push_member};
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
     collect_fields, text,
@@ -354,7 +354,7 @@ impl<'a> Visit<'a> for Emit<'_, '_> {
         match *name {
             Name::Text(name) => push_member(&mut self.selector, name),
             Name::Unsigned(index) | Name::Element(index) => push_index(&mut self.selector, index),
-            Name::Signed(number) => push_integer(&mut self.selector, number.into()),
+            Name::Signed(number) => push_index(&mut self.selector, number),
         }
         mark
     }

@@ -44,23 +44,12 @@ pub(crate) fn push_member(selector: &mut String, name: &str) {
     }
 }
 
-/// Append an element step: `[index]`.
-pub(crate) fn push_index(selector: &mut String, index: u64) {
+/// Append an element step, `[3]`, or an integer map key (MessagePack and CBOR allow them) as
+/// one: `[3]`, `[-1]`.
+pub(crate) fn push_index(selector: &mut String, index: impl itoa::Integer) {
     selector.push('[');
     selector.push_str(itoa::Buffer::new().format(index));
     selector.push(']');
-}
-
-/// Append an integer map key (MessagePack and CBOR allow them) as an index step: `[3]`, `[-1]`.
-pub(crate) fn push_integer(selector: &mut String, key: i128) {
-    match u64::try_from(key) {
-        Ok(index) => push_index(selector, index),
-        Err(_) => {
-            selector.push('[');
-            selector.push_str(itoa::Buffer::new().format(key));
-            selector.push(']');
-        }
-    }
 }
 
 /// Write `number` (an `f32` or an `f64`) into `text` (cleared first) as Rust displays it at its
@@ -90,8 +79,8 @@ mod tests {
         push_member(&mut selector, "screen width");
         push_member(&mut selector, "it's");
         push_member(&mut selector, "größe");
-        push_integer(&mut selector, -3);
-        push_integer(&mut selector, 4);
+        push_index(&mut selector, -3);
+        push_index(&mut selector, 4);
         assert_eq!(
             selector,
             "$.properties.$url[12]['screen width']['it\\'s'].größe[-3][4]"
