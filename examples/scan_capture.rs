@@ -1,4 +1,5 @@
-//! Scan a capture with the library and print the findings as one line each.
+//! Scan a capture with the library and print its leaks as one line each: who received what,
+//! how often, and where the first one was.
 //!
 //! ```text
 //! cargo run --example scan_capture -- examples/captures/mi-browser-incognito.har
@@ -6,6 +7,7 @@
 
 use std::io::{self, Write};
 
+use leakscope::report::shown_value;
 use leakscope::{Input, ScanOptions, Scanner};
 
 fn main() {
@@ -27,22 +29,29 @@ fn main() {
     }
 }
 
-/// One line per finding, then the totals.
+/// One line per leak (third parties first, as the report orders them), then the totals.
 fn list(report: &leakscope::Report) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for finding in report.findings.iter() {
-        // A finding that cannot be read back from the report's temporary file is an error.
-        let finding = finding?;
+    for leak in &report.leaks {
         writeln!(
             out,
-            "#{:<3} {:<24} {:<18} {}",
-            finding.request.index, finding.request.host, finding.category, finding.location
+            "{:<4} {:<10} {:<5} {:<18} {:<24} in {:>3} requests  {}",
+            leak.id,
+            leak.recipient.display_name(),
+            leak.recipient.party.as_str(),
+            leak.category.as_str(),
+            shown_value(leak),
+            leak.requests.len(),
+            leak.locations
+                .first()
+                .map(|l| l.location.as_str())
+                .unwrap_or_default()
         )?;
     }
     writeln!(
         out,
-        "{} requests, {} findings",
-        report.summary.requests, report.summary.findings
+        "{} requests, {} leaks, {} occurrences",
+        report.summary.requests, report.summary.leaks, report.summary.occurrences
     )?;
     out.flush()
 }

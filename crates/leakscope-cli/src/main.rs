@@ -1,7 +1,9 @@
 //! The `leakscope` command.
 //!
-//! Exit codes (the contract): 0 the scan ran (with or without findings), 1 a `--fail-on`
-//! threshold was reached, 2 a usage or input error (the message names the file and position).
+//! Exit codes (the contract): 0 the scan ran (with or without leaks), 1 a `--fail-on`
+//! threshold was reached (or, in `diff`, `--fail-on-new` found a new kind of leak), 2 a usage
+//! or input error (the message names the file and position; the rest is still scanned and the
+//! report still written).
 
 mod decode;
 
@@ -12,8 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use leakscope::http::CaptureFormat;
-use leakscope::report::{JsonRenderer, Render, TextRenderer};
-use leakscope::{Input, ScanOptions, Scanner, Severity};
+use leakscope::report::{
+    HtmlRenderer, JsonRenderer, MarkdownRenderer, Render, SarifRenderer, TextRenderer,
+};
+use leakscope::{Input, NdjsonSink, ScanOptions, Scanner, Severity};
 
 /// See what apps and browsers really send home.
 #[derive(Debug, Parser)]
@@ -29,6 +33,10 @@ enum Command {
     Scan(ScanArgs),
     /// Show every encoding layer peeled off one value, and what the rules make of it.
     Decode(DecodeArgs),
+    /// Compare the leaks of two captures (normal vs private mode, before vs after an upgrade).
+    Diff(DiffArgs),
+    /// Print the JSON Schema of the JSON report.
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +53,8 @@ struct DecodeArgs {
 
 #[derive(Debug, clap::Args)]
 struct ScanArgs {
-    /// Capture files, scanned in the order given; `-` reads standard input.
+    /// Capture files or directories (scanned file by file, in sorted order), in the order
+    /// given; `-` reads standard input.
     #[arg(required = true, value_name = "FILES")]
     files: Vec<String>,
     /// Output format.
@@ -60,15 +69,65 @@ struct ScanArgs {
     /// The input format, when sniffing should not decide.
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<InputFormat>,
-    /// Exit with 1 when a finding of this severity or higher is reported.
+    /// The site or app being audited (a domain; repeatable). Without it the first party is
+    /// inferred from the capture (pages, page loads, Origin/Referer) and the report says how.
+    #[arg(long, value_name = "DOMAIN")]
+    first_party: Vec<String>,
+    /// Leave leaks to the first party out.
+    #[arg(long)]
+    third_party_only: bool,
+    /// Exit with 1 when a leak of this severity or higher is reported.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
+    /// Threads scanning requests (default: one per core).
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// For a person, grouped by recipient.
     Text,
+    /// The `leakscope.report/v2` document.
     Json,
+    /// One occurrence a line, streamed as the scan goes.
+    Ndjson,
+    /// Tables per recipient, for issues and pull requests.
+    Markdown,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// One self-contained HTML page.
+    Html,
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// The baseline: a capture, or a JSON report (`leakscope.report/v2`).
+    base: String,
+    /// The capture or report to compare with it.
+    other: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit with 1 when OTHER has a kind of leak BASE did not (a CI gate against a baseline).
+    #[arg(long)]
+    fail_on_new: bool,
+    /// The site or app being audited (repeatable), for both sides.
+    #[arg(long, value_name = "DOMAIN")]
+    first_party: Vec<String>,
+    /// Write the diff to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    /// For a person.
+    Text,
+    /// For scripts.
+    Json,
+    /// For issues and pull requests.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +161,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Decode(args) => decode_value(args),
+        Command::Diff(args) => diff(args),
+        Command::Schema => schema(),
     }
 }
 
@@ -134,48 +195,59 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
     }
 }
 
-fn scan(args: ScanArgs) -> ExitCode {
-    let inputs: Vec<Input> = args
-        .files
-        .iter()
-        .map(|f| {
-            if f == "-" {
-                Input::Stdin
-            } else {
-                Input::Path(PathBuf::from(f))
-            }
-        })
-        .collect();
-    let options = ScanOptions {
-        show_values: args.show_values,
-        format: args.input_format.map(|f| match f {
-            InputFormat::Har => CaptureFormat::Har,
-            InputFormat::Raw => CaptureFormat::RawHttp,
-            InputFormat::Ndjson => CaptureFormat::Ndjson,
-        }),
-        ..ScanOptions::default()
-    };
-    let scan = Scanner::builtin(options).scan_inputs(&inputs);
-    for error in &scan.input_errors {
-        eprintln!("leakscope: error: {error}");
+/// Expands directories into the capture files they hold (recursively, sorted by path).
+fn expand_inputs(files: &[String]) -> Result<Vec<Input>, String> {
+    let mut inputs = Vec::new();
+    for file in files {
+        if file == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let path = PathBuf::from(file);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_files(&path, &mut found).map_err(|e| format!("{}: {e}", path.display()))?;
+            found.sort();
+            inputs.extend(found.into_iter().map(Input::Path));
+        } else {
+            inputs.push(Input::Path(path));
+        }
     }
+    Ok(inputs)
+}
 
-    let renderer: &dyn Render = match args.format {
-        Format::Text => &TextRenderer,
-        Format::Json => &JsonRenderer,
-    };
-    let written = match &args.output {
+fn collect_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Where a report goes: a file, or standard output (a closed pipe is not an error).
+fn write_output(
+    output: Option<&PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    match output {
         Some(path) => File::create(path)
             .and_then(|file| {
                 let mut out = BufWriter::new(file);
-                renderer.render(&scan.report, &mut out)?;
+                write(&mut out)?;
                 out.flush()
             })
             .map_err(|e| format!("{}: {e}", path.display())),
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            renderer
-                .render(&scan.report, &mut out)
+            write(&mut out)
                 .and_then(|()| out.flush())
                 .or_else(|e| {
                     if e.kind() == io::ErrorKind::BrokenPipe {
@@ -186,7 +258,84 @@ fn scan(args: ScanArgs) -> ExitCode {
                 })
                 .map_err(|e| format!("standard output: {e}"))
         }
+    }
+}
+
+/// The text renderer for where the report goes: colour and terminal width only on a terminal
+/// (and no colour under `NO_COLOR`).
+fn text_renderer(to_file: bool) -> TextRenderer {
+    let stdout = io::stdout();
+    let color = !to_file && anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    let width = if to_file {
+        None
+    } else {
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
     };
+    TextRenderer {
+        width: width.unwrap_or(100).max(40),
+        color,
+    }
+}
+
+fn scan_options(args: &ScanArgs) -> ScanOptions {
+    ScanOptions {
+        show_values: args.show_values,
+        format: args.input_format.map(|f| match f {
+            InputFormat::Har => CaptureFormat::Har,
+            InputFormat::Raw => CaptureFormat::RawHttp,
+            InputFormat::Ndjson => CaptureFormat::Ndjson,
+        }),
+        first_party: args.first_party.clone(),
+        third_party_only: args.third_party_only,
+        jobs: args.jobs.map(usize::from),
+        ..ScanOptions::default()
+    }
+}
+
+fn scan(args: ScanArgs) -> ExitCode {
+    let inputs = match expand_inputs(&args.files) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("leakscope: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let scanner = Scanner::builtin(scan_options(&args));
+
+    let (scan, written) = if args.format == Format::Ndjson {
+        // Streamed: each occurrence is written as it is added to the report.
+        let mut scan = None;
+        let written = write_output(args.output.as_ref(), |out| {
+            let mut sink = NdjsonSink::new(out, args.show_values);
+            let result = scanner.scan_inputs_with(&inputs, &mut sink);
+            sink.into_inner()?;
+            let error = result.sink_error.as_ref().map(|e| io::Error::new(e.kind(), e.to_string()));
+            scan = Some(result);
+            error.map_or(Ok(()), Err)
+        });
+        match scan {
+            Some(scan) => (scan, written),
+            None => {
+                eprintln!("leakscope: error: {}", written.err().unwrap_or_default());
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let scan = scanner.scan_inputs(&inputs);
+        let report = &scan.report;
+        let written = write_output(args.output.as_ref(), |out| match args.format {
+            Format::Text => text_renderer(args.output.is_some()).render(report, out),
+            Format::Json => JsonRenderer.render(report, out),
+            Format::Markdown => MarkdownRenderer.render(report, out),
+            Format::Sarif => SarifRenderer.render(report, out),
+            Format::Html => HtmlRenderer::default().render(report, out),
+            Format::Ndjson => Ok(()),
+        });
+        (scan, written)
+    };
+    for error in &scan.input_errors {
+        eprintln!("leakscope: error: {error}");
+    }
     if let Err(message) = written {
         eprintln!("leakscope: error: {message}");
         return ExitCode::from(2);
@@ -194,15 +343,85 @@ fn scan(args: ScanArgs) -> ExitCode {
     if !scan.input_errors.is_empty() {
         return ExitCode::from(2);
     }
-    let threshold: Option<Severity> = args.fail_on.map(Severity::from);
-    if let Some(threshold) = threshold
-        && scan
-            .report
-            .summary
-            .by_severity
-            .keys()
-            .any(|s| *s >= threshold)
+    if let Some(threshold) = args.fail_on.map(Severity::from)
+        && scan.report.has_leak_at_least(threshold)
     {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+fn schema() -> ExitCode {
+    let schema = leakscope::report::report_schema();
+    match write_output(None, |out| {
+        serde_json::to_writer_pretty(&mut *out, &schema)?;
+        writeln!(out)
+    }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("leakscope: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One side of a diff: a JSON report (`leakscope.report/v2`) as it is, else a capture (or a
+/// directory of them) scanned with `first_party`.
+fn diff_side(file: &str, first_party: &[String]) -> Result<leakscope::Report, String> {
+    let path = PathBuf::from(file);
+    if path.is_file() {
+        let mut head = [0u8; 512];
+        let read = File::open(&path)
+            .and_then(|mut f| f.read(&mut head))
+            .map_err(|e| format!("{file}: {e}"))?;
+        let head = String::from_utf8_lossy(&head[..read]);
+        if head.contains("\"schema\"") && head.contains("leakscope.report/") {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+            return serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{file}: line {} column {}: not a leakscope.report/v2 document: {e}",
+                    e.line(),
+                    e.column()
+                )
+            });
+        }
+    }
+    let inputs = expand_inputs(&[file.to_owned()])?;
+    let scanner = Scanner::builtin(ScanOptions {
+        first_party: first_party.to_vec(),
+        ..ScanOptions::default()
+    });
+    let scan = scanner.scan_inputs(&inputs);
+    if let Some(error) = scan.input_errors.first() {
+        return Err(error.clone());
+    }
+    Ok(scan.report)
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    let sides = diff_side(&args.base, &args.first_party)
+        .and_then(|base| Ok((base, diff_side(&args.other, &args.first_party)?)));
+    let (base, other) = match sides {
+        Ok(sides) => sides,
+        Err(message) => {
+            eprintln!("leakscope: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let diff = leakscope::report::diff(&base, &other);
+    let written = write_output(args.output.as_ref(), |out| match args.format {
+        DiffFormat::Text => leakscope::report::render_diff_text(&diff, out),
+        DiffFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &diff)?;
+            writeln!(out)
+        }
+        DiffFormat::Markdown => leakscope::report::render_diff_markdown(&diff, out),
+    });
+    if let Err(message) = written {
+        eprintln!("leakscope: error: {message}");
+        return ExitCode::from(2);
+    }
+    if args.fail_on_new && diff.has_new() {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS

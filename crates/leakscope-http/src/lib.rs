@@ -52,7 +52,7 @@ pub mod urlencoded;
 pub use capture::{
     CaptureError, CaptureFormat, CaptureReader, open_capture, read_capture, sniff_format,
 };
-pub use exchange::{Anomaly, Exchange, Header, Position};
+pub use exchange::{Anomaly, Exchange, Header, Position, url_host};
 pub use message::{
     HttpError, MAX_BODY, MAX_HEADER_LINE, MAX_HEADERS, Status, parse_headers, parse_request,
     parse_request_line, parse_response, parse_status_line,

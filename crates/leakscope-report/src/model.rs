@@ -1,29 +1,37 @@
-//! The `leakscope.report/v1` document and the builder that assembles it.
+//! The `leakscope.report/v2` document: leaks per recipient (contract §3–4).
+//!
+//! These are the types scripts read. They are built by a [`ReportBuilder`](crate::ReportBuilder)
+//! and written by a [`Render`](crate::Render); [`report_schema`](crate::report_schema) derives
+//! the JSON Schema from them, so the schema cannot drift from what is written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Category, Findings, Severity};
+use crate::{Category, Party, Severity};
 
 /// The schema identifier written into every JSON report.
-pub const SCHEMA: &str = "leakscope.report/v1";
+pub const SCHEMA: &str = "leakscope.report/v2";
 
 /// A whole report.
-#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
     /// Which program wrote the report.
     pub tool: Tool,
-    /// Counts and destinations.
+    /// The capture files read, in the order given.
+    pub inputs: Vec<InputSummary>,
+    /// The site or app being audited, and how leakscope knows.
+    pub first_party: FirstParty,
+    /// Counts, and every recipient.
     pub summary: Summary,
-    /// Every finding, in request order, then in the order found inside the request (a large
-    /// report keeps most of them in a temporary file: see [`Findings`]).
-    pub findings: Findings,
-    /// Identifiers and fingerprints that tie requests together (filled by a later stage; an
-    /// empty object until then).
-    pub linkage: serde_json::Map<String, serde_json::Value>,
+    /// Every leak: third-party recipients first, then by organisation or domain, category,
+    /// and from most to fewest occurrences.
+    pub leaks: Vec<Leak>,
+    /// What ties requests and recipients together.
+    pub linkage: Vec<Linkage>,
     /// Problems met while reading or decoding: broken entries, budgets reached. Absent when
     /// there were none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -31,7 +39,7 @@ pub struct Report {
 }
 
 /// The program that wrote a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     /// `leakscope`.
     pub name: String,
@@ -39,94 +47,201 @@ pub struct Tool {
     pub version: String,
 }
 
+/// One capture file read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InputSummary {
+    /// The file as given (`-` for standard input).
+    pub file: String,
+    /// `har`, `raw` or `ndjson`; absent when the file could not be opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Requests read from it.
+    pub requests: usize,
+}
+
+/// The first party: the site or app being audited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FirstParty {
+    /// Registrable domains taken as the first party; empty when none could be told.
+    pub domains: Vec<String>,
+    /// How they were found: `--first-party`, `HAR pages`, `top-level document requests`,
+    /// `most common Origin/Referer`, or `none found`.
+    pub how: String,
+}
+
 /// Counts over the whole report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Requests scanned.
     pub requests: usize,
-    /// Findings reported.
-    pub findings: usize,
-    /// Findings per category.
+    /// Distinct leaks (one datum to one recipient).
+    pub leaks: usize,
+    /// Every place a leaked value was found, over all requests.
+    pub occurrences: u64,
+    /// Leaks per category.
     pub by_category: BTreeMap<Category, usize>,
-    /// Findings per severity.
+    /// Leaks per severity.
     pub by_severity: BTreeMap<Severity, usize>,
-    /// Every host requests went to: most findings first, then by name.
-    pub destinations: Vec<Destination>,
+    /// Every registrable domain requests went to: third parties first, then most leaks first.
+    pub recipients: Vec<RecipientSummary>,
 }
 
-/// One host the capture sent requests to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Destination {
-    /// The host name.
-    pub host: String,
-    /// Requests sent to it.
+/// One registrable domain the capture sent requests to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RecipientSummary {
+    /// The organisation that owns the domain, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// The registrable domain (public suffix list).
+    pub domain: String,
+    /// First or third party.
+    pub party: Party,
+    /// The hosts of the domain that received requests, sorted.
+    pub hosts: Vec<String>,
+    /// Requests sent to the domain.
     pub requests: usize,
-    /// Findings in those requests.
-    pub findings: usize,
-    /// The categories of those findings, in the contract's order.
+    /// Leaks to the domain.
+    pub leaks: usize,
+    /// The categories of those leaks, in the contract's order.
     pub categories: Vec<Category>,
 }
 
-/// The request a finding was made in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestRef {
-    /// Position over all inputs, from 0, in input order.
-    pub index: usize,
-    /// The HTTP method.
-    pub method: String,
-    /// The destination host (empty when the request named none).
+/// Who received a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub struct Recipient {
+    /// The host name, lowercased (empty when the request named none).
     pub host: String,
-    /// The URL without its query string unless values are shown (a query often *is* the leak).
-    pub url: String,
-    /// Where the request is in its capture file: `capture.har entry 3`.
+    /// Its registrable domain.
+    pub domain: String,
+    /// The organisation that owns the domain, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub organisation: Option<String>,
+    /// First or third party.
+    pub party: Party,
 }
 
-/// One leak.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
+impl Recipient {
+    /// The name a person knows the recipient by: the organisation, else the domain, else the
+    /// host.
+    pub fn display_name(&self) -> &str {
+        self.organisation
+            .as_deref()
+            .or((!self.domain.is_empty()).then_some(self.domain.as_str()))
+            .unwrap_or(if self.host.is_empty() {
+                "(no host)"
+            } else {
+                &self.host
+            })
+    }
+}
+
+/// One datum sent to one recipient, found by one rule, with every request that carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Leak {
+    /// `L1`, `L2`, …: numbered in the order first seen (the NDJSON stream of the same scan uses
+    /// the same ids).
+    pub id: String,
     /// The rule that matched.
     pub rule: String,
     /// What leaks.
     pub category: Category,
     /// How bad it is.
     pub severity: Severity,
-    /// The request it leaks in.
-    pub request: RequestRef,
-    /// Every part and decoding layer from the HTTP message to the value.
-    pub location: String,
-    /// The field name the value was found under.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The value, only when the user asked for values.
+    /// Who received it.
+    pub recipient: Recipient,
+    /// The value, only when the user asked for values (`--show-values`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// A preview of the value that does not reveal it (see [`redact`](crate::redact)); present
-    /// when `value` is not.
+    /// A preview that does not reveal the value (see [`redact`](crate::redact)); present when
+    /// `value` is not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redacted: Option<String>,
-    /// How many times the same rule matched the same value in this request (a batch of events
-    /// repeats the device id in each); the location is the first one.
-    pub occurrences: usize,
-    /// Where the value's bytes are in the request part the location starts at (the body, the
-    /// query parameter, ...), when they are there verbatim: not after a layer such as base64
-    /// or gzip, nor for a string that was unescaped.
+    /// A keyed hash of the value, stable within one report: joins leaks and linkage without
+    /// revealing the value.
+    pub value_id: String,
+    /// Every place the value was found, over all requests.
+    pub occurrences: u64,
+    /// Every request index that carried it, sorted.
+    #[serde(serialize_with = "crate::json::compact_list")]
+    #[schemars(with = "Vec<usize>")]
+    pub requests: Vec<u32>,
+    /// The distinct places in a request it was found, with how often each; places that
+    /// differ only in array indexes count as one (the first one seen is shown).
+    pub locations: Vec<LocationCount>,
+    /// Places beyond the [`MAX_LOCATIONS`](crate::MAX_LOCATIONS) listed, counted.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub other_locations: u64,
+    /// How the value was recognised, when through a known or capture-derived value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub span: Option<ByteSpan>,
+    pub evidence: Option<String>,
 }
 
-/// A byte range `start..end` of a request part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ByteSpan {
-    /// Offset of the first byte.
-    pub start: usize,
-    /// Offset one past the last byte.
-    pub end: usize,
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One place in a request, and how often a value was found there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LocationCount {
+    /// Every part and decoding layer from the HTTP message to the value:
+    /// `body form[data] > base64 > json $.events[0].url`.
+    pub location: String,
+    /// Occurrences there.
+    pub count: u64,
+}
+
+/// What ties requests or recipients together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Linkage {
+    /// `shared-id` (one identifier in many places) or `fingerprint` (the same set of device
+    /// values in requests that share no identifier).
+    pub kind: LinkageKind,
+    /// The value ids involved (one for a shared id, the set's for a fingerprint).
+    pub value_ids: Vec<String>,
+    /// The values, only with `--show-values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// The category of the values.
+    pub category: Category,
+    /// The rules that found the values (for a fingerprint: which attributes it is made of).
+    pub rules: Vec<String>,
+    /// The recipients (organisation, else registrable domain) involved, sorted.
+    pub recipients: Vec<String>,
+    /// Requests tied together.
+    pub requests: usize,
+    /// For a fingerprint: how many distinct sets of three or more device values the capture
+    /// holds (one set means every such request is the same device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct_sets: Option<usize>,
+    /// One line for a person.
+    pub why: String,
+}
+
+/// The kinds of [`Linkage`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkageKind {
+    /// One persistent identifier sent to several organisations, or repeated across requests
+    /// whose per-request ids all differ.
+    SharedId,
+    /// The same set of three or more device-fingerprint values in requests with no shared id.
+    Fingerprint,
+}
+
+impl LinkageKind {
+    /// The kebab-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkageKind::SharedId => "shared-id",
+            LinkageKind::Fingerprint => "fingerprint",
+        }
+    }
 }
 
 /// Something that went wrong reading or decoding, that did not stop the scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Anomaly {
     /// The request it concerns, when it concerns one that was scanned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,201 +252,25 @@ pub struct Anomaly {
     pub message: String,
 }
 
-#[derive(Debug, Default)]
-struct HostTally {
-    requests: usize,
-    findings: usize,
-    categories: BTreeSet<Category>,
+/// The request an occurrence was found in, as reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestRef {
+    /// Position over all inputs, from 0, in input order.
+    pub index: usize,
+    /// The HTTP method.
+    pub method: String,
+    /// The destination host, lowercased (empty when the request named none).
+    pub host: String,
+    /// The URL without its query string unless values are shown (a query often *is* the leak).
+    pub url: String,
+    /// Where the request is in its capture file: `capture.har entry 3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
-/// Assembles a [`Report`] as requests are scanned, in any order; [`ReportBuilder::finish`] sorts.
-#[derive(Debug)]
-pub struct ReportBuilder {
-    tool: Tool,
-    requests: usize,
-    hosts: BTreeMap<String, HostTally>,
-    findings: Findings,
-    summary: Summary,
-    anomalies: Vec<Anomaly>,
-}
-
-impl ReportBuilder {
-    /// A builder for a report written by `tool` at `version`.
-    pub fn new(tool: &str, version: &str) -> Self {
-        ReportBuilder {
-            tool: Tool {
-                name: tool.to_owned(),
-                version: version.to_owned(),
-            },
-            requests: 0,
-            hosts: BTreeMap::new(),
-            findings: Findings::default(),
-            summary: Summary::default(),
-            anomalies: Vec::new(),
-        }
-    }
-
-    /// Keep at most `limit` findings in memory; the rest go to a temporary file.
-    pub fn with_memory_limit(mut self, limit: usize) -> Self {
-        self.findings = Findings::with_memory_limit(limit);
-        self
-    }
-
-    /// Count one scanned request.
-    pub fn add_request(&mut self, request: &RequestRef) {
-        self.requests += 1;
-        self.hosts.entry(request.host.clone()).or_default().requests += 1;
-    }
-
-    /// Add a finding (its request should be added too). Findings are kept in the order they
-    /// are added, which should be request order (the scanner adds them so).
-    pub fn add_finding(&mut self, finding: Finding) {
-        let tally = self.hosts.entry(finding.request.host.clone()).or_default();
-        tally.findings += 1;
-        tally.categories.insert(finding.category);
-        *self
-            .summary
-            .by_category
-            .entry(finding.category)
-            .or_default() += 1;
-        *self
-            .summary
-            .by_severity
-            .entry(finding.severity)
-            .or_default() += 1;
-        self.findings.push(finding);
-    }
-
-    /// Add an anomaly.
-    pub fn add_anomaly(&mut self, anomaly: Anomaly) {
-        self.anomalies.push(anomaly);
-    }
-
-    /// The finished report, with the summary computed.
-    pub fn finish(mut self) -> Report {
-        self.anomalies
-            .sort_by_key(|a| a.request.unwrap_or(usize::MAX));
-        if let Some(error) = self.findings.spill_error() {
-            self.anomalies.push(Anomaly {
-                request: None,
-                source: "report".to_owned(),
-                message: format!(
-                    "could not write findings to a temporary file ({error}): kept in memory"
-                ),
-            });
-        }
-        let mut summary = self.summary;
-        summary.requests = self.requests;
-        summary.findings = self.findings.len();
-        summary.destinations = self
-            .hosts
-            .into_iter()
-            .map(|(host, tally)| Destination {
-                host,
-                requests: tally.requests,
-                findings: tally.findings,
-                categories: tally.categories.into_iter().collect(),
-            })
-            .collect();
-        summary.destinations.sort_by(|a, b| {
-            b.findings
-                .cmp(&a.findings)
-                .then_with(|| a.host.cmp(&b.host))
-        });
-        Report {
-            schema: SCHEMA.to_owned(),
-            tool: self.tool,
-            summary,
-            findings: self.findings,
-            linkage: serde_json::Map::new(),
-            anomalies: self.anomalies,
-        }
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    pub(crate) fn request(index: usize, host: &str) -> RequestRef {
-        RequestRef {
-            index,
-            method: "POST".into(),
-            host: host.into(),
-            url: format!("https://{host}/track"),
-            source: Some(format!("capture.har entry {index}")),
-        }
-    }
-
-    pub(crate) fn finding(index: usize, host: &str, category: Category) -> Finding {
-        Finding {
-            rule: "history.url-field".into(),
-            category,
-            severity: Severity::High,
-            request: request(index, host),
-            location: "body form[data] > base64 > json $.url".into(),
-            key: Some("url".into()),
-            value: None,
-            redacted: Some("http…page (28 chars)".into()),
-            occurrences: 1,
-            span: None,
-        }
-    }
-
-    pub(crate) fn sample() -> Report {
-        let mut builder = ReportBuilder::new("leakscope", "0.1.0");
-        builder.add_request(&request(0, "cdn.example.com"));
-        builder.add_request(&request(1, "tracking.example.com"));
-        builder.add_request(&request(2, "tracking.example.com"));
-        builder.add_finding(finding(
-            1,
-            "tracking.example.com",
-            Category::BrowsingHistory,
-        ));
-        builder.add_finding(finding(2, "tracking.example.com", Category::SearchQuery));
-        builder.add_anomaly(Anomaly {
-            request: None,
-            source: "capture.har entry 3".into(),
-            message: "missing request.url".into(),
-        });
-        builder.finish()
-    }
-
-    #[test]
-    fn the_summary_counts_everything() {
-        let report = sample();
-        assert_eq!(report.summary.requests, 3);
-        assert_eq!(report.summary.findings, 2);
-        assert_eq!(report.summary.by_severity[&Severity::High], 2);
-        assert_eq!(report.summary.by_category[&Category::SearchQuery], 1);
-        assert_eq!(report.findings.load().unwrap()[0].request.index, 1);
-        let hosts: Vec<_> = report
-            .summary
-            .destinations
-            .iter()
-            .map(|d| &d.host)
-            .collect();
-        assert_eq!(hosts, ["tracking.example.com", "cdn.example.com"]);
-        assert_eq!(
-            report.summary.destinations[0].categories,
-            [Category::BrowsingHistory, Category::SearchQuery]
-        );
-    }
-
-    #[test]
-    fn json_follows_the_contract() {
-        let json = serde_json::to_value(sample()).unwrap();
-        assert_eq!(json["schema"], "leakscope.report/v1");
-        assert_eq!(json["summary"]["by_category"]["browsing-history"], 1);
-        assert_eq!(json["summary"]["by_severity"]["high"], 2);
-        let finding = &json["findings"][0];
-        assert_eq!(finding["category"], "browsing-history");
-        assert_eq!(finding["request"]["index"], 1);
-        assert_eq!(finding["location"], "body form[data] > base64 > json $.url");
-        assert!(finding.get("value").is_none(), "no value unless asked");
-        assert_eq!(finding["redacted"], "http…page (28 chars)");
-        assert!(json["linkage"].is_object());
-        let back: Report = serde_json::from_value(json).unwrap();
-        assert_eq!(back, sample());
+impl Report {
+    /// Whether a leak at or above `threshold` was reported (`--fail-on`).
+    pub fn has_leak_at_least(&self, threshold: Severity) -> bool {
+        self.summary.by_severity.keys().any(|s| *s >= threshold)
     }
 }

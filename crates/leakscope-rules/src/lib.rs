@@ -37,3 +37,41 @@ pub use engine::{Candidate, Detector, Engine, Hit};
 pub use key::normalize_key;
 pub use rule::{Example, ExampleFailure, Rule, RuleError, RuleSet};
 pub use validators::Validator;
+
+/// Whether `key` names a per-request value (a request or event id, a nonce, a cache buster):
+/// never a leak itself, but what tells one request from the next for linkage. The list is
+/// data: `rules/per-request-ids.toml`.
+pub fn is_per_request_id_key(key: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    #[derive(serde::Deserialize)]
+    struct File {
+        keys: Vec<String>,
+    }
+    static KEYS: OnceLock<HashSet<String>> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        toml::from_str::<File>(include_str!("../rules/per-request-ids.toml"))
+            .map(|file| file.keys.iter().map(|k| normalize_key(k)).collect())
+            .unwrap_or_default()
+    });
+    match key::normalize_short_ascii(key, &mut [0; key::SHORT_KEY]) {
+        Some(short) => keys.contains(short),
+        None => keys.contains(&normalize_key(key)),
+    }
+}
+
+#[cfg(test)]
+mod per_request_id_tests {
+    use super::*;
+
+    #[test]
+    fn per_request_id_keys_are_data() {
+        assert!(is_per_request_id_key("request_id"));
+        assert!(is_per_request_id_key("requestId"));
+        assert!(is_per_request_id_key("_track_id"));
+        assert!(!is_per_request_id_key("distinct_id"));
+        let parsed: toml::Value = toml::from_str(include_str!("../rules/per-request-ids.toml"))
+            .expect("the per-request id list parses");
+        assert!(parsed["keys"].as_array().is_some_and(|k| k.len() > 10));
+    }
+}

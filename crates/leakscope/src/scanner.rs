@@ -1,15 +1,20 @@
 //! The scanner: the pipeline from capture files to a report.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
+use std::io;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
 use rayon::prelude::*;
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
-use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts};
-use leakscope_report::{Anomaly, ByteSpan, Finding, Report, ReportBuilder, RequestRef, redact};
-use leakscope_rules::{Candidate, Detector, Engine};
+use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
+use leakscope_report::{
+    Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
+    RequestContext, RequestRef, RequestScan, Sighting, registrable_domain,
+};
+use leakscope_rules::{Candidate, Detector, Engine, is_per_request_id_key};
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
 /// that memory follows the largest requests, not the file.
@@ -64,10 +69,14 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// The capture format, when sniffing should not decide.
     pub format: Option<CaptureFormat>,
-    /// Findings kept in memory; past this many the report keeps the rest in a temporary file,
-    /// so that memory does not grow with the size of the capture. `None`: the default
-    /// ([`leakscope_report::DEFAULT_MEMORY_LIMIT`]).
-    pub findings_in_memory: Option<usize>,
+    /// The first party's domains (`--first-party`); empty: inferred from the capture.
+    pub first_party: Vec<String>,
+    /// Leave first-party leaks out of the report and the stream (`--third-party-only`).
+    pub third_party_only: bool,
+    /// Threads scanning requests (`--jobs`); `None`: one per core.
+    pub jobs: Option<usize>,
+    /// The key of the report's `value_id`s; `None`: random (see [`ReportOptions::value_key`]).
+    pub value_key: Option<[u8; 16]>,
 }
 
 /// One capture to read.
@@ -88,17 +97,6 @@ impl Input {
     }
 }
 
-/// What scanning one request produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExchangeScan {
-    /// The request as the report names it.
-    pub request: RequestRef,
-    /// Its findings, in the order found.
-    pub findings: Vec<Finding>,
-    /// What went wrong reading or decoding it.
-    pub anomalies: Vec<Anomaly>,
-}
-
 /// The result of a scan: the report, and the input errors (also in the report as anomalies)
 /// that mean some of the input could not be read.
 #[derive(Debug)]
@@ -107,6 +105,8 @@ pub struct Scan {
     pub report: Report,
     /// Messages naming the file and position of each input error.
     pub input_errors: Vec<String>,
+    /// Why the occurrence sink stopped taking occurrences, if it did (the scan stopped there).
+    pub sink_error: Option<io::Error>,
 }
 
 /// The whole pipeline, ready to scan. Cheap to share across threads.
@@ -115,15 +115,24 @@ pub struct Scanner {
     unwrapper: Unwrapper,
     engine: Engine,
     options: ScanOptions,
+    /// The pool for `--jobs N`; `None`: rayon's global pool (one thread per core).
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Scanner {
     /// A scanner with the given rule engine.
     pub fn new(engine: Engine, options: ScanOptions) -> Self {
+        let pool = options.jobs.and_then(|jobs| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs.max(1))
+                .build()
+                .ok()
+        });
         Scanner {
             unwrapper: Unwrapper::new(),
             engine,
             options,
+            pool,
         }
     }
 
@@ -134,21 +143,13 @@ impl Scanner {
 
     /// Scan one request. `index` is its number over all inputs; `source` says where it is
     /// (`capture.har entry 3`).
-    pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> ExchangeScan {
-        // The URL shown depends on the findings (a path segment that leaks is redacted), so
-        // findings are made with an empty request (no allocation) and given the final one at
-        // the end.
-        let provisional = RequestRef {
-            index,
-            method: String::new(),
-            host: String::new(),
-            url: String::new(),
-            source: None,
-        };
+    pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> RequestScan {
         let mut budget = Budget::new(self.options.limits);
-        let mut findings: Vec<Finding> = Vec::new();
+        let mut sightings: Vec<Sighting> = Vec::new();
         let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
         let mut hits = Vec::new();
+        // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
+        let mut request_ids: Option<DefaultHasher> = None;
         // One path buffer for all the parts: each part is pushed, walked and popped.
         let mut path = Path::default();
         for part in request_parts(exchange) {
@@ -163,6 +164,11 @@ impl Scanner {
                 &part.value,
                 &mut budget,
                 &mut |leaf| {
+                    if leaf.key.is_some_and(is_per_request_id_key) {
+                        request_ids
+                            .get_or_insert_with(DefaultHasher::new)
+                            .write(leaf.value);
+                    }
                     let text = leaf.text();
                     hits.clear();
                     self.engine.detect(
@@ -174,40 +180,38 @@ impl Scanner {
                         &mut hits,
                     );
                     for hit in &hits {
-                        let identity = (hit.rule.id.clone(), leaf.value.to_vec());
-                        if let Some(&at) = seen.get(&identity) {
-                            findings[at].occurrences += 1;
-                            continue;
-                        }
-                        seen.insert(identity, findings.len());
-                        findings.push(Finding {
-                            rule: hit.rule.id.clone(),
-                            category: hit.rule.category,
-                            severity: hit.rule.severity,
-                            request: provisional.clone(),
+                        let place = Place {
                             location: leaf.path.to_string(),
-                            key: leaf.key.map(str::to_owned),
-                            value: self.options.show_values.then(|| text.to_string()),
-                            redacted: (!self.options.show_values).then(|| redact(&text)),
-                            occurrences: 1,
                             span: leaf.span.map(|s| ByteSpan {
                                 start: s.start,
                                 end: s.end,
                             }),
+                        };
+                        let identity = (hit.rule.id.clone(), leaf.value.to_vec());
+                        if let Some(&at) = seen.get(&identity) {
+                            sightings[at].places.push(place);
+                            continue;
+                        }
+                        seen.insert(identity, sightings.len());
+                        sightings.push(Sighting {
+                            rule: hit.rule.id.clone(),
+                            category: hit.rule.category,
+                            severity: hit.rule.severity,
+                            value: text.to_string(),
+                            places: vec![place],
+                            evidence: None,
                         });
                     }
                 },
             );
             path.pop();
         }
-        let leaking_segments: Vec<usize> = findings
+        let leaking_segments: Vec<usize> = sightings
             .iter()
-            .filter_map(|f| path_segment_index(&f.location))
+            .flat_map(|s| &s.places)
+            .filter_map(|p| path_segment_index(&p.location))
             .collect();
         let request = self.request_ref(index, source, exchange, &leaking_segments);
-        for finding in &mut findings {
-            finding.request = request.clone();
-        }
         let anomalies = exchange
             .anomalies
             .iter()
@@ -224,9 +228,17 @@ impl Scanner {
                 message,
             })
             .collect();
-        ExchangeScan {
+        RequestScan {
             request,
-            findings,
+            context: RequestContext {
+                document: exchange
+                    .header("sec-fetch-dest")
+                    .is_some_and(|d| d.eq_ignore_ascii_case("document")),
+                initiator: initiator(exchange),
+                page: None,
+                request_ids: request_ids.map(|h| h.finish()),
+            },
+            sightings,
             anomalies,
         }
     }
@@ -256,13 +268,25 @@ impl Scanner {
     /// (unreadable files, broken entries) are recorded and scanning goes on with the next entry
     /// or file.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Scan {
-        let mut builder = ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"))
-            .with_memory_limit(
-                self.options
-                    .findings_in_memory
-                    .unwrap_or(leakscope_report::DEFAULT_MEMORY_LIMIT),
-            );
+        self.scan_inputs_with(inputs, &mut NoSink)
+    }
+
+    /// [`Scanner::scan_inputs`], telling `sink` about every occurrence as it is added to the
+    /// report (in request order, with the report's leak ids). When the sink fails, the scan
+    /// stops there and the error is in [`Scan::sink_error`].
+    pub fn scan_inputs_with(&self, inputs: &[Input], sink: &mut dyn OccurrenceSink) -> Scan {
+        let mut builder = ReportBuilder::new(
+            "leakscope",
+            env!("CARGO_PKG_VERSION"),
+            ReportOptions {
+                show_values: self.options.show_values,
+                first_party: self.options.first_party.clone(),
+                third_party_only: self.options.third_party_only,
+                value_key: self.options.value_key,
+            },
+        );
         let mut input_errors = Vec::new();
+        let mut sink_error = None;
         let mut next_index = 0;
         for input in inputs {
             let name = input.name();
@@ -273,26 +297,35 @@ impl Scanner {
                 }
             };
             match reader {
-                Ok(reader) => self.scan_reader(
-                    reader,
-                    &name,
-                    &mut next_index,
-                    &mut builder,
-                    &mut input_errors,
-                ),
+                Ok(reader) => {
+                    builder.add_input(&name, Some(format_name(reader.format())));
+                    let mut collect = Collect {
+                        builder: &mut builder,
+                        input_errors: &mut input_errors,
+                        sink: &mut *sink,
+                        sink_error: &mut sink_error,
+                        name: &name,
+                    };
+                    self.scan_reader(reader, &name, &mut next_index, &mut collect);
+                }
                 Err(error) => {
+                    builder.add_input(&name, None);
                     record_input_error(&mut builder, &mut input_errors, &name, error.to_string())
                 }
+            }
+            if sink_error.is_some() {
+                break;
             }
         }
         Scan {
             report: builder.finish(),
             input_errors,
+            sink_error,
         }
     }
 
     /// Scans one capture. Three stages overlap: a thread reads the next batch while the pool
-    /// scans this one and another thread adds the batch before to the report. The stages hand
+    /// scans this one and the calling thread adds the batch before to the report. The stages hand
     /// batches on through channels that hold none (each send waits for the next stage to take
     /// it), so at most one batch per stage is in memory.
     fn scan_reader(
@@ -300,42 +333,73 @@ impl Scanner {
         reader: CaptureReader,
         name: &str,
         next_index: &mut usize,
-        builder: &mut ReportBuilder,
-        input_errors: &mut Vec<String>,
+        collect: &mut Collect<'_>,
     ) {
         let first_index = *next_index;
         std::thread::scope(|scope| {
             let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(0);
             let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(0);
             let reading = scope.spawn(move || read_batches(reader, name, first_index, &read_tx));
-            let collecting = scope.spawn(move || {
-                for scanned in scanned_rx {
-                    for error in scanned.errors {
-                        record_input_error(builder, input_errors, name, error);
+            let scanning = scope.spawn(move || {
+                for batch in read_rx {
+                    let scanned = Scanned {
+                        scans: self.scan_batch(batch.exchanges),
+                        errors: batch.errors,
+                    };
+                    if scanned_tx.send(scanned).is_err() {
+                        // The collector stopped (the sink failed): stop scanning.
+                        break;
                     }
-                    add_scans(builder, scanned.scans);
                 }
             });
-            for batch in read_rx {
-                let scanned = Scanned {
-                    scans: self.scan_batch(batch.exchanges),
-                    errors: batch.errors,
-                };
-                if scanned_tx.send(scanned).is_err() {
+            // The collector runs here, so the sink need not be sent to another thread.
+            for scanned in scanned_rx.iter() {
+                if !collect.add(scanned) {
                     break;
                 }
             }
-            drop(scanned_tx);
+            drop(scanned_rx);
+            join(scanning);
             *next_index = join(reading);
-            join(collecting);
         });
     }
 
-    fn scan_batch(&self, batch: Vec<(usize, String, Exchange)>) -> Vec<ExchangeScan> {
-        batch
-            .par_iter()
-            .map(|(index, source, exchange)| self.scan_exchange(*index, source, exchange))
-            .collect()
+    fn scan_batch(&self, batch: Vec<(usize, String, Exchange)>) -> Vec<RequestScan> {
+        let scan = || {
+            batch
+                .par_iter()
+                .map(|(index, source, exchange)| self.scan_exchange(*index, source, exchange))
+                .collect()
+        };
+        match &self.pool {
+            Some(pool) => pool.install(scan),
+            None => scan(),
+        }
+    }
+}
+
+/// The collecting stage: adds scanned requests to the report and the sink.
+struct Collect<'a> {
+    builder: &'a mut ReportBuilder,
+    input_errors: &'a mut Vec<String>,
+    sink: &'a mut dyn OccurrenceSink,
+    sink_error: &'a mut Option<io::Error>,
+    name: &'a str,
+}
+
+impl Collect<'_> {
+    /// Adds a batch; `false` once the sink has failed.
+    fn add(&mut self, scanned: Scanned) -> bool {
+        for error in scanned.errors {
+            record_input_error(self.builder, self.input_errors, self.name, error);
+        }
+        for scan in scanned.scans {
+            if let Err(error) = self.builder.add(scan, self.sink) {
+                *self.sink_error = Some(error);
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -350,7 +414,7 @@ struct Batch {
 
 /// A batch scanned, on its way to the report.
 struct Scanned {
-    scans: Vec<ExchangeScan>,
+    scans: Vec<RequestScan>,
     errors: Vec<String>,
 }
 
@@ -385,15 +449,21 @@ fn read_batches(
     index
 }
 
-fn add_scans(builder: &mut ReportBuilder, scans: Vec<ExchangeScan>) {
-    for scan in scans {
-        builder.add_request(&scan.request);
-        for finding in scan.findings {
-            builder.add_finding(finding);
-        }
-        for anomaly in scan.anomalies {
-            builder.add_anomaly(anomaly);
-        }
+/// The registrable domain of the page that made a request: its `Origin`, else its `Referer`.
+fn initiator(exchange: &Exchange) -> Option<String> {
+    let origin = exchange.header("origin").filter(|o| *o != "null");
+    origin
+        .or_else(|| exchange.header("referer"))
+        .and_then(url_host)
+        .map(|host| registrable_domain(host))
+        .filter(|domain| !domain.is_empty())
+}
+
+fn format_name(format: CaptureFormat) -> &'static str {
+    match format {
+        CaptureFormat::Har => "har",
+        CaptureFormat::RawHttp => "raw",
+        CaptureFormat::Ndjson => "ndjson",
     }
 }
 
@@ -404,7 +474,7 @@ fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// The path segment a finding's location starts in (`path[2] > …` is segment 2), if any.
+/// The path segment a location starts in (`path[2] > …` is segment 2), if any.
 fn path_segment_index(location: &str) -> Option<usize> {
     let rest = location.strip_prefix("path[")?;
     rest[..rest.find(']')?].parse().ok()

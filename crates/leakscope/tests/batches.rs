@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use leakscope::{Input, ScanOptions, Scanner};
+use leakscope::{Input, Recorder, ScanOptions, Scanner};
 
 /// An NDJSON capture of `requests` beacons, each sending an IMEI, with a broken line after
 /// every `broken_every`-th request.
@@ -36,28 +36,45 @@ fn requests_keep_their_order_and_numbers_across_batches_and_files() {
     ]);
     let report = &scan.report;
     assert_eq!(report.summary.requests, 1000);
+    let inputs: Vec<usize> = report.inputs.iter().map(|i| i.requests).collect();
+    assert_eq!(inputs, [700, 300]);
 
-    let findings = report.findings.load().unwrap();
-    let imeis: Vec<_> = findings
+    // One IMEI, two recipients: two leaks, each with every request that carried it, in order.
+    let imeis: Vec<_> = report
+        .leaks
         .iter()
-        .filter(|f| f.location == "query[imei]" && f.rule == "id.imei-value")
+        .filter(|l| l.rule == "id.imei-value")
         .collect();
-    assert_eq!(imeis.len(), 1000, "one IMEI finding a request");
-    for (i, finding) in imeis.iter().enumerate() {
-        assert_eq!(finding.request.index, i);
-        let host = if i < 700 {
-            "a.example.com"
+    assert_eq!(imeis.len(), 2, "one IMEI leak per recipient");
+    for leak in imeis {
+        let expected: Vec<u32> = if leak.recipient.host == "a.example.com" {
+            (0..700).collect()
         } else {
-            "b.example.com"
+            assert_eq!(leak.recipient.host, "b.example.com");
+            (700..1000).collect()
         };
-        assert_eq!(finding.request.host, host);
+        assert_eq!(leak.requests, expected);
+        assert_eq!(leak.occurrences, expected.len() as u64);
+        assert_eq!(leak.locations[0].location, "query[imei]");
     }
-    // The request numbers of all findings never go down: the report is in request order.
-    assert!(
-        findings
-            .windows(2)
-            .all(|w| w[0].request.index <= w[1].request.index)
+
+    // The occurrences stream in request order, across batches and files.
+    let mut recorder = Recorder::default();
+    let streamed = Scanner::builtin(ScanOptions::default()).scan_inputs_with(
+        &[
+            Input::Path(first.path().to_owned()),
+            Input::Path(second.path().to_owned()),
+        ],
+        &mut recorder,
     );
+    assert_eq!(streamed.report.summary.requests, 1000);
+    let order: Vec<usize> = recorder
+        .occurrences
+        .iter()
+        .filter(|o| o.rule == "id.imei-value")
+        .map(|o| o.request.index)
+        .collect();
+    assert_eq!(order, (0..1000).collect::<Vec<_>>());
 
     // The two broken lines of the first file, by line number (after requests 250 and 500).
     assert_eq!(scan.input_errors.len(), 2, "{:?}", scan.input_errors);

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use leakscope::{Finding, Input, Report, ScanOptions, Scanner};
+use leakscope::report::RecordedOccurrence;
+use leakscope::{Input, Recorder, Report, ScanOptions, Scanner};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -38,42 +39,50 @@ fn expected() -> Expected {
     serde_json::from_str(&text).expect("expected findings parse")
 }
 
-fn scan(file: &str, show_values: bool) -> Report {
+fn scan(file: &str, show_values: bool) -> (Report, Vec<RecordedOccurrence>) {
     let scanner = Scanner::builtin(ScanOptions {
         show_values,
         ..ScanOptions::default()
     });
-    let scan = scanner.scan_inputs(&[Input::Path(captures().join(file))]);
+    let mut recorder = Recorder::default();
+    let scan = scanner.scan_inputs_with(&[Input::Path(captures().join(file))], &mut recorder);
     assert_eq!(scan.input_errors, Vec::<String>::new());
     assert!(
         scan.report.anomalies.is_empty(),
         "{:?}",
         scan.report.anomalies
     );
-    scan.report
+    (scan.report, recorder.occurrences)
 }
 
-fn findings(report: &Report) -> Vec<Finding> {
-    report.findings.load().expect("findings read back")
-}
-
-fn pairs(report: &Report) -> BTreeSet<(usize, String)> {
-    findings(report)
+/// (request, category) of every occurrence.
+fn pairs(occurrences: &[RecordedOccurrence]) -> BTreeSet<(usize, String)> {
+    occurrences
         .iter()
-        .map(|f| (f.request.index, f.category.to_string()))
+        .map(|o| (o.request.index, o.category.to_string()))
+        .collect()
+}
+
+/// The same pairs, from the report's leaks (each leak lists its requests).
+fn report_pairs(report: &Report) -> BTreeSet<(usize, String)> {
+    report
+        .leaks
+        .iter()
+        .flat_map(|l| l.requests.iter().map(|&r| (r as usize, l.category.to_string())))
         .collect()
 }
 
 fn assert_exact_findings(file: &str) {
     let expected = expected();
-    let report = scan(file, false);
+    let (report, occurrences) = scan(file, false);
     assert_eq!(report.summary.requests, expected.requests);
     let want: BTreeSet<(usize, String)> = expected
         .findings
         .iter()
         .map(|f| (f.request, f.category.clone()))
         .collect();
-    assert_eq!(pairs(&report), want, "{file}");
+    assert_eq!(pairs(&occurrences), want, "{file}");
+    assert_eq!(report_pairs(&report), want, "{file}");
 }
 
 #[test]
@@ -86,15 +95,20 @@ fn the_raw_http_stream_reports_exactly_the_same_leaks() {
     assert_exact_findings("mi-browser-incognito.http");
 }
 
+/// Whether `location` ends in the field `key` (`… $.properties.keyword`, `query[v]`).
+fn ends_in_field(location: &str, key: &str) -> bool {
+    location.ends_with(&format!(".{key}")) || location.ends_with(&format!("[{key}]"))
+}
+
 #[test]
 fn decoys_are_never_reported() {
     let expected = expected();
     for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
-        let report = scan(file, false);
+        let (_, occurrences) = scan(file, false);
         for decoy in &expected.decoys {
-            let reported = findings(&report).into_iter().find(|f| {
-                f.request.index == decoy.request && f.key.as_deref() == Some(decoy.key.as_str())
-            });
+            let reported = occurrences
+                .iter()
+                .find(|o| o.request.index == decoy.request && ends_in_field(&o.location, &decoy.key));
             assert!(
                 reported.is_none(),
                 "{file}: decoy `{}` in request {} reported as {:?}",
@@ -108,19 +122,19 @@ fn decoys_are_never_reported() {
 
 #[test]
 fn provenance_names_every_layer() {
-    let report = scan("mi-browser-incognito.har", true);
-    let search = findings(&report)
-        .into_iter()
-        .find(|f| f.request.index == 1 && f.category.to_string() == "search-query")
+    let (_, occurrences) = scan("mi-browser-incognito.har", true);
+    let search = occurrences
+        .iter()
+        .find(|o| o.request.index == 1 && o.category.to_string() == "search-query")
         .expect("the first search is reported");
     assert_eq!(
         search.location,
         "body form[data_list] > base64 > gzip > json $[2].properties.keyword"
     );
-    assert_eq!(search.value.as_deref(), Some("symptoms of depression"));
-    let tracked = findings(&report)
-        .into_iter()
-        .find(|f| f.request.index == 2)
+    assert_eq!(search.value, "symptoms of depression");
+    let tracked = occurrences
+        .iter()
+        .find(|o| o.request.index == 2)
         .expect("the tracking post is reported");
     assert_eq!(
         tracked.location,
@@ -130,17 +144,13 @@ fn provenance_names_every_layer() {
 
 #[test]
 fn values_are_redacted_unless_asked() {
-    let report = scan("mi-browser-incognito.har", false);
-    for finding in findings(&report) {
-        assert!(finding.value.is_none());
-        let preview = finding.redacted.as_deref().expect("a redacted preview");
+    let (report, _) = scan("mi-browser-incognito.har", false);
+    for leak in &report.leaks {
+        assert!(leak.value.is_none());
+        let preview = leak.redacted.as_deref().expect("a redacted preview");
         assert!(
             preview.contains(" chars)") || preview.contains(" char)"),
             "{preview}"
-        );
-        assert!(
-            !finding.request.url.contains('?'),
-            "query strings are values too"
         );
     }
     let json = serde_json::to_string(&report).unwrap();
@@ -149,48 +159,106 @@ fn values_are_redacted_unless_asked() {
         !json.contains("0467ede7dcf0ee81"),
         "the device id must not be in the report"
     );
-}
-
-#[test]
-fn a_batch_repeating_the_device_id_is_one_finding_with_occurrences() {
-    let report = scan("mi-browser-incognito.har", false);
-    let ids: Vec<_> = findings(&report)
-        .into_iter()
-        .filter(|f| f.request.index == 1 && f.rule == "id.analytics-client-id")
-        .collect();
-    assert_eq!(ids.len(), 1);
-    assert_eq!(ids[0].occurrences, 3, "three events in the batch");
-}
-
-#[test]
-fn a_report_spilled_to_disk_is_the_same_report() {
-    let path = captures().join("mi-browser-incognito.har");
-    let in_memory =
-        Scanner::builtin(ScanOptions::default()).scan_inputs(&[Input::Path(path.clone())]);
-    let spilled = Scanner::builtin(ScanOptions {
-        findings_in_memory: Some(4),
-        ..ScanOptions::default()
-    })
-    .scan_inputs(&[Input::Path(path)]);
-    assert!(spilled.report.findings.is_spilled());
-    assert!(!in_memory.report.findings.is_spilled());
-    assert_eq!(
-        serde_json::to_string(&spilled.report).unwrap(),
-        serde_json::to_string(&in_memory.report).unwrap()
+    let (shown, _) = scan("mi-browser-incognito.har", true);
+    assert!(
+        shown
+            .leaks
+            .iter()
+            .any(|l| l.value.as_deref() == Some("symptoms of depression"))
     );
 }
 
 #[test]
-fn findings_under_a_layer_have_no_span() {
-    // Everything Mi Browser sent is base64: no finding is bytes of the request as sent.
+fn the_device_id_is_one_leak_with_every_request_that_carried_it() {
+    let (report, occurrences) = scan("mi-browser-incognito.har", false);
+    let ids: Vec<_> = report
+        .leaks
+        .iter()
+        .filter(|l| l.rule == "id.analytics-client-id")
+        .collect();
+    assert_eq!(ids.len(), 1, "one id, one recipient host: one leak");
+    let id = ids[0];
+    assert_eq!(id.requests, [1, 4, 5, 7]);
+    assert_eq!(id.recipient.host, "sa.api.intl.miui.com");
+    assert_eq!(id.recipient.domain, "miui.com");
+    assert_eq!(id.recipient.organisation.as_deref(), Some("Xiaomi"));
+    assert_eq!(id.recipient.party, leakscope::report::Party::Third);
+    // Batches of three, one and two events, and one more: each event is an occurrence, and
+    // the events of a batch are one place.
+    let streamed = occurrences
+        .iter()
+        .filter(|o| o.leak.to_string() == id.id)
+        .count() as u64;
+    assert_eq!(id.occurrences, streamed);
+    assert!(id.occurrences >= 4, "{}", id.occurrences);
+    assert!(
+        id.locations
+            .iter()
+            .any(|l| l.location.contains("json $[0].distinct_id") && l.count >= 3),
+        "{:?}",
+        id.locations
+    );
+}
+
+#[test]
+fn both_kinds_of_linkage_are_shown() {
+    let (report, _) = scan("mi-browser-incognito.har", false);
+    let kinds: BTreeSet<&str> = report.linkage.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(kinds, BTreeSet::from(["fingerprint", "shared-id"]));
+    let shared = report
+        .linkage
+        .iter()
+        .find(|l| l.kind.as_str() == "shared-id")
+        .unwrap();
+    let id = report
+        .leaks
+        .iter()
+        .find(|l| l.rule == "id.analytics-client-id")
+        .unwrap();
+    assert_eq!(shared.value_ids, [id.value_id.clone()]);
+    assert_eq!(shared.requests, 4);
+    assert!(shared.why.contains("per-request ids all differ"), "{}", shared.why);
+    // The tracking posts carry no id, only the device: the fingerprint ties them to the
+    // Sensors requests that do.
+    let fingerprint = report
+        .linkage
+        .iter()
+        .find(|l| l.kind.as_str() == "fingerprint")
+        .unwrap();
+    assert_eq!(fingerprint.requests, 6, "{}", fingerprint.why);
+    assert!(fingerprint.value_ids.len() >= 3);
+    assert!(fingerprint.distinct_sets.is_some());
+}
+
+#[test]
+fn occurrences_under_a_layer_have_no_span() {
+    // Everything Mi Browser sent is base64: no value is bytes of the request as sent.
     for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
-        for finding in findings(&scan(file, true)) {
+        for occurrence in scan(file, true).1 {
             assert!(
-                finding.location.contains("> base64"),
+                occurrence.location.contains("> base64"),
                 "{}",
-                finding.location
+                occurrence.location
             );
-            assert_eq!(finding.span, None, "{file}: {}", finding.location);
+            assert_eq!(occurrence.span, None, "{file}: {}", occurrence.location);
         }
+    }
+}
+
+#[test]
+fn the_normal_mode_captures_report_exactly_their_expected_leaks() {
+    let text = std::fs::read_to_string(captures().join("mi-browser-normal.expected.json"))
+        .expect("expected findings ship with the capture");
+    let expected: Expected = serde_json::from_str(&text).expect("expected findings parse");
+    let want: BTreeSet<(usize, String)> = expected
+        .findings
+        .iter()
+        .map(|f| (f.request, f.category.clone()))
+        .collect();
+    for file in ["mi-browser-normal.har", "mi-browser-normal.http"] {
+        let (report, occurrences) = scan(file, false);
+        assert_eq!(report.summary.requests, expected.requests);
+        assert_eq!(pairs(&occurrences), want, "{file}");
+        assert_eq!(report_pairs(&report), want, "{file}");
     }
 }

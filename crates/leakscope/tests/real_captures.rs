@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use leakscope::{Category, Input, ScanOptions, Scanner};
+use leakscope::{Category, Input, Recorder, ScanOptions, Scanner};
 
 fn real_captures() -> Option<Vec<PathBuf>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/real-captures");
@@ -51,7 +51,8 @@ fn every_real_capture_reads_cleanly_and_its_trackers_are_reported() {
     let scanner = Scanner::builtin(ScanOptions::default());
     let mut history_hosts = std::collections::BTreeSet::new();
     for file in &files {
-        let scan = scanner.scan_inputs(&[Input::Path(file.clone())]);
+        let mut recorder = Recorder::default();
+        let scan = scanner.scan_inputs_with(&[Input::Path(file.clone())], &mut recorder);
         assert_eq!(
             scan.input_errors,
             Vec::<String>::new(),
@@ -59,18 +60,29 @@ fn every_real_capture_reads_cleanly_and_its_trackers_are_reported() {
             file.display()
         );
         assert!(scan.report.summary.requests > 0);
-        for finding in scan.report.findings.load().unwrap() {
-            let last = finding.location.rsplit(" > ").next().unwrap_or_default();
+        for occurrence in &recorder.occurrences {
+            let last = occurrence.location.rsplit(" > ").next().unwrap_or_default();
             assert!(
                 !NOT_LEAKS.contains(&last),
                 "{}: {} reported at {} ({})",
                 file.display(),
-                finding.rule,
-                finding.location,
-                finding.request.host
+                occurrence.rule,
+                occurrence.location,
+                occurrence.request.host
             );
-            if finding.category == Category::BrowsingHistory {
-                history_hosts.insert(finding.request.host.clone());
+            if occurrence.category == Category::BrowsingHistory {
+                history_hosts.insert(occurrence.request.host.clone());
+            }
+        }
+        // Every occurrence belongs to a leak of the report, and the counts agree.
+        let occurrences: u64 = scan.report.leaks.iter().map(|l| l.occurrences).sum();
+        assert_eq!(occurrences, recorder.occurrences.len() as u64);
+        assert_eq!(scan.report.summary.occurrences, occurrences);
+        // The trackers are third parties, known by their organisation.
+        for leak in &scan.report.leaks {
+            if leak.recipient.domain == "google-analytics.com" {
+                assert_eq!(leak.recipient.organisation.as_deref(), Some("Google"));
+                assert_eq!(leak.recipient.party, leakscope::report::Party::Third);
             }
         }
     }

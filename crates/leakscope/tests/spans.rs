@@ -1,7 +1,7 @@
-//! Byte spans: a finding whose value is bytes of the request as sent says where they are, so a
+//! Byte spans: an occurrence whose value is bytes of the request as sent says where they are, so a
 //! researcher can point at them in the capture.
 
-use leakscope::{Input, ScanOptions, Scanner};
+use leakscope::{Input, Recorder, ScanOptions, Scanner};
 
 #[test]
 fn a_value_sent_as_is_says_where_it_is_in_its_part() {
@@ -21,14 +21,15 @@ fn a_value_sent_as_is_says_where_it_is_in_its_part() {
         show_values: true,
         ..ScanOptions::default()
     });
-    let scan = scanner.scan_inputs(&[Input::Path(file)]);
+    let mut recorder = Recorder::default();
+    scanner.scan_inputs_with(&[Input::Path(file)], &mut recorder);
     std::fs::remove_dir_all(&dir).unwrap();
-    let findings = scan.report.findings.load().unwrap();
+    let occurrences = recorder.occurrences;
     let find = |location: &str| {
-        findings
+        occurrences
             .iter()
-            .find(|f| f.location == location)
-            .unwrap_or_else(|| panic!("no finding at {location}: {findings:#?}"))
+            .find(|o| o.location == location)
+            .unwrap_or_else(|| panic!("no occurrence at {location}: {occurrences:#?}"))
     };
 
     // A JSON string without escapes: the bytes of the body.

@@ -1,0 +1,641 @@
+//! Folding occurrences into leaks: one datum sent to one recipient (contract §3).
+//!
+//! A capture of 10,000 telemetry requests that each carry the same device id is one leak with
+//! 10,000 requests of evidence. The builder keeps one entry per (rule, host, value), found by a
+//! keyed 128-bit hash of the value, so memory and report size follow the number of distinct
+//! leaks, not of occurrences. Each entry keeps its requests (sorted, as they are added in
+//! order), its distinct locations (array indexes folded) with counts, and a preview or the value.
+//!
+//! The first party is given or inferred from page loads and initiators as requests go by, and
+//! settled in [`ReportBuilder::finish`], where recipients get their party, leaks their order,
+//! and linkage is worked out.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+
+use siphasher::sip128::{Hasher128, SipHasher24};
+
+use crate::linkage::{FingerprintSets, link};
+use crate::recipient::{Organisations, registrable_domain};
+use crate::scan::{LeakId, Occurrence, OccurrenceSink, RequestScan};
+use crate::{
+    Anomaly, Category, FirstParty, InputSummary, Leak, LocationCount, Party, Recipient,
+    RecipientSummary, Report, SCHEMA, Severity, Summary, Tool, redact,
+};
+
+/// Distinct locations listed per leak; the rest are counted in `other_locations`.
+pub const MAX_LOCATIONS: usize = 8;
+
+/// Requests whose per-request ids are remembered to tell a retry from a new request; past
+/// this many, later requests are taken as new (memory stays bounded on huge captures).
+const MAX_TRACKED_REQUEST_IDS: usize = 4 << 20;
+
+/// How a report is built.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Put values (and full URLs) in the report.
+    pub show_values: bool,
+    /// The first party's registrable domains, when the user gave them (`--first-party`).
+    pub first_party: Vec<String>,
+    /// Leave first-party leaks out (`--third-party-only`).
+    pub third_party_only: bool,
+    /// The key of `value_id`s. `None`: a random key, so that a shared report's ids cannot be
+    /// checked against guessed values; give one to compare ids across reports.
+    pub value_key: Option<[u8; 16]>,
+}
+
+#[derive(Debug)]
+struct RuleInfo {
+    id: String,
+    category: Category,
+    severity: Severity,
+}
+
+#[derive(Debug)]
+struct LeakEntry {
+    rule: u32,
+    host: u32,
+    hash: u128,
+    value: Option<String>,
+    redacted: Option<String>,
+    occurrences: u64,
+    requests: Vec<u32>,
+    /// (location with array indexes folded, first location seen, count).
+    locations: Vec<(String, String, u64)>,
+    other_locations: u64,
+    evidence: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct DomainTally {
+    requests: usize,
+    hosts: BTreeSet<String>,
+}
+
+/// What the capture said about its first party so far.
+#[derive(Debug, Default)]
+struct FirstPartyEvidence {
+    pages: BTreeMap<String, usize>,
+    documents: BTreeMap<String, usize>,
+    initiators: BTreeMap<String, usize>,
+}
+
+/// Assembles a [`Report`] as requests are scanned; add them in request order.
+#[derive(Debug)]
+pub struct ReportBuilder {
+    tool: Tool,
+    options: ReportOptions,
+    key: [u8; 16],
+    inputs: Vec<InputSummary>,
+    requests: usize,
+    rules: Vec<RuleInfo>,
+    rule_index: HashMap<String, u32>,
+    recipients: Vec<Recipient>,
+    host_index: HashMap<String, u32>,
+    domains: BTreeMap<String, DomainTally>,
+    leaks: Vec<LeakEntry>,
+    leak_index: HashMap<(u32, u32, u128), u32>,
+    evidence: FirstPartyEvidence,
+    /// The first-party domains in force while streaming.
+    first_party: BTreeSet<String>,
+    request_id_sets: HashSet<u64>,
+    /// Requests that carried per-request ids no earlier request carried.
+    distinct_id_requests: HashSet<u32>,
+    fingerprints: FingerprintSets,
+    anomalies: Vec<Anomaly>,
+}
+
+impl ReportBuilder {
+    /// A builder for a report written by `tool` at `version`.
+    pub fn new(tool: &str, version: &str, options: ReportOptions) -> Self {
+        let key = options.value_key.unwrap_or_else(random_key);
+        let first_party = options
+            .first_party
+            .iter()
+            .map(|d| registrable_domain(d))
+            .filter(|d| !d.is_empty())
+            .collect();
+        ReportBuilder {
+            tool: Tool {
+                name: tool.to_owned(),
+                version: version.to_owned(),
+            },
+            options,
+            key,
+            inputs: Vec::new(),
+            requests: 0,
+            rules: Vec::new(),
+            rule_index: HashMap::new(),
+            recipients: Vec::new(),
+            host_index: HashMap::new(),
+            domains: BTreeMap::new(),
+            leaks: Vec::new(),
+            leak_index: HashMap::new(),
+            evidence: FirstPartyEvidence::default(),
+            first_party,
+            request_id_sets: HashSet::new(),
+            distinct_id_requests: HashSet::new(),
+            fingerprints: FingerprintSets::default(),
+            anomalies: Vec::new(),
+        }
+    }
+
+    /// Start the next capture file; the requests added after this count towards it.
+    pub fn add_input(&mut self, file: &str, format: Option<&str>) {
+        self.inputs.push(InputSummary {
+            file: file.to_owned(),
+            format: format.map(str::to_owned),
+            requests: 0,
+        });
+    }
+
+    /// The `value_id` of a value in this report.
+    pub fn value_id(&self, value: &str) -> String {
+        value_id(self.hash(value))
+    }
+
+    fn hash(&self, value: &str) -> u128 {
+        let mut hasher = SipHasher24::new_with_key(&self.key);
+        hasher.write(value.as_bytes());
+        hasher.finish128().as_u128()
+    }
+
+    /// Add one scanned request, telling `sink` about every occurrence in it. Requests should
+    /// be added in index order (the scanner does), so that leak ids and request lists follow
+    /// the capture. An error from the sink is returned after the request has been added.
+    pub fn add(&mut self, scan: RequestScan, sink: &mut dyn OccurrenceSink) -> io::Result<()> {
+        let RequestScan {
+            request,
+            context,
+            sightings,
+            anomalies,
+        } = scan;
+        self.requests += 1;
+        if let Some(input) = self.inputs.last_mut() {
+            input.requests += 1;
+        }
+        let host = self.host(&request.host);
+        let domain = self.recipients[host as usize].domain.clone();
+        let tally = self.domains.entry(domain.clone()).or_default();
+        tally.requests += 1;
+        if !tally.hosts.contains(&request.host) {
+            tally.hosts.insert(request.host.clone());
+        }
+        self.note_first_party(&domain, &context);
+
+        let index = u32::try_from(request.index).unwrap_or(u32::MAX);
+        if let Some(ids) = context.request_ids
+            && self.request_id_sets.len() < MAX_TRACKED_REQUEST_IDS
+            && self.request_id_sets.insert(ids)
+        {
+            self.distinct_id_requests.insert(index);
+        }
+
+        let mut result = Ok(());
+        let mut fingerprint = Vec::new();
+        let mut carries_id = false;
+        for sighting in &sightings {
+            let rule = self.rule(&sighting.rule, sighting.category, sighting.severity);
+            let hash = self.hash(&sighting.value);
+            let leak = match self.leak_index.entry((rule, host, hash)) {
+                Entry::Occupied(slot) => *slot.get(),
+                Entry::Vacant(slot) => {
+                    let at = self.leaks.len() as u32;
+                    slot.insert(at);
+                    let show = self.options.show_values;
+                    self.leaks.push(LeakEntry {
+                        rule,
+                        host,
+                        hash,
+                        value: show.then(|| sighting.value.clone()),
+                        redacted: (!show).then(|| redact(&sighting.value)),
+                        occurrences: 0,
+                        requests: Vec::new(),
+                        locations: Vec::new(),
+                        other_locations: 0,
+                        evidence: sighting.evidence.clone(),
+                    });
+                    at
+                }
+            };
+            let entry = &mut self.leaks[leak as usize];
+            if entry.requests.last() != Some(&index) {
+                entry.requests.push(index);
+            }
+            for place in &sighting.places {
+                entry.occurrences += 1;
+                note_location(entry, &place.location);
+            }
+            match sighting.category {
+                Category::DeviceFingerprint => fingerprint.push((rule, hash)),
+                Category::PersistentId => carries_id = true,
+                _ => {}
+            }
+            let recipient = &self.recipients[host as usize];
+            if result.is_ok()
+                && !(self.options.third_party_only && recipient.party == Party::First)
+            {
+                for place in &sighting.places {
+                    let occurrence = Occurrence {
+                        leak: LeakId(leak + 1),
+                        request: &request,
+                        rule: &sighting.rule,
+                        category: sighting.category,
+                        severity: sighting.severity,
+                        recipient,
+                        location: &place.location,
+                        span: place.span,
+                        value: &sighting.value,
+                        evidence: sighting.evidence.as_deref(),
+                    };
+                    if let Err(error) = sink.occurrence(&occurrence) {
+                        result = Err(error);
+                        break;
+                    }
+                }
+            }
+        }
+        let recipient = &self.recipients[host as usize];
+        let name = recipient.organisation.as_deref().unwrap_or(&recipient.domain);
+        self.fingerprints.add(fingerprint, carries_id, name, index);
+        if result.is_ok() {
+            result = sink.request_done(&request);
+        }
+        self.anomalies.extend(anomalies);
+        result
+    }
+
+    /// Add an anomaly that concerns no scanned request (an unreadable file, a broken entry).
+    pub fn add_anomaly(&mut self, anomaly: Anomaly) {
+        self.anomalies.push(anomaly);
+    }
+
+    fn rule(&mut self, id: &str, category: Category, severity: Severity) -> u32 {
+        if let Some(&at) = self.rule_index.get(id) {
+            return at;
+        }
+        let at = self.rules.len() as u32;
+        self.rules.push(RuleInfo {
+            id: id.to_owned(),
+            category,
+            severity,
+        });
+        self.rule_index.insert(id.to_owned(), at);
+        at
+    }
+
+    fn host(&mut self, host: &str) -> u32 {
+        if let Some(&at) = self.host_index.get(host) {
+            return at;
+        }
+        let domain = registrable_domain(host);
+        let organisation = Organisations::builtin()
+            .organisation(&domain)
+            .map(str::to_owned);
+        let party = if self.first_party.contains(&domain) {
+            Party::First
+        } else {
+            Party::Third
+        };
+        let at = self.recipients.len() as u32;
+        self.recipients.push(Recipient {
+            host: host.to_owned(),
+            domain,
+            organisation,
+            party,
+        });
+        self.host_index.insert(host.to_owned(), at);
+        at
+    }
+
+    /// Records what a request says about the first party, and while the first party is being
+    /// inferred, updates it (so that streamed occurrences carry the best party known so far).
+    fn note_first_party(&mut self, domain: &str, context: &crate::RequestContext) {
+        if !self.options.first_party.is_empty() {
+            return;
+        }
+        if let Some(page) = &context.page
+            && let Some(page_domain) = page_domain(page)
+        {
+            *self.evidence.pages.entry(page_domain).or_default() += 1;
+        }
+        if context.document && !domain.is_empty() {
+            *self.evidence.documents.entry(domain.to_owned()).or_default() += 1;
+        }
+        if let Some(initiator) = &context.initiator {
+            *self.evidence.initiators.entry(initiator.clone()).or_default() += 1;
+        }
+        let (domains, _) = self.evidence.first_party();
+        if domains != self.first_party {
+            self.first_party = domains;
+            for recipient in &mut self.recipients {
+                recipient.party = if self.first_party.contains(&recipient.domain) {
+                    Party::First
+                } else {
+                    Party::Third
+                };
+            }
+        }
+    }
+
+    /// The finished report: parties settled, leaks sorted, linkage worked out.
+    pub fn finish(mut self) -> Report {
+        let first_party = if self.options.first_party.is_empty() {
+            let (domains, how) = self.evidence.first_party();
+            self.first_party = domains;
+            FirstParty {
+                domains: self.first_party.iter().cloned().collect(),
+                how,
+            }
+        } else {
+            FirstParty {
+                domains: self.first_party.iter().cloned().collect(),
+                how: "--first-party".to_owned(),
+            }
+        };
+        for recipient in &mut self.recipients {
+            recipient.party = if self.first_party.contains(&recipient.domain) {
+                Party::First
+            } else {
+                Party::Third
+            };
+        }
+
+        let keep = |entry: &LeakEntry, recipients: &[Recipient]| {
+            !(self.options.third_party_only
+                && recipients[entry.host as usize].party == Party::First)
+        };
+        let mut summary = Summary {
+            requests: self.requests,
+            ..Summary::default()
+        };
+        let mut per_domain: BTreeMap<&str, (usize, BTreeSet<Category>)> = BTreeMap::new();
+        for entry in self.leaks.iter().filter(|e| keep(e, &self.recipients)) {
+            let rule = &self.rules[entry.rule as usize];
+            let recipient = &self.recipients[entry.host as usize];
+            summary.leaks += 1;
+            summary.occurrences += entry.occurrences;
+            *summary.by_category.entry(rule.category).or_default() += 1;
+            *summary.by_severity.entry(rule.severity).or_default() += 1;
+            let tally = per_domain.entry(&recipient.domain).or_default();
+            tally.0 += 1;
+            tally.1.insert(rule.category);
+        }
+        for (domain, tally) in &self.domains {
+            let party = if self.first_party.contains(domain) {
+                Party::First
+            } else {
+                Party::Third
+            };
+            if self.options.third_party_only && party == Party::First {
+                continue;
+            }
+            let (leaks, categories) = per_domain.remove(domain.as_str()).unwrap_or_default();
+            summary.recipients.push(RecipientSummary {
+                organisation: Organisations::builtin()
+                    .organisation(domain)
+                    .map(str::to_owned),
+                domain: domain.clone(),
+                party,
+                hosts: tally.hosts.iter().cloned().collect(),
+                requests: tally.requests,
+                leaks,
+                categories: categories.into_iter().collect(),
+            });
+        }
+        summary.recipients.sort_by(|a, b| {
+            (b.party == Party::Third)
+                .cmp(&(a.party == Party::Third))
+                .then(b.leaks.cmp(&a.leaks))
+                .then(b.requests.cmp(&a.requests))
+                .then_with(|| a.domain.cmp(&b.domain))
+        });
+        let rank: HashMap<&str, usize> = summary
+            .recipients
+            .iter()
+            .enumerate()
+            .map(|(rank, r)| (r.domain.as_str(), rank))
+            .collect();
+
+        let linkage = link(
+            &self.leaks_view(),
+            &self.fingerprints,
+            &self.distinct_id_requests,
+            self.options.show_values,
+        );
+
+        let mut order: Vec<usize> = (0..self.leaks.len())
+            .filter(|&i| keep(&self.leaks[i], &self.recipients))
+            .collect();
+        order.sort_by_key(|&i| {
+            let entry = &self.leaks[i];
+            let rule = &self.rules[entry.rule as usize];
+            let recipient = &self.recipients[entry.host as usize];
+            (
+                rank.get(recipient.domain.as_str()).copied().unwrap_or(usize::MAX),
+                recipient.host.clone(),
+                rule.category,
+                std::cmp::Reverse(rule.severity),
+                std::cmp::Reverse(entry.occurrences),
+                i,
+            )
+        });
+        let mut entries: Vec<Option<LeakEntry>> = self.leaks.into_iter().map(Some).collect();
+        let leaks = order
+            .into_iter()
+            .filter_map(|i| {
+                let entry = entries[i].take()?;
+                let rule = &self.rules[entry.rule as usize];
+                Some(Leak {
+                    id: LeakId(i as u32 + 1).to_string(),
+                    rule: rule.id.clone(),
+                    category: rule.category,
+                    severity: rule.severity,
+                    recipient: self.recipients[entry.host as usize].clone(),
+                    value: entry.value,
+                    redacted: entry.redacted,
+                    value_id: value_id(entry.hash),
+                    occurrences: entry.occurrences,
+                    requests: entry.requests,
+                    locations: entry
+                        .locations
+                        .into_iter()
+                        .map(|(_, location, count)| LocationCount { location, count })
+                        .collect(),
+                    other_locations: entry.other_locations,
+                    evidence: entry.evidence,
+                })
+            })
+            .collect();
+
+        self.anomalies
+            .sort_by_key(|a| a.request.unwrap_or(usize::MAX));
+        Report {
+            schema: SCHEMA.to_owned(),
+            tool: self.tool,
+            inputs: self.inputs,
+            first_party,
+            summary,
+            leaks,
+            linkage,
+            anomalies: self.anomalies,
+        }
+    }
+
+    fn leaks_view(&self) -> Vec<crate::linkage::LeakView<'_>> {
+        self.leaks
+            .iter()
+            .map(|entry| {
+                let rule = &self.rules[entry.rule as usize];
+                let recipient = &self.recipients[entry.host as usize];
+                crate::linkage::LeakView {
+                    rule: entry.rule,
+                    rule_id: &rule.id,
+                    category: rule.category,
+                    hash: entry.hash,
+                    value: entry.value.as_deref(),
+                    recipient: recipient.organisation.as_deref().unwrap_or(&recipient.domain),
+                    requests: &entry.requests,
+                }
+            })
+            .collect()
+    }
+}
+
+impl FirstPartyEvidence {
+    /// The first party the evidence points to, and how: HAR pages, else page loads, else the
+    /// most common initiator.
+    fn first_party(&self) -> (BTreeSet<String>, String) {
+        if !self.pages.is_empty() {
+            return (self.pages.keys().cloned().collect(), "HAR pages".to_owned());
+        }
+        if !self.documents.is_empty() {
+            return (
+                self.documents.keys().cloned().collect(),
+                "top-level document requests".to_owned(),
+            );
+        }
+        if let Some((domain, count)) = self
+            .initiators
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        {
+            let total: usize = self.initiators.values().sum();
+            return (
+                BTreeSet::from([domain.clone()]),
+                format!("most common Origin/Referer ({count} of {total} requests that name one)"),
+            );
+        }
+        (
+            BTreeSet::new(),
+            "none found (no pages, page loads, Origin or Referer): every recipient is taken as \
+             third party; --first-party DOMAIN says who the first party is"
+                .to_owned(),
+        )
+    }
+}
+
+/// The registrable domain of a HAR page's title when it is a URL (browsers title pages with
+/// their URL); `None` for a title that is not one.
+fn page_domain(page: &str) -> Option<String> {
+    let rest = page.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#', ':']).next()?;
+    let domain = registrable_domain(host);
+    (!domain.is_empty()).then_some(domain)
+}
+
+fn note_location(entry: &mut LeakEntry, location: &str) {
+    let folded = fold_indexes(location);
+    if let Some(slot) = entry.locations.iter_mut().find(|(f, _, _)| *f == folded) {
+        slot.2 += 1;
+    } else if entry.locations.len() < MAX_LOCATIONS {
+        entry.locations.push((folded, location.to_owned(), 1));
+    } else {
+        entry.other_locations += 1;
+    }
+}
+
+/// A location with the array indexes of its layers folded (`$.events[3].url` →
+/// `$.events[*].url`): events in a batch are the same place. The request part (`path[2]`) keeps
+/// its index.
+pub fn fold_indexes(location: &str) -> String {
+    let (part, layers) = match location.find(" > ") {
+        Some(at) => location.split_at(at),
+        None => return location.to_owned(),
+    };
+    let mut out = String::with_capacity(location.len());
+    out.push_str(part);
+    let mut rest = layers;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest[digits..].starts_with(']') {
+            out.push('*');
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `v-` and eight hex digits of a value's keyed hash.
+pub(crate) fn value_id(hash: u128) -> String {
+    format!("v-{:08x}", (hash >> 96) as u32)
+}
+
+/// A key no one reading the report knows: from the standard library's randomly seeded hasher.
+fn random_key() -> [u8; 16] {
+    let state = std::collections::hash_map::RandomState::new();
+    let a = state.hash_one(0x6c65_616b_u64);
+    let b = state.hash_one(0x7363_6f70_u64);
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&a.to_le_bytes());
+    key[8..].copy_from_slice(&b.to_le_bytes());
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_indexes_fold_in_layers_only() {
+        assert_eq!(
+            fold_indexes("body form[data_list] > base64 > gzip > json $[2].properties.url"),
+            "body form[data_list] > base64 > gzip > json $[*].properties.url"
+        );
+        assert_eq!(fold_indexes("path[2] > base64"), "path[2] > base64");
+        assert_eq!(fold_indexes("query[dl]"), "query[dl]");
+        assert_eq!(
+            fold_indexes("body > json $.a[10][3].b[x]"),
+            "body > json $.a[*][*].b[x]"
+        );
+    }
+
+    #[test]
+    fn value_ids_are_keyed() {
+        let a = ReportBuilder::new(
+            "t",
+            "0",
+            ReportOptions {
+                value_key: Some([1; 16]),
+                ..ReportOptions::default()
+            },
+        );
+        let b = ReportBuilder::new(
+            "t",
+            "0",
+            ReportOptions {
+                value_key: Some([2; 16]),
+                ..ReportOptions::default()
+            },
+        );
+        assert_eq!(a.value_id("x"), a.value_id("x"));
+        assert_ne!(a.value_id("x"), a.value_id("y"));
+        assert_ne!(a.value_id("x"), b.value_id("x"));
+        assert!(a.value_id("x").starts_with("v-") && a.value_id("x").len() == 10);
+    }
+}

@@ -1,0 +1,289 @@
+//! Linkage: what ties requests and recipients together, the case's "random ids, but linkable".
+//!
+//! Two kinds:
+//! - **shared id**: one persistent identifier sent to two or more organisations, or repeated
+//!   across requests whose per-request ids (request ids, nonces) all differ: the sender can
+//!   tell the requests apart, and the id ties them to one device anyway;
+//! - **fingerprint**: requests that carry no shared id but the same set of three or more
+//!   device-fingerprint values. How identifying that is depends on how many distinct sets the
+//!   capture holds, so each entry says so.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use crate::builder::value_id;
+use crate::{Category, Linkage, LinkageKind};
+
+/// Distinct fingerprint sets remembered; past this many, new sets are counted only.
+const MAX_SETS: usize = 100_000;
+
+/// A leak as linkage sees it.
+#[derive(Debug)]
+pub(crate) struct LeakView<'a> {
+    pub(crate) rule: u32,
+    pub(crate) rule_id: &'a str,
+    pub(crate) category: Category,
+    pub(crate) hash: u128,
+    pub(crate) value: Option<&'a str>,
+    /// The organisation, else the registrable domain.
+    pub(crate) recipient: &'a str,
+    pub(crate) requests: &'a [u32],
+}
+
+#[derive(Debug)]
+struct FingerprintSet {
+    /// (rule, value hash), sorted.
+    members: Vec<(u32, u128)>,
+    requests: usize,
+    without_id: usize,
+    recipients: BTreeSet<String>,
+}
+
+/// The sets of device-fingerprint values seen in requests, with how often each.
+#[derive(Debug, Default)]
+pub(crate) struct FingerprintSets {
+    sets: HashMap<u64, FingerprintSet>,
+    /// Sets not remembered because [`MAX_SETS`] were.
+    uncounted: usize,
+}
+
+impl FingerprintSets {
+    /// One request's fingerprint values (rule, value hash); `carries_id` says whether it also
+    /// carried a persistent id. Fewer than three distinct values are not a fingerprint.
+    pub(crate) fn add(
+        &mut self,
+        mut values: Vec<(u32, u128)>,
+        carries_id: bool,
+        recipient: &str,
+        _request: u32,
+    ) {
+        values.sort_unstable();
+        values.dedup();
+        if values.len() < 3 {
+            return;
+        }
+        let mut hasher = DefaultHasher::new();
+        values.hash(&mut hasher);
+        let key = hasher.finish();
+        let len = self.sets.len();
+        let set = match self.sets.get_mut(&key) {
+            Some(set) => set,
+            None if len >= MAX_SETS => {
+                self.uncounted += 1;
+                return;
+            }
+            None => self.sets.entry(key).or_insert(FingerprintSet {
+                members: values,
+                requests: 0,
+                without_id: 0,
+                recipients: BTreeSet::new(),
+            }),
+        };
+        set.requests += 1;
+        if !carries_id {
+            set.without_id += 1;
+        }
+        if !set.recipients.contains(recipient) {
+            set.recipients.insert(recipient.to_owned());
+        }
+    }
+
+    fn distinct(&self) -> usize {
+        self.sets.len() + self.uncounted
+    }
+}
+
+/// Works out the linkage of a report's leaks. `distinct_id_requests` holds the requests whose
+/// per-request ids no earlier request carried.
+pub(crate) fn link(
+    leaks: &[LeakView<'_>],
+    fingerprints: &FingerprintSets,
+    distinct_id_requests: &HashSet<u32>,
+    show_values: bool,
+) -> Vec<Linkage> {
+    let mut out = shared_ids(leaks, distinct_id_requests, show_values);
+    out.extend(fingerprint_links(leaks, fingerprints, show_values));
+    out
+}
+
+fn shared_ids(
+    leaks: &[LeakView<'_>],
+    distinct_id_requests: &HashSet<u32>,
+    show_values: bool,
+) -> Vec<Linkage> {
+    struct Group<'a> {
+        recipients: BTreeSet<&'a str>,
+        rules: BTreeSet<&'a str>,
+        requests: BTreeSet<u32>,
+        value: Option<&'a str>,
+    }
+    let mut groups: BTreeMap<u128, Group<'_>> = BTreeMap::new();
+    for leak in leaks
+        .iter()
+        .filter(|l| l.category == Category::PersistentId)
+    {
+        let group = groups.entry(leak.hash).or_insert_with(|| Group {
+            recipients: BTreeSet::new(),
+            rules: BTreeSet::new(),
+            requests: BTreeSet::new(),
+            value: leak.value,
+        });
+        group.recipients.insert(leak.recipient);
+        group.rules.insert(leak.rule_id);
+        group.requests.extend(leak.requests.iter().copied());
+    }
+    let mut out: Vec<(usize, Linkage)> = Vec::new();
+    for (hash, group) in groups {
+        let requests = group.requests.len();
+        let distinct = group
+            .requests
+            .iter()
+            .filter(|r| distinct_id_requests.contains(r))
+            .count();
+        let across = group.recipients.len() >= 2;
+        if !across && distinct < 2 {
+            continue;
+        }
+        let names: Vec<&str> = group.recipients.iter().copied().collect();
+        let why = match (across, distinct >= 2) {
+            (true, true) => format!(
+                "the same id sent to {} in {} requests, {distinct} of them with per-request ids \
+                 that all differ",
+                join_names(&names),
+                requests
+            ),
+            (true, false) => format!(
+                "the same id sent to {} ({} requests)",
+                join_names(&names),
+                requests
+            ),
+            _ if distinct == requests => {
+                format!("the same id in {requests} requests whose per-request ids all differ")
+            }
+            _ => format!(
+                "the same id in {requests} requests, {distinct} of them with per-request ids \
+                 that all differ"
+            ),
+        };
+        out.push((
+            group.recipients.len(),
+            Linkage {
+                kind: LinkageKind::SharedId,
+                value_ids: vec![value_id(hash)],
+                values: show_values.then(|| group.value.map(str::to_owned).into_iter().collect()),
+                category: Category::PersistentId,
+                rules: group.rules.iter().map(|r| (*r).to_owned()).collect(),
+                recipients: names.iter().map(|n| (*n).to_owned()).collect(),
+                requests,
+                distinct_sets: None,
+                why,
+            },
+        ));
+    }
+    out.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.requests.cmp(&a.1.requests))
+            .then_with(|| a.1.value_ids.cmp(&b.1.value_ids))
+    });
+    out.into_iter().map(|(_, l)| l).collect()
+}
+
+fn fingerprint_links(
+    leaks: &[LeakView<'_>],
+    fingerprints: &FingerprintSets,
+    show_values: bool,
+) -> Vec<Linkage> {
+    let distinct = fingerprints.distinct();
+    let mut rule_names: HashMap<u32, &str> = HashMap::new();
+    let mut values: HashMap<u128, &str> = HashMap::new();
+    for leak in leaks
+        .iter()
+        .filter(|l| l.category == Category::DeviceFingerprint)
+    {
+        rule_names.insert(leak.rule, leak.rule_id);
+        if let Some(value) = leak.value {
+            values.insert(leak.hash, value);
+        }
+    }
+    // A set seen in a request without an id is matched against every set that contains it:
+    // requests with an id that carry the same device values tie the id-less ones to it.
+    let all: Vec<&FingerprintSet> = fingerprints.sets.values().collect();
+    let mut found: Vec<(usize, &FingerprintSet, Linkage)> = Vec::new();
+    for set in all.iter().filter(|s| s.without_id >= 1) {
+        let mut requests = 0;
+        let mut with_id = 0;
+        let mut recipients: BTreeSet<&str> = BTreeSet::new();
+        for other in all
+            .iter()
+            .filter(|o| is_subset(&set.members, &o.members))
+            .take(MAX_SETS)
+        {
+            requests += other.requests;
+            with_id += other.requests - other.without_id;
+            recipients.extend(other.recipients.iter().map(String::as_str));
+        }
+        if requests < 2 {
+            continue;
+        }
+        let rules: BTreeSet<&str> = set
+            .members
+            .iter()
+            .filter_map(|(rule, _)| rule_names.get(rule).copied())
+            .collect();
+        let recipients: Vec<&str> = recipients.into_iter().collect();
+        let others = match distinct {
+            1 => "the only such set in the capture".to_owned(),
+            n => format!("the capture holds {n} distinct sets"),
+        };
+        let ids = match with_id {
+            0 => format!("none of them carries an id; {others}"),
+            n => format!(
+                "{} of them carry no id, {n} carry one, which ties the others to it too; {others}",
+                requests - with_id
+            ),
+        };
+        let why = format!(
+            "{requests} requests to {} carry the same {} device values; {ids}",
+            join_names(&recipients),
+            set.members.len(),
+        );
+        found.push((
+            requests,
+            set,
+            Linkage {
+                kind: LinkageKind::Fingerprint,
+                value_ids: set.members.iter().map(|(_, h)| value_id(*h)).collect(),
+                values: show_values.then(|| {
+                    set.members
+                        .iter()
+                        .map(|(_, h)| values.get(h).copied().unwrap_or_default().to_owned())
+                        .collect()
+                }),
+                category: Category::DeviceFingerprint,
+                rules: rules.iter().map(|r| (*r).to_owned()).collect(),
+                recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+                requests,
+                distinct_sets: Some(distinct),
+                why,
+            },
+        ));
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.members.cmp(&b.1.members)));
+    found.into_iter().map(|(_, _, l)| l).collect()
+}
+
+/// Whether every element of the sorted `small` is in the sorted `large`.
+fn is_subset(small: &[(u32, u128)], large: &[(u32, u128)]) -> bool {
+    let mut large = large.iter();
+    small.iter().all(|s| large.any(|l| l == s))
+}
+
+/// `A`, `A and B`, `A, B and C`.
+fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

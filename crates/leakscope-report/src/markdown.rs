@@ -1,0 +1,718 @@
+//! The Markdown report: tables per recipient, for issues and pull requests.
+//!
+//! A heading, one summary line, then per recipient organisation (else registrable domain),
+//! third parties first, a table of its leaks; then linkage and anomalies as tables. Every
+//! piece of text from the capture (values, locations, rules, names) is escaped so that it
+//! cannot break a table or add markup: a value in a code span gets a fence longer than any
+//! run of backticks in it, and `|` is escaped everywhere (GitHub splits cells before it reads
+//! code spans).
+//!
+//! The grouping of recipients ([`recipient_groups`]) and the words for categories
+//! ([`category_words`]) are shared with the SARIF and HTML reports.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use crate::{
+    Category, Leak, Party, RecipientSummary, Render, Report, TEXT_LEAKS_PER_RECIPIENT,
+    request_list, shown_value,
+};
+
+/// Tables per recipient, for issues and pull requests (GitHub-flavoured Markdown).
+///
+/// Leaks listed per recipient are capped at [`TEXT_LEAKS_PER_RECIPIENT`] (an issue has a size
+/// limit; the JSON report lists every leak), and values are the report's: redacted previews
+/// unless the report was made with `--show-values`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkdownRenderer;
+
+/// The leaks of one recipient organisation (else registrable domain) and party.
+#[derive(Debug)]
+pub(crate) struct RecipientGroup<'a> {
+    /// The organisation, else the domain (`(no host)` when there is neither).
+    pub(crate) name: String,
+    /// First or third party.
+    pub(crate) party: Party,
+    /// The domains of the summary that belong to it (none for leaks the summary does not
+    /// name, in a report read back from JSON).
+    pub(crate) domains: Vec<&'a RecipientSummary>,
+    /// Its leaks, in the report's order.
+    pub(crate) leaks: Vec<&'a Leak>,
+}
+
+impl RecipientGroup<'_> {
+    /// Requests sent to the group's domains.
+    pub(crate) fn requests(&self) -> usize {
+        self.domains.iter().map(|d| d.requests).sum()
+    }
+
+    /// The group's registrable domains, else (when the summary names none) its leaks' domains.
+    pub(crate) fn domain_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = if self.domains.is_empty() {
+            self.leaks
+                .iter()
+                .map(|l| l.recipient.domain.as_str())
+                .collect()
+        } else {
+            self.domains.iter().map(|d| d.domain.as_str()).collect()
+        };
+        names.retain(|n| !n.is_empty());
+        dedup_keep_order(&mut names);
+        names
+    }
+
+    /// The hosts that received the group's requests.
+    pub(crate) fn hosts(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> = if self.domains.is_empty() {
+            self.leaks
+                .iter()
+                .map(|l| l.recipient.host.as_str())
+                .collect()
+        } else {
+            self.domains
+                .iter()
+                .flat_map(|d| d.hosts.iter().map(String::as_str))
+                .collect()
+        };
+        hosts.retain(|h| !h.is_empty());
+        dedup_keep_order(&mut hosts);
+        hosts
+    }
+}
+
+fn dedup_keep_order(items: &mut Vec<&str>) {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|item| seen.insert(*item));
+}
+
+/// The recipients that received leaks, grouped by organisation (else domain) and party, in
+/// the summary's order (third parties first, most leaks first), each with its leaks. Leaks
+/// whose domain the summary does not list (a hand-edited report) get groups of their own at
+/// the end, so that no leak is left out.
+pub(crate) fn recipient_groups(report: &Report) -> Vec<RecipientGroup<'_>> {
+    let mut groups: Vec<RecipientGroup<'_>> = Vec::new();
+    let mut by_name: HashMap<(String, Party), usize> = HashMap::new();
+    let mut by_domain: HashMap<(&str, Party), usize> = HashMap::new();
+    for recipient in report.summary.recipients.iter().filter(|r| r.leaks > 0) {
+        let name = recipient
+            .organisation
+            .clone()
+            .filter(|o| !o.is_empty())
+            .unwrap_or_else(|| recipient.domain.clone());
+        let name = if name.is_empty() {
+            "(no host)".to_owned()
+        } else {
+            name
+        };
+        let at = *by_name
+            .entry((name.clone(), recipient.party))
+            .or_insert_with(|| {
+                groups.push(RecipientGroup {
+                    name,
+                    party: recipient.party,
+                    domains: Vec::new(),
+                    leaks: Vec::new(),
+                });
+                groups.len() - 1
+            });
+        groups[at].domains.push(recipient);
+        by_domain
+            .entry((recipient.domain.as_str(), recipient.party))
+            .or_insert(at);
+    }
+    for leak in &report.leaks {
+        let recipient = &leak.recipient;
+        let at = match by_domain.get(&(recipient.domain.as_str(), recipient.party)) {
+            Some(&at) => at,
+            None => *by_name
+                .entry((recipient.display_name().to_owned(), recipient.party))
+                .or_insert_with(|| {
+                    groups.push(RecipientGroup {
+                        name: recipient.display_name().to_owned(),
+                        party: recipient.party,
+                        domains: Vec::new(),
+                        leaks: Vec::new(),
+                    });
+                    groups.len() - 1
+                }),
+        };
+        groups[at].leaks.push(leak);
+    }
+    groups.retain(|g| !g.leaks.is_empty());
+    groups
+}
+
+/// A category in words, for people: `Browsing history`, `Persistent identifier`.
+pub(crate) fn category_words(category: Category) -> &'static str {
+    match category {
+        Category::BrowsingHistory => "Browsing history",
+        Category::SearchQuery => "Search query",
+        Category::PersistentId => "Persistent identifier",
+        Category::DeviceFingerprint => "Device fingerprint",
+        Category::Network => "Network",
+        Category::Location => "Location",
+        Category::Contact => "Contact data",
+        Category::InstalledApps => "Installed apps",
+        Category::PrivateMode => "Private-mode flag",
+        Category::KnownValue => "Known value",
+    }
+}
+
+/// What a category means (the contract's table).
+pub(crate) fn category_meaning(category: Category) -> &'static str {
+    match category {
+        Category::BrowsingHistory => "A page the user visited, or came from.",
+        Category::SearchQuery => "What the user searched for.",
+        Category::PersistentId => {
+            "An identifier that outlives a request and follows the device or user."
+        }
+        Category::DeviceFingerprint => "Device attributes that together narrow a device down.",
+        Category::Network => "The network the device is on.",
+        Category::Location => "Where the device is.",
+        Category::Contact => "Who the user is: email, phone, name, or their hashes.",
+        Category::InstalledApps => "Which other apps are installed.",
+        Category::PrivateMode => "The request says it was made in incognito/private mode.",
+        Category::KnownValue => "A value the user told leakscope to look for was found.",
+    }
+}
+
+/// `1 request`, `3 requests`.
+pub(crate) fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `body … (+2 more places)`: how many places beyond the first a leak was found at.
+pub(crate) fn more_places(leak: &Leak) -> u64 {
+    (leak.locations.len().saturating_sub(1) as u64).saturating_add(leak.other_locations)
+}
+
+/// The first place a leak was found, or `""`.
+pub(crate) fn first_location(leak: &Leak) -> &str {
+    leak.locations
+        .first()
+        .map(|l| l.location.as_str())
+        .unwrap_or_default()
+}
+
+/// Whether the report carries values (`--show-values`) rather than redacted previews.
+pub(crate) fn shows_values(report: &Report) -> bool {
+    report.leaks.iter().any(|l| l.value.is_some())
+        || report.linkage.iter().any(|l| l.values.is_some())
+}
+
+/// Line breaks and other control characters as visible escapes (`\n`), so that a value stays
+/// on its table row.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a table cell or heading: markup characters and `|` escaped, one line.
+fn md(text: &str) -> String {
+    let text = one_line(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` as a code span that survives a table cell: a fence of more backticks than any run
+/// in the text (with spaces inside when the text starts or ends with one), and `|` as `\|`.
+/// Empty text is written as `(empty)`.
+fn code(text: &str) -> String {
+    if text.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let text = one_line(text).replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if longest > 0 || text.starts_with(' ') || text.ends_with(' ') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+impl Render for MarkdownRenderer {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut out = io::BufWriter::with_capacity(64 << 10, out);
+        write_report(report, &mut out)?;
+        out.flush()
+    }
+}
+
+fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let summary = &report.summary;
+    writeln!(out, "# leakscope report")?;
+    writeln!(out)?;
+    let first = &report.first_party;
+    let first_party = if first.domains.is_empty() {
+        format!("first party: {}", md(&first.how))
+    } else {
+        let domains: Vec<String> = first.domains.iter().map(|d| code(d)).collect();
+        format!("first party: {} ({})", domains.join(", "), md(&first.how))
+    };
+    writeln!(
+        out,
+        "**{}, {}, {}**; {first_party}",
+        plural(summary.requests as u64, "request"),
+        plural(summary.leaks as u64, "leak"),
+        plural(summary.occurrences, "occurrence"),
+    )?;
+    writeln!(out)?;
+    if !report.leaks.is_empty() {
+        if shows_values(report) {
+            writeln!(
+                out,
+                "> **This report contains the leaked values** (`--show-values`): share it with \
+                 care."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Values are redacted: a few characters from each end and the length \
+                 (`--show-values` shows them)."
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !report.inputs.is_empty() {
+        let inputs: Vec<String> = report
+            .inputs
+            .iter()
+            .map(|i| match &i.format {
+                Some(format) => format!(
+                    "{} ({}, {})",
+                    code(&i.file),
+                    md(format),
+                    plural(i.requests as u64, "request")
+                ),
+                None => format!("{} (not read)", code(&i.file)),
+            })
+            .collect();
+        writeln!(out, "Inputs: {}", inputs.join(", "))?;
+        writeln!(out)?;
+    }
+    if summary.leaks > 0 {
+        let categories: Vec<String> = summary
+            .by_category
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        let severities: Vec<String> = summary
+            .by_severity
+            .iter()
+            .rev()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "Leaks by category: {}. By severity: {}.",
+            categories.join(", "),
+            severities.join(", ")
+        )?;
+        writeln!(out)?;
+    }
+
+    for group in recipient_groups(report) {
+        write_group(&group, out)?;
+    }
+
+    let quiet: Vec<String> = summary
+        .recipients
+        .iter()
+        .filter(|d| d.leaks == 0)
+        .map(|d| {
+            let name = if d.domain.is_empty() {
+                "(no host)".to_owned()
+            } else {
+                code(&d.domain)
+            };
+            format!("{name} ({})", plural(d.requests as u64, "request"))
+        })
+        .collect();
+    if !quiet.is_empty() {
+        writeln!(out, "No leaks found in requests to: {}.", quiet.join(", "))?;
+        writeln!(out)?;
+    }
+
+    if !report.linkage.is_empty() {
+        let with_values = report.linkage.iter().any(|l| l.values.is_some());
+        writeln!(out, "## Linkage")?;
+        writeln!(out)?;
+        if with_values {
+            writeln!(out, "| kind | value ids | values | recipients | requests | why |")?;
+            writeln!(out, "|---|---|---|---|---:|---|")?;
+        } else {
+            writeln!(out, "| kind | value ids | recipients | requests | why |")?;
+            writeln!(out, "|---|---|---|---:|---|")?;
+        }
+        for link in &report.linkage {
+            let ids: Vec<String> = link.value_ids.iter().map(|id| code(id)).collect();
+            let recipients: Vec<String> = link.recipients.iter().map(|r| md(r)).collect();
+            let values = if with_values {
+                let values: Vec<String> = link
+                    .values
+                    .iter()
+                    .flatten()
+                    .map(|v| code(v))
+                    .collect();
+                format!(" {} |", values.join(", "))
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "| {} | {} |{values} {} | {} | {} |",
+                link.kind.as_str(),
+                ids.join(", "),
+                recipients.join(", "),
+                link.requests,
+                md(&link.why)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.anomalies.is_empty() {
+        writeln!(out, "## Anomalies")?;
+        writeln!(out)?;
+        writeln!(out, "| request | source | message |")?;
+        writeln!(out, "|---:|---|---|")?;
+        for anomaly in &report.anomalies {
+            let request = anomaly
+                .request
+                .map(|r| format!("#{r}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "| {request} | {} | {} |",
+                md(&anomaly.source),
+                md(&anomaly.message)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "<sub>{} {}</sub>",
+        md(&report.tool.name),
+        md(&report.tool.version)
+    )?;
+    Ok(())
+}
+
+fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let party = match group.party {
+        Party::First => "first party",
+        Party::Third => "third party",
+    };
+    writeln!(out, "## {} ({party})", md(&group.name))?;
+    writeln!(out)?;
+    let domains: Vec<String> = group.domain_names().iter().map(|d| code(d)).collect();
+    let hosts: Vec<String> = group.hosts().iter().map(|h| code(h)).collect();
+    let mut line = Vec::new();
+    if !domains.is_empty() {
+        line.push(format!("domains: {}", domains.join(", ")));
+    }
+    if !hosts.is_empty() {
+        line.push(format!("hosts: {}", hosts.join(", ")));
+    }
+    if !group.domains.is_empty() {
+        line.push(plural(group.requests() as u64, "request"));
+    }
+    line.push(plural(group.leaks.len() as u64, "leak"));
+    writeln!(out, "{}", line.join(" · "))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| category | severity | value | occurrences | requests | first location | rule |"
+    )?;
+    writeln!(out, "|---|---|---|---:|---|---|---|")?;
+    for leak in group.leaks.iter().take(TEXT_LEAKS_PER_RECIPIENT) {
+        let more = match more_places(leak) {
+            0 => String::new(),
+            n => format!(" (+{})", plural(n, "more place")),
+        };
+        let location = first_location(leak);
+        let location = if location.is_empty() {
+            String::new()
+        } else {
+            code(location)
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {location}{more} | {} |",
+            leak.category.as_str(),
+            leak.severity.as_str(),
+            code(shown_value(leak)),
+            leak.occurrences,
+            request_list(&leak.requests, 5),
+            code(&leak.rule),
+        )?;
+    }
+    if group.leaks.len() > TEXT_LEAKS_PER_RECIPIENT {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "… and {} more (`--format json` lists every leak).",
+            plural(
+                (group.leaks.len() - TEXT_LEAKS_PER_RECIPIENT) as u64,
+                "leak"
+            )
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::{
+        NoSink, Place, ReportBuilder, ReportOptions, RequestContext, RequestRef, RequestScan,
+        Severity, Sighting,
+    };
+
+    /// One sighting at one place.
+    pub(crate) fn sighting(
+        rule: &str,
+        category: Category,
+        severity: Severity,
+        value: &str,
+        location: &str,
+    ) -> Sighting {
+        Sighting {
+            rule: rule.to_owned(),
+            category,
+            severity,
+            value: value.to_owned(),
+            places: vec![Place {
+                location: location.to_owned(),
+                span: None,
+            }],
+            evidence: None,
+        }
+    }
+
+    /// A request to `host` carrying `sightings`.
+    pub(crate) fn request(index: usize, host: &str, sightings: Vec<Sighting>) -> RequestScan {
+        RequestScan {
+            request: RequestRef {
+                index,
+                method: "POST".to_owned(),
+                host: host.to_owned(),
+                url: format!("https://{host}/collect"),
+                source: Some(format!("capture.har entry {index}")),
+            },
+            context: RequestContext {
+                initiator: Some("example.org".to_owned()),
+                ..RequestContext::default()
+            },
+            sightings,
+            anomalies: Vec::new(),
+        }
+    }
+
+    /// A small report: two Google hosts, one Xiaomi host and the first party.
+    pub(crate) fn small_report(show_values: bool) -> Report {
+        let mut builder = ReportBuilder::new(
+            "leakscope",
+            "0.1.0",
+            ReportOptions {
+                value_key: Some([7; 16]),
+                show_values,
+                ..ReportOptions::default()
+            },
+        );
+        builder.add_input("capture.har", Some("har"));
+        let id = "38400000-8cf0-11bd-b23e-10b96e40000d";
+        builder
+            .add(
+                request(
+                    0,
+                    "www.google-analytics.com",
+                    vec![
+                        sighting(
+                            "history.url-field",
+                            Category::BrowsingHistory,
+                            Severity::High,
+                            "https://www.example.org/private/page",
+                            "query[dl]",
+                        ),
+                        sighting(
+                            "id.analytics-client-id",
+                            Category::PersistentId,
+                            Severity::High,
+                            id,
+                            "query[cid]",
+                        ),
+                    ],
+                ),
+                &mut NoSink,
+            )
+            .unwrap();
+        builder
+            .add(
+                request(
+                    1,
+                    "tracking.intl.miui.com",
+                    vec![
+                        sighting(
+                            "id.advertising-id",
+                            Category::PersistentId,
+                            Severity::High,
+                            id,
+                            "body form[data] > base64 > json $.events[0].gaid",
+                        ),
+                        sighting(
+                            "search.query-field",
+                            Category::SearchQuery,
+                            Severity::High,
+                            "symptoms of depression",
+                            "body form[data] > base64 > json $.events[0].keyword",
+                        ),
+                    ],
+                ),
+                &mut NoSink,
+            )
+            .unwrap();
+        builder
+            .add(request(2, "www.example.org", Vec::new()), &mut NoSink)
+            .unwrap();
+        builder.finish()
+    }
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        MarkdownRenderer.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn structure_of_a_small_report() {
+        let report = small_report(false);
+        let text = render(&report);
+        assert!(text.starts_with("# leakscope report\n"), "{text}");
+        assert!(
+            text.contains("**3 requests, 4 leaks, 4 occurrences**; first party: `example.org`"),
+            "{text}"
+        );
+        assert!(text.contains("Values are redacted"), "{text}");
+        let google = text.find("## Google (third party)").expect(&text);
+        let xiaomi = text.find("## Xiaomi (third party)").expect(&text);
+        assert!(google < text.find("## Linkage").unwrap());
+        assert!(xiaomi < text.find("## Linkage").unwrap());
+        assert!(text.contains(
+            "| category | severity | value | occurrences | requests | first location | rule |"
+        ));
+        assert!(
+            text.contains(
+                "| search-query | high | `sym…ion (22 chars)` | 1 | #1 | \
+                 `body form[data] > base64 > json $.events[0].keyword` | \
+                 `search.query-field` |"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("| kind | value ids | recipients | requests | why |"));
+        assert!(text.contains("| shared-id | `v-"), "{text}");
+        assert!(text.contains("No leaks found in requests to: `example.org` (1 request)."));
+        // Redacted: no value appears.
+        assert!(!text.contains("symptoms of depression"));
+        assert!(!text.contains("38400000-8cf0"));
+        // Every table row has the header's number of cells.
+        for line in text.lines().filter(|l| l.starts_with("| ")) {
+            let cells = line.replace("\\|", "").matches('|').count();
+            assert!(cells == 8 || cells == 6 || cells == 4, "{line}");
+        }
+    }
+
+    #[test]
+    fn cells_escape_pipes_and_backticks() {
+        let mut builder = ReportBuilder::new(
+            "leakscope",
+            "0.1.0",
+            ReportOptions {
+                value_key: Some([7; 16]),
+                show_values: true,
+                ..ReportOptions::default()
+            },
+        );
+        builder.add_input("x|y.har", Some("har"));
+        builder
+            .add(
+                request(
+                    0,
+                    "t.example.net",
+                    vec![sighting(
+                        "rule|x",
+                        Category::SearchQuery,
+                        Severity::High,
+                        "a|b`c``d\nnext",
+                        "query[q|`]",
+                    )],
+                ),
+                &mut NoSink,
+            )
+            .unwrap();
+        let text = render(&builder.finish());
+        assert!(text.contains("``` a\\|b`c``d\\nnext ```"), "{text}");
+        assert!(text.contains("`` query[q\\|`] ``"), "{text}");
+        assert!(text.contains("`rule\\|x`"), "{text}");
+        assert!(text.contains("`x\\|y.har`"), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| search-query"))
+            .expect(&text);
+        assert_eq!(row.replace("\\|", "").matches('|').count(), 8, "{row}");
+        assert!(text.contains("This report contains the leaked values"));
+    }
+
+    #[test]
+    fn text_cells_escape_markup() {
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(md("<b>*x*</b>"), "\\<b\\>\\*x\\*\\</b\\>");
+        assert_eq!(md("line\nbreak"), "line\\\\nbreak");
+        assert_eq!(code(""), "(empty)");
+        assert_eq!(code("`"), "`` ` ``");
+        assert_eq!(code(" x"), "`  x `");
+    }
+
+    #[test]
+    fn empty_report() {
+        let report = ReportBuilder::new("leakscope", "0.1.0", ReportOptions::default()).finish();
+        let text = render(&report);
+        assert!(text.contains("**0 requests, 0 leaks, 0 occurrences**"), "{text}");
+        assert!(!text.contains("## "));
+    }
+}
