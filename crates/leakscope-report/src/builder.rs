@@ -598,8 +598,396 @@ fn random_key() -> [u8; 16] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use super::*;
+    use crate::{NoSink, Place, RequestContext, RequestRef, RequestScan, Sighting};
+
+    /// A request to `host` carrying `sightings` of (rule, category, value, places).
+    pub(crate) fn request(
+        index: usize,
+        host: &str,
+        sightings: &[(&str, Category, &str, &[&str])],
+    ) -> RequestScan {
+        RequestScan {
+            request: RequestRef {
+                index,
+                method: "POST".into(),
+                host: host.into(),
+                url: format!("https://{host}/collect"),
+                source: Some(format!("capture.har entry {index}")),
+            },
+            context: RequestContext::default(),
+            sightings: sightings
+                .iter()
+                .map(|(rule, category, value, places)| Sighting {
+                    rule: (*rule).into(),
+                    category: *category,
+                    severity: if *category == Category::DeviceFingerprint {
+                        Severity::Low
+                    } else {
+                        Severity::High
+                    },
+                    value: (*value).into(),
+                    places: places
+                        .iter()
+                        .map(|p| Place {
+                            location: (*p).into(),
+                            span: None,
+                        })
+                        .collect(),
+                    evidence: None,
+                })
+                .collect(),
+            anomalies: Vec::new(),
+        }
+    }
+
+    pub(crate) fn options() -> ReportOptions {
+        ReportOptions {
+            value_key: Some([7; 16]),
+            ..ReportOptions::default()
+        }
+    }
+
+    /// A report of `scans`, built with `options`.
+    pub(crate) fn build(options: ReportOptions, scans: Vec<RequestScan>) -> Report {
+        let mut builder = ReportBuilder::new("leakscope", "0.1.0", options);
+        builder.add_input("capture.har", Some("har"));
+        for scan in scans {
+            builder.add(scan, &mut NoSink).unwrap();
+        }
+        builder.finish()
+    }
+
+    /// A small session: a site, its analytics, and an ad network that gets the same id.
+    pub(crate) fn sample() -> Report {
+        let id = ("id.analytics-client-id", Category::PersistentId, "0467ede7dcf0ee81");
+        let url = (
+            "history.url-field",
+            Category::BrowsingHistory,
+            "https://www.example.com/page",
+        );
+        build(
+            ReportOptions {
+                first_party: vec!["example.com".into()],
+                ..options()
+            },
+            vec![
+                request(0, "www.example.com", &[(url.0, url.1, url.2, &["body > json $.page"])]),
+                request(
+                    1,
+                    "www.google-analytics.com",
+                    &[
+                        (id.0, id.1, id.2, &["query[cid]"]),
+                        (url.0, url.1, url.2, &["query[dl]"]),
+                    ],
+                ),
+                request(2, "connect.facebook.net", &[(id.0, id.1, id.2, &["query[ud]"])]),
+                request(3, "cdn.example.net", &[]),
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+    use crate::{JsonRenderer, LinkageKind, NdjsonSink, Render};
+
+    const ID: &str = "0467ede7dcf0ee81";
+
+    /// `n` requests to one analytics host, each a batch of `events` events carrying the same
+    /// device id.
+    fn telemetry(n: usize, events: usize) -> Vec<crate::RequestScan> {
+        let places: Vec<String> = (0..events)
+            .map(|e| format!("body > base64 > json $.events[{e}].device_id"))
+            .collect();
+        let places: Vec<&str> = places.iter().map(String::as_str).collect();
+        (0..n)
+            .map(|i| {
+                request(
+                    i,
+                    "sa.api.intl.miui.com",
+                    &[("id.device-id", Category::PersistentId, ID, &places)],
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_datum_to_one_recipient_is_one_leak_with_every_request() {
+        let report = build(options(), telemetry(5, 3));
+        assert_eq!(report.summary.requests, 5);
+        assert_eq!(report.summary.leaks, 1);
+        assert_eq!(report.summary.occurrences, 15);
+        let leak = &report.leaks[0];
+        assert_eq!(leak.id, "L1");
+        assert_eq!(leak.requests, [0, 1, 2, 3, 4]);
+        assert_eq!(leak.occurrences, 15);
+        assert_eq!(leak.recipient.domain, "miui.com");
+        assert_eq!(leak.recipient.organisation.as_deref(), Some("Xiaomi"));
+        assert_eq!(leak.recipient.party, Party::Third);
+        // The events of a batch are one place, shown as the first one seen.
+        assert_eq!(leak.locations.len(), 1);
+        assert_eq!(
+            leak.locations[0].location,
+            "body > base64 > json $.events[0].device_id"
+        );
+        assert_eq!(leak.locations[0].count, 15);
+        assert_eq!(leak.value, None);
+        assert_eq!(leak.redacted.as_deref(), Some("04…81 (16 chars)"));
+    }
+
+    /// 100,000 occurrences of one id in 1,000 requests: one leak, and a report that follows
+    /// the leaks, not the occurrences.
+    #[test]
+    fn a_hundred_thousand_repeated_occurrences_make_a_small_report() {
+        let report = build(options(), telemetry(1_000, 100));
+        assert_eq!(report.summary.occurrences, 100_000);
+        assert_eq!(report.leaks.len(), 1);
+        let mut json = Vec::new();
+        JsonRenderer.render(&report, &mut json).unwrap();
+        assert!(json.len() < 12_000, "{} bytes", json.len());
+        // The request list is one line, not a thousand.
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.contains("\"requests\": [0, 1, 2, 3,"), "{text}");
+        assert!(text.lines().count() < 80, "{} lines", text.lines().count());
+    }
+
+    #[test]
+    fn locations_past_the_limit_are_counted() {
+        let places: Vec<String> = (0..MAX_LOCATIONS + 3)
+            .map(|i| format!("body > json $.f{i}"))
+            .collect();
+        let places: Vec<&str> = places.iter().map(String::as_str).collect();
+        let report = build(
+            options(),
+            vec![request(0, "t.example.com", &[("r", Category::PersistentId, ID, &places)])],
+        );
+        assert_eq!(report.leaks[0].locations.len(), MAX_LOCATIONS);
+        assert_eq!(report.leaks[0].other_locations, 3);
+    }
+
+    #[test]
+    fn third_parties_come_first_and_the_first_party_is_said() {
+        let report = sample();
+        assert_eq!(report.first_party.domains, ["example.com"]);
+        assert_eq!(report.first_party.how, "--first-party");
+        let parties: Vec<Party> = report.leaks.iter().map(|l| l.recipient.party).collect();
+        assert_eq!(parties.last(), Some(&Party::First));
+        assert!(parties[..parties.len() - 1].iter().all(|p| *p == Party::Third));
+        let recipients: Vec<(&str, Party, usize)> = report
+            .summary
+            .recipients
+            .iter()
+            .map(|r| (r.domain.as_str(), r.party, r.leaks))
+            .collect();
+        assert_eq!(
+            recipients,
+            [
+                ("google-analytics.com", Party::Third, 2),
+                ("facebook.net", Party::Third, 1),
+                ("example.net", Party::Third, 0),
+                ("example.com", Party::First, 1),
+            ]
+        );
+        assert_eq!(
+            report.summary.recipients[1].organisation.as_deref(),
+            Some("Meta")
+        );
+    }
+
+    #[test]
+    fn third_party_only_leaves_the_first_party_out() {
+        let id = ("id.analytics-client-id", Category::PersistentId, ID);
+        let report = build(
+            ReportOptions {
+                first_party: vec!["www.example.com".into()],
+                third_party_only: true,
+                ..options()
+            },
+            vec![
+                request(0, "www.example.com", &[(id.0, id.1, id.2, &["query[cid]"])]),
+                request(1, "stats.g.doubleclick.net", &[(id.0, id.1, id.2, &["query[cid]"])]),
+            ],
+        );
+        assert_eq!(report.first_party.domains, ["example.com"]);
+        assert_eq!(report.leaks.len(), 1);
+        assert_eq!(report.leaks[0].recipient.domain, "doubleclick.net");
+        assert!(report.summary.recipients.iter().all(|r| r.party == Party::Third));
+        assert_eq!(report.summary.leaks, 1);
+    }
+
+    #[test]
+    fn the_first_party_is_inferred_from_page_loads_else_initiators() {
+        let mut page = request(0, "www.news.example.org", &[]);
+        page.context.document = true;
+        let mut beacon = request(1, "www.google-analytics.com", &[]);
+        beacon.context.initiator = Some("elsewhere.com".into());
+        let report = build(options(), vec![page, beacon.clone()]);
+        assert_eq!(report.first_party.domains, ["example.org"]);
+        assert_eq!(report.first_party.how, "top-level document requests");
+
+        let report = build(options(), vec![beacon.clone(), beacon]);
+        assert_eq!(report.first_party.domains, ["elsewhere.com"]);
+        assert!(report.first_party.how.starts_with("most common Origin/Referer (2 of 2"));
+
+        let report = build(options(), telemetry(2, 1));
+        assert!(report.first_party.domains.is_empty());
+        assert!(report.first_party.how.starts_with("none found"));
+    }
+
+    #[test]
+    fn an_id_sent_to_two_organisations_is_linkage() {
+        let report = sample();
+        let shared: Vec<_> = report
+            .linkage
+            .iter()
+            .filter(|l| l.kind == LinkageKind::SharedId)
+            .collect();
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].recipients, ["Google", "Meta"]);
+        assert_eq!(shared[0].requests, 2);
+        let id = report
+            .leaks
+            .iter()
+            .find(|l| l.category == Category::PersistentId)
+            .unwrap();
+        assert_eq!(shared[0].value_ids, [id.value_id.clone()]);
+        assert!(shared[0].values.is_none(), "values only when shown");
+    }
+
+    #[test]
+    fn an_id_across_requests_whose_request_ids_differ_is_linkage() {
+        let mut scans = telemetry(3, 1);
+        for (i, scan) in scans.iter_mut().enumerate() {
+            scan.context.request_ids = Some(100 + i as u64);
+        }
+        let report = build(options(), scans);
+        assert_eq!(report.linkage.len(), 1);
+        assert_eq!(
+            report.linkage[0].why,
+            "the same id in 3 requests whose per-request ids all differ"
+        );
+
+        // Retries (the same request id again) are not new requests; without any per-request
+        // ids, one recipient seeing one id is no linkage.
+        let mut scans = telemetry(3, 1);
+        for scan in &mut scans {
+            scan.context.request_ids = Some(7);
+        }
+        assert!(build(options(), scans).linkage.is_empty());
+        assert!(build(options(), telemetry(3, 1)).linkage.is_empty());
+    }
+
+    #[test]
+    fn requests_without_an_id_are_tied_by_their_device_values() {
+        let fp = Category::DeviceFingerprint;
+        let device: [(&str, Category, &str, &[&str]); 3] = [
+            ("fingerprint.device-model", fp, "Redmi Note 8 Pro", &["body > json $.model"]),
+            ("fingerprint.os-version", fp, "10", &["body > json $.os"]),
+            ("fingerprint.screen", fp, "1080x2340", &["body > json $.res"]),
+        ];
+        let mut with_id = device.to_vec();
+        with_id.push(("id.device-id", Category::PersistentId, ID, &["body > json $.id"]));
+        let other: [(&str, Category, &str, &[&str]); 3] = [
+            ("fingerprint.device-model", fp, "Pixel 7", &["body > json $.model"]),
+            ("fingerprint.os-version", fp, "14", &["body > json $.os"]),
+            ("fingerprint.screen", fp, "1080x2400", &["body > json $.res"]),
+        ];
+        let report = build(
+            options(),
+            vec![
+                request(0, "tracking.intl.miui.com", &device),
+                request(1, "sa.api.intl.miui.com", &with_id),
+                request(2, "tracking.intl.miui.com", &device),
+                request(3, "tracking.intl.miui.com", &other),
+            ],
+        );
+        let links: Vec<_> = report
+            .linkage
+            .iter()
+            .filter(|l| l.kind == LinkageKind::Fingerprint)
+            .collect();
+        assert_eq!(links.len(), 1, "{links:#?}");
+        assert_eq!(links[0].requests, 3);
+        assert_eq!(links[0].distinct_sets, Some(2));
+        assert_eq!(links[0].value_ids.len(), 3);
+        assert!(links[0].why.contains("2 of them carry no id, 1 carry one"), "{}", links[0].why);
+    }
+
+    #[test]
+    fn the_stream_uses_the_reports_leak_ids() {
+        let mut builder = ReportBuilder::new("leakscope", "0.1.0", options());
+        let mut lines = Vec::new();
+        {
+            let mut sink = NdjsonSink::new(&mut lines, false);
+            for scan in [telemetry(2, 2), sample_requests()].concat() {
+                builder.add(scan, &mut sink).unwrap();
+            }
+        }
+        let report = builder.finish();
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for line in String::from_utf8(lines).unwrap().lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(value.get("value").is_none());
+            assert!(value["redacted"].is_string());
+            *counts
+                .entry(value["leak"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        let expected: BTreeMap<String, u64> = report
+            .leaks
+            .iter()
+            .map(|l| (l.id.clone(), l.occurrences))
+            .collect();
+        assert_eq!(counts, expected);
+    }
+
+    fn sample_requests() -> Vec<crate::RequestScan> {
+        vec![
+            request(
+                2,
+                "www.google-analytics.com",
+                &[("id.analytics-client-id", Category::PersistentId, ID, &["query[cid]"])],
+            ),
+            request(3, "connect.facebook.net", &[("r", Category::Contact, "a@b.c", &["query[em]"])]),
+        ]
+    }
+
+    #[test]
+    fn the_json_report_follows_the_contract() {
+        let report = build(
+            ReportOptions {
+                show_values: true,
+                ..options()
+            },
+            telemetry(3, 1),
+        );
+        let mut out = Vec::new();
+        JsonRenderer.render(&report, &mut out).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["schema"], "leakscope.report/v2");
+        assert_eq!(json["inputs"][0]["file"], "capture.har");
+        assert_eq!(json["inputs"][0]["requests"], 3);
+        assert!(json["first_party"]["how"].is_string());
+        assert_eq!(json["summary"]["leaks"], 1);
+        assert_eq!(json["summary"]["by_category"]["persistent-id"], 1);
+        let recipient = &json["summary"]["recipients"][0];
+        assert_eq!(recipient["organisation"], "Xiaomi");
+        assert_eq!(recipient["hosts"][0], "sa.api.intl.miui.com");
+        let leak = &json["leaks"][0];
+        assert_eq!(leak["value"], ID);
+        assert!(leak.get("redacted").is_none());
+        assert_eq!(leak["requests"], serde_json::json!([0, 1, 2]));
+        assert_eq!(leak["recipient"]["party"], "third");
+        assert!(leak["value_id"].as_str().unwrap().starts_with("v-"));
+        assert!(json["linkage"].is_array());
+        // What is written reads back as the same report.
+        let back: Report = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, report);
+    }
 
     #[test]
     fn array_indexes_fold_in_layers_only() {

@@ -459,13 +459,20 @@ fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()
         "| category | severity | value | occurrences | requests | first location | rule |"
     )?;
     writeln!(out, "|---|---|---|---:|---|---|---|")?;
+    // With several hosts in the group, each location says which host it is on.
+    let several_hosts = group
+        .leaks
+        .iter()
+        .any(|l| l.recipient.host != group.leaks[0].recipient.host);
     for leak in group.leaks.iter().take(TEXT_LEAKS_PER_RECIPIENT) {
         let more = match more_places(leak) {
             0 => String::new(),
             n => format!(" (+{})", plural(n, "more place")),
         };
         let location = first_location(leak);
-        let location = if location.is_empty() {
+        let location = if several_hosts && !leak.recipient.host.is_empty() {
+            code(&format!("{} {location}", leak.recipient.host))
+        } else if location.is_empty() {
             String::new()
         } else {
             code(location)
