@@ -373,6 +373,8 @@ pub fn percent_encode(value: &str) -> String {
 #[derive(Debug, Clone)]
 struct GenUser {
     ga_cid: String,
+    /// Google Analytics' `_gid`: a day's id, the same in every hit of the session.
+    ga_gid: String,
     email: String,
     device_id: String,
     advertising_id: String,
@@ -457,6 +459,11 @@ impl ExchangeGen {
                     "{}.{}",
                     1_000_000_000 + rng.below(1_000_000_000),
                     1_588_000_000 + rng.below(500_000)
+                ),
+                ga_gid: format!(
+                    "{}.{}",
+                    rng.below(2_000_000_000),
+                    1_588_100_000 + rng.below(100_000)
                 ),
                 email: format!(
                     "{}.{}{}@mail.example",
@@ -552,14 +559,7 @@ impl ExchangeGen {
                 "tid".into(),
                 format!("UA-{}-1", 10_000_000 + self.rng.below(9_000_000)),
             ),
-            (
-                "_gid".into(),
-                format!(
-                    "{}.{}",
-                    self.rng.below(2_000_000_000),
-                    1_588_100_000 + self.rng.below(100_000)
-                ),
-            ),
+            ("_gid".into(), user.ga_gid.clone()),
             ("z".into(), self.rng.below(2_000_000_000).to_string()),
         ];
         let encoded: Vec<String> = query
@@ -583,8 +583,7 @@ impl ExchangeGen {
                     "Cookie",
                     format!(
                         "_ga=GA1.2.{}; _gid=GA1.2.{}",
-                        user.ga_cid,
-                        self.rng.below(1 << 40)
+                        user.ga_cid, user.ga_gid
                     ),
                 ),
             ],

@@ -21,6 +21,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         started: None,
         position: Position::Entry(0),
         anomalies: Vec::new(),
+        page: None,
+        resource_type: None,
     };
     let _ = request_parts(&exchange);
     let _ = exchange.host();

@@ -99,6 +99,12 @@ pub struct Exchange {
     pub position: Position,
     /// Oddities noticed while reading this request.
     pub anomalies: Vec<Anomaly>,
+    /// The title of the HAR page the request belongs to (browsers title a page with its URL
+    /// or its document title); `None` outside HAR or without `log.pages`.
+    pub page: Option<String>,
+    /// The capture's own word for the kind of request (HAR `_resourceType`: `document` for a
+    /// page load, `xhr`, `image`, …), when it has one.
+    pub resource_type: Option<String>,
 }
 
 impl Exchange {
@@ -172,6 +178,8 @@ mod tests {
             started: None,
             position: Position::Entry(0),
             anomalies: Vec::new(),
+            page: None,
+            resource_type: None,
         }
     }
 

@@ -217,6 +217,8 @@ mod tests {
             started: None,
             position: Position::Entry(0),
             anomalies: Vec::new(),
+            page: None,
+            resource_type: None,
         }
     }
 

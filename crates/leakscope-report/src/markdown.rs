@@ -198,6 +198,14 @@ pub(crate) fn first_location(leak: &Leak) -> &str {
         .unwrap_or_default()
 }
 
+/// `text` cut to `max` characters, the cut marked with `…`.
+pub(crate) fn cut_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Whether the report carries values (`--show-values`) rather than redacted previews.
 pub(crate) fn shows_values(report: &Report) -> bool {
     report.leaks.iter().any(|l| l.value.is_some())

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Value, json};
 
-use crate::markdown::{category_meaning, category_words, plural, shows_values};
+use crate::markdown::{category_meaning, category_words, cut_chars, plural, shows_values};
 use crate::{Category, Leak, Render, Report, Severity, shown_value};
 
 /// Where SARIF consumers find the schema of the log (written as `$schema`; nothing loads it).
@@ -65,14 +65,6 @@ fn file_uri(file: &str) -> String {
         }
     }
     out
-}
-
-/// `text` cut to `max` characters, the cut marked with `…`.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
 }
 
 /// The capture files as SARIF artifacts (each file once), and for each input the index of its
@@ -167,7 +159,7 @@ fn result(
         "{} sent to {} ({host}): {}, in {}",
         category_words(leak.category),
         recipient.display_name(),
-        cut(shown_value(leak), MESSAGE_VALUE_CHARS),
+        cut_chars(shown_value(leak), MESSAGE_VALUE_CHARS),
         plural(leak.requests.len() as u64, "request"),
     );
     let physical = (!report.inputs.is_empty()).then(|| {
@@ -409,7 +401,7 @@ mod tests {
         assert_eq!(level(Severity::Low), "note");
         assert_eq!(file_uri("caps/mi browser.har"), "caps/mi%20browser.har");
         assert_eq!(file_uri(r"C:\caps\x%.har"), "C:/caps/x%25.har");
-        assert_eq!(cut("abcdef", 3), "abc…");
-        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut_chars("abcdef", 3), "abc…");
+        assert_eq!(cut_chars("abc", 3), "abc");
     }
 }

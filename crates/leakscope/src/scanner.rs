@@ -233,9 +233,10 @@ impl Scanner {
             context: RequestContext {
                 document: exchange
                     .header("sec-fetch-dest")
+                    .or(exchange.resource_type.as_deref())
                     .is_some_and(|d| d.eq_ignore_ascii_case("document")),
                 initiator: initiator(exchange),
-                page: None,
+                page: exchange.page.clone(),
                 request_ids: request_ids.map(|h| h.finish()),
             },
             sightings,

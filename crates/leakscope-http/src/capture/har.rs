@@ -22,7 +22,24 @@ struct HarEntry {
     request: Option<HarRequest>,
     #[serde(rename = "startedDateTime")]
     started: Option<String>,
+    /// The id of the page (in `log.pages`) the request belongs to.
+    pageref: Option<String>,
+    /// Chrome's resource type: `document` for a page load.
+    #[serde(rename = "_resourceType")]
+    resource_type: Option<String>,
 }
+
+/// One of `log.pages`: browsers title a page with its URL (Chrome) or its document title.
+/// Fields of another type than the HAR spec's are taken as absent, not as a broken file.
+#[derive(Deserialize)]
+struct HarPage {
+    id: Option<serde_json::Value>,
+    title: Option<serde_json::Value>,
+}
+
+/// Largest `log.pages` array read; a bigger one is skipped (pages only help tell the first
+/// party).
+const MAX_HAR_PAGES: usize = 16 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct HarRequest {
@@ -67,6 +84,8 @@ pub(crate) struct HarReader {
     stage: Stage,
     index: usize,
     entry: Vec<u8>,
+    /// `log.pages` met before `log.entries`: page id → title.
+    pages: std::collections::HashMap<String, String>,
 }
 
 impl HarReader {
@@ -77,6 +96,7 @@ impl HarReader {
             stage: Stage::Start,
             index: 0,
             entry: Vec::new(),
+            pages: std::collections::HashMap::new(),
         }
     }
 
@@ -135,6 +155,25 @@ impl HarReader {
                 if key == b"entries" {
                     self.src.expect(b'[', "'[' to start log.entries")?;
                     return Ok(true);
+                }
+                if key == b"pages" && self.src.peek()? == Some(b'[') {
+                    let mut bytes = Vec::new();
+                    if let Captured::Whole = self.src.capture_value(&mut bytes, MAX_HAR_PAGES)?
+                        && let Ok(pages) = serde_json::from_slice::<Vec<HarPage>>(&bytes)
+                    {
+                        self.pages.extend(
+                            pages
+                                .into_iter()
+                                .filter_map(|page| match (page.id?, page.title?) {
+                                    (
+                                        serde_json::Value::String(id),
+                                        serde_json::Value::String(title),
+                                    ) => Some((id, title)),
+                                    _ => None,
+                                }),
+                        );
+                    }
+                    continue;
                 }
                 self.src.skip_value()?;
             }
@@ -200,7 +239,7 @@ impl HarReader {
                         format!("entry larger than {MAX_HAR_ENTRY} bytes skipped"),
                         false,
                     )),
-                    Captured::Whole => entry_to_exchange(&self.entry, position)
+                    Captured::Whole => entry_to_exchange(&self.entry, position, &self.pages)
                         .map_err(|message| self.error(position, message, false)),
                 };
                 self.entry.clear();
@@ -241,7 +280,11 @@ impl Iterator for HarReader {
 }
 
 /// Deserialize one entry and turn it into an exchange; the error is the message to report.
-fn entry_to_exchange(bytes: &[u8], position: Position) -> Result<Exchange, String> {
+fn entry_to_exchange(
+    bytes: &[u8],
+    position: Position,
+    pages: &std::collections::HashMap<String, String>,
+) -> Result<Exchange, String> {
     let entry: HarEntry = serde_json::from_slice(bytes).map_err(|e| {
         // serde_json's line/column are relative to the entry; keep only its explanation.
         let text = serde_message(&e);
@@ -274,6 +317,8 @@ fn entry_to_exchange(bytes: &[u8], position: Position) -> Result<Exchange, Strin
         started: entry.started,
         position,
         anomalies,
+        page: entry.pageref.and_then(|id| pages.get(&id).cloned()),
+        resource_type: entry.resource_type,
     })
 }
 
@@ -351,6 +396,25 @@ mod tests {
         assert_eq!(first.position, Position::Entry(0));
         let second = items[1].as_ref().unwrap();
         assert_eq!(second.body, b"a+b=c%26d");
+    }
+
+    /// Pages before the entries name each request's page; Chrome's `_resourceType` says
+    /// which requests were page loads. Both tell the first party.
+    #[test]
+    fn pages_and_resource_types_are_kept() {
+        let har = r#"{"log": {"pages": [{"id": "page_1", "title": "https://www.example.org/a"},
+              {"id": "page_2"}, {"id": 3, "title": "odd"}],
+            "entries": [
+              {"pageref": "page_1", "_resourceType": "document", "request": {"method": "GET", "url": "https://www.example.org/a"}},
+              {"pageref": "page_2", "_resourceType": "xhr", "request": {"method": "GET", "url": "https://t.example.net/c"}},
+              {"request": {"method": "GET", "url": "https://t.example.net/d"}}
+            ]}}"#;
+        let items: Vec<Exchange> = read(har).into_iter().map(Result::unwrap).collect();
+        assert_eq!(items[0].page.as_deref(), Some("https://www.example.org/a"));
+        assert_eq!(items[0].resource_type.as_deref(), Some("document"));
+        assert_eq!(items[1].page, None, "a page without a title");
+        assert_eq!(items[1].resource_type.as_deref(), Some("xhr"));
+        assert_eq!((items[2].page.as_ref(), items[2].resource_type.as_ref()), (None, None));
     }
 
     #[test]

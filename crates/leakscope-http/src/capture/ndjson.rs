@@ -232,6 +232,8 @@ fn record_to_exchange(line: &[u8], position: Position) -> Result<Exchange, Strin
         started,
         position,
         anomalies,
+        page: None,
+        resource_type: None,
     })
 }
 

@@ -349,6 +349,8 @@ fn request_to_exchange(req: Request<'_>, offset: u64) -> Exchange {
         started: None,
         position: Position::Offset(offset),
         anomalies,
+        page: None,
+        resource_type: None,
     }
 }
 
