@@ -446,6 +446,7 @@ pub struct ExchangeGen {
     large_json: Vec<Vec<u8>>,
     script: Vec<u8>,
     assets_only: bool,
+    telemetry_only: bool,
 }
 
 impl ExchangeGen {
@@ -518,7 +519,16 @@ impl ExchangeGen {
             large_json,
             script,
             assets_only: false,
+            telemetry_only: false,
         }
+    }
+
+    /// Only Sensors-style telemetry posts (`data_list=base64(gzip(JSON))`), no large bodies:
+    /// the kind of capture a fixed decoding chain can be compared with.
+    pub fn telemetry_only(mut self) -> Self {
+        self.telemetry_only = true;
+        self.large_every = 0;
+        self
     }
 
     /// Generate only asset GETs and large uploads: traffic with (almost) nothing to report,
@@ -581,10 +591,7 @@ impl ExchangeGen {
                 ("Accept-Language", format!("{},en;q=0.8", user.language)),
                 (
                     "Cookie",
-                    format!(
-                        "_ga=GA1.2.{}; _gid=GA1.2.{}",
-                        user.ga_cid, user.ga_gid
-                    ),
+                    format!("_ga=GA1.2.{}; _gid=GA1.2.{}", user.ga_cid, user.ga_gid),
                 ),
             ],
             body: Vec::new(),
@@ -784,6 +791,8 @@ impl Iterator for ExchangeGen {
             self.large_upload(&user)
         } else if self.assets_only {
             self.asset_get(&user)
+        } else if self.telemetry_only {
+            self.sensors_post(&user)
         } else {
             match self.rng.below(100) {
                 0..35 => self.ga_beacon(&user),

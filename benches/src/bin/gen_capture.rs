@@ -1,14 +1,15 @@
 //! Write a realistic, deterministic capture of about N MB for benchmarks and memory tests:
 //!
 //! ```text
-//! gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only]
+//! gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only] [--telemetry-only]
 //! gen_capture --read FILE
 //! ```
 //!
 //! The capture mixes analytics beacons (Google-Analytics-style GETs, Sensors-style form POSTs
 //! with `data_list=base64(gzip(JSON))`), JSON POSTs (some gzip-encoded), asset GETs with
 //! responses, and one exchange in K (default 400) with a body of a few hundred KB. It is
-//! `--assets-only` leaves out the beacons (a capture with few findings). It is
+//! `--assets-only` leaves out the beacons (a capture with few findings); `--telemetry-only`
+//! writes nothing but Sensors-style `base64(gzip(JSON))` posts (the peers' kind of sample). It is
 //! written as it is generated, so memory stays constant whatever the size. `--out -` writes to
 //! standard output.
 //!
@@ -23,7 +24,7 @@ use std::time::Instant;
 
 use leakscope_benches::{CaptureKind, ExchangeGen, write_capture};
 
-const USAGE: &str = "usage: gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only]\n       gen_capture --read FILE";
+const USAGE: &str = "usage: gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only] [--telemetry-only]\n       gen_capture --read FILE";
 
 struct Args {
     kind: CaptureKind,
@@ -32,6 +33,7 @@ struct Args {
     seed: u64,
     large_every: u64,
     assets_only: bool,
+    telemetry_only: bool,
 }
 
 enum Command {
@@ -46,6 +48,7 @@ fn parse_args() -> Result<Command, String> {
     let mut seed = 0x1ea4_5c0e;
     let mut large_every = 400;
     let mut assets_only = false;
+    let mut telemetry_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -63,6 +66,7 @@ fn parse_args() -> Result<Command, String> {
                     .map_err(|e| format!("--large-every: {e}"))?;
             }
             "--assets-only" => assets_only = true,
+            "--telemetry-only" => telemetry_only = true,
             "--read" => return Ok(Command::Read(value()?)),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Command, String> {
         seed,
         large_every,
         assets_only,
+        telemetry_only,
     }))
 }
 
@@ -87,6 +92,9 @@ fn run(args: &Args) -> io::Result<(u64, u64)> {
     let mut exchanges = ExchangeGen::new(args.seed, args.large_every);
     if args.assets_only {
         exchanges = exchanges.assets_only();
+    }
+    if args.telemetry_only {
+        exchanges = exchanges.telemetry_only();
     }
     let target = args.size_mb.saturating_mul(1_000_000);
     write_capture(

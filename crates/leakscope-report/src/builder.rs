@@ -234,8 +234,7 @@ impl ReportBuilder {
                 _ => {}
             }
             let recipient = &self.recipients[host as usize];
-            if result.is_ok()
-                && !(self.options.third_party_only && recipient.party == Party::First)
+            if result.is_ok() && !(self.options.third_party_only && recipient.party == Party::First)
             {
                 for place in &sighting.places {
                     let occurrence = Occurrence {
@@ -258,7 +257,10 @@ impl ReportBuilder {
             }
         }
         let recipient = &self.recipients[host as usize];
-        let name = recipient.organisation.as_deref().unwrap_or(&recipient.domain);
+        let name = recipient
+            .organisation
+            .as_deref()
+            .unwrap_or(&recipient.domain);
         self.fingerprints.add(fingerprint, carries_id, name, index);
         if result.is_ok() {
             result = sink.request_done(&request);
@@ -322,10 +324,18 @@ impl ReportBuilder {
             *self.evidence.pages.entry(page_domain).or_default() += 1;
         }
         if context.document && !domain.is_empty() {
-            *self.evidence.documents.entry(domain.to_owned()).or_default() += 1;
+            *self
+                .evidence
+                .documents
+                .entry(domain.to_owned())
+                .or_default() += 1;
         }
         if let Some(initiator) = &context.initiator {
-            *self.evidence.initiators.entry(initiator.clone()).or_default() += 1;
+            *self
+                .evidence
+                .initiators
+                .entry(initiator.clone())
+                .or_default() += 1;
         }
         let (domains, _) = self.evidence.first_party();
         if domains != self.first_party {
@@ -419,12 +429,30 @@ impl ReportBuilder {
             .map(|(rank, r)| (r.domain.as_str(), rank))
             .collect();
 
-        let linkage = link(
-            &self.leaks_view(),
+        // Linkage is worked out over the leaks the report keeps, so that it never names a
+        // value id the report does not list.
+        let kept: Vec<crate::linkage::LeakView<'_>> = self
+            .leaks_view()
+            .into_iter()
+            .zip(&self.leaks)
+            .filter(|(_, entry)| keep(entry, &self.recipients))
+            .map(|(view, _)| view)
+            .collect();
+        let mut linkage = link(
+            &kept,
             &self.fingerprints,
             &self.distinct_id_requests,
             self.options.show_values,
         );
+        if self.options.third_party_only {
+            let first: BTreeSet<&str> = self
+                .recipients
+                .iter()
+                .filter(|r| r.party == Party::First)
+                .map(|r| r.organisation.as_deref().unwrap_or(&r.domain))
+                .collect();
+            linkage.retain(|l| l.recipients.iter().any(|r| !first.contains(r.as_str())));
+        }
 
         let mut order: Vec<usize> = (0..self.leaks.len())
             .filter(|&i| keep(&self.leaks[i], &self.recipients))
@@ -434,7 +462,9 @@ impl ReportBuilder {
             let rule = &self.rules[entry.rule as usize];
             let recipient = &self.recipients[entry.host as usize];
             (
-                rank.get(recipient.domain.as_str()).copied().unwrap_or(usize::MAX),
+                rank.get(recipient.domain.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
                 recipient.host.clone(),
                 rule.category,
                 std::cmp::Reverse(rule.severity),
@@ -496,7 +526,10 @@ impl ReportBuilder {
                     category: rule.category,
                     hash: entry.hash,
                     value: entry.value.as_deref(),
-                    recipient: recipient.organisation.as_deref().unwrap_or(&recipient.domain),
+                    recipient: recipient
+                        .organisation
+                        .as_deref()
+                        .unwrap_or(&recipient.domain),
                     requests: &entry.requests,
                 }
             })
@@ -661,7 +694,11 @@ pub(crate) mod test_support {
 
     /// A small session: a site, its analytics, and an ad network that gets the same id.
     pub(crate) fn sample() -> Report {
-        let id = ("id.analytics-client-id", Category::PersistentId, "0467ede7dcf0ee81");
+        let id = (
+            "id.analytics-client-id",
+            Category::PersistentId,
+            "0467ede7dcf0ee81",
+        );
         let url = (
             "history.url-field",
             Category::BrowsingHistory,
@@ -673,7 +710,11 @@ pub(crate) mod test_support {
                 ..options()
             },
             vec![
-                request(0, "www.example.com", &[(url.0, url.1, url.2, &["body > json $.page"])]),
+                request(
+                    0,
+                    "www.example.com",
+                    &[(url.0, url.1, url.2, &["body > json $.page"])],
+                ),
                 request(
                     1,
                     "www.google-analytics.com",
@@ -682,7 +723,11 @@ pub(crate) mod test_support {
                         (url.0, url.1, url.2, &["query[dl]"]),
                     ],
                 ),
-                request(2, "connect.facebook.net", &[(id.0, id.1, id.2, &["query[ud]"])]),
+                request(
+                    2,
+                    "connect.facebook.net",
+                    &[(id.0, id.1, id.2, &["query[ud]"])],
+                ),
                 request(3, "cdn.example.net", &[]),
             ],
         )
@@ -763,7 +808,11 @@ mod tests {
         let places: Vec<&str> = places.iter().map(String::as_str).collect();
         let report = build(
             options(),
-            vec![request(0, "t.example.com", &[("r", Category::PersistentId, ID, &places)])],
+            vec![request(
+                0,
+                "t.example.com",
+                &[("r", Category::PersistentId, ID, &places)],
+            )],
         );
         assert_eq!(report.leaks[0].locations.len(), MAX_LOCATIONS);
         assert_eq!(report.leaks[0].other_locations, 3);
@@ -776,7 +825,11 @@ mod tests {
         assert_eq!(report.first_party.how, "--first-party");
         let parties: Vec<Party> = report.leaks.iter().map(|l| l.recipient.party).collect();
         assert_eq!(parties.last(), Some(&Party::First));
-        assert!(parties[..parties.len() - 1].iter().all(|p| *p == Party::Third));
+        assert!(
+            parties[..parties.len() - 1]
+                .iter()
+                .all(|p| *p == Party::Third)
+        );
         let recipients: Vec<(&str, Party, usize)> = report
             .summary
             .recipients
@@ -809,13 +862,23 @@ mod tests {
             },
             vec![
                 request(0, "www.example.com", &[(id.0, id.1, id.2, &["query[cid]"])]),
-                request(1, "stats.g.doubleclick.net", &[(id.0, id.1, id.2, &["query[cid]"])]),
+                request(
+                    1,
+                    "stats.g.doubleclick.net",
+                    &[(id.0, id.1, id.2, &["query[cid]"])],
+                ),
             ],
         );
         assert_eq!(report.first_party.domains, ["example.com"]);
         assert_eq!(report.leaks.len(), 1);
         assert_eq!(report.leaks[0].recipient.domain, "doubleclick.net");
-        assert!(report.summary.recipients.iter().all(|r| r.party == Party::Third));
+        assert!(
+            report
+                .summary
+                .recipients
+                .iter()
+                .all(|r| r.party == Party::Third)
+        );
         assert_eq!(report.summary.leaks, 1);
     }
 
@@ -831,7 +894,12 @@ mod tests {
 
         let report = build(options(), vec![beacon.clone(), beacon]);
         assert_eq!(report.first_party.domains, ["elsewhere.com"]);
-        assert!(report.first_party.how.starts_with("most common Origin/Referer (2 of 2"));
+        assert!(
+            report
+                .first_party
+                .how
+                .starts_with("most common Origin/Referer (2 of 2")
+        );
 
         let report = build(options(), telemetry(2, 1));
         assert!(report.first_party.domains.is_empty());
@@ -854,7 +922,7 @@ mod tests {
             .iter()
             .find(|l| l.category == Category::PersistentId)
             .unwrap();
-        assert_eq!(shared[0].value_ids, [id.value_id.clone()]);
+        assert_eq!(shared[0].value_ids, std::slice::from_ref(&id.value_id));
         assert!(shared[0].values.is_none(), "values only when shown");
     }
 
@@ -885,16 +953,41 @@ mod tests {
     fn requests_without_an_id_are_tied_by_their_device_values() {
         let fp = Category::DeviceFingerprint;
         let device: [(&str, Category, &str, &[&str]); 3] = [
-            ("fingerprint.device-model", fp, "Redmi Note 8 Pro", &["body > json $.model"]),
+            (
+                "fingerprint.device-model",
+                fp,
+                "Redmi Note 8 Pro",
+                &["body > json $.model"],
+            ),
             ("fingerprint.os-version", fp, "10", &["body > json $.os"]),
-            ("fingerprint.screen", fp, "1080x2340", &["body > json $.res"]),
+            (
+                "fingerprint.screen",
+                fp,
+                "1080x2340",
+                &["body > json $.res"],
+            ),
         ];
         let mut with_id = device.to_vec();
-        with_id.push(("id.device-id", Category::PersistentId, ID, &["body > json $.id"]));
+        with_id.push((
+            "id.device-id",
+            Category::PersistentId,
+            ID,
+            &["body > json $.id"],
+        ));
         let other: [(&str, Category, &str, &[&str]); 3] = [
-            ("fingerprint.device-model", fp, "Pixel 7", &["body > json $.model"]),
+            (
+                "fingerprint.device-model",
+                fp,
+                "Pixel 7",
+                &["body > json $.model"],
+            ),
             ("fingerprint.os-version", fp, "14", &["body > json $.os"]),
-            ("fingerprint.screen", fp, "1080x2400", &["body > json $.res"]),
+            (
+                "fingerprint.screen",
+                fp,
+                "1080x2400",
+                &["body > json $.res"],
+            ),
         ];
         let report = build(
             options(),
@@ -914,7 +1007,11 @@ mod tests {
         assert_eq!(links[0].requests, 3);
         assert_eq!(links[0].distinct_sets, Some(2));
         assert_eq!(links[0].value_ids.len(), 3);
-        assert!(links[0].why.contains("2 of them carry no id, 1 carry one"), "{}", links[0].why);
+        assert!(
+            links[0].why.contains("2 of them carry no id, 1 carry one"),
+            "{}",
+            links[0].why
+        );
     }
 
     #[test]
@@ -950,9 +1047,18 @@ mod tests {
             request(
                 2,
                 "www.google-analytics.com",
-                &[("id.analytics-client-id", Category::PersistentId, ID, &["query[cid]"])],
+                &[(
+                    "id.analytics-client-id",
+                    Category::PersistentId,
+                    ID,
+                    &["query[cid]"],
+                )],
             ),
-            request(3, "connect.facebook.net", &[("r", Category::Contact, "a@b.c", &["query[em]"])]),
+            request(
+                3,
+                "connect.facebook.net",
+                &[("r", Category::Contact, "a@b.c", &["query[em]"])],
+            ),
         ]
     }
 

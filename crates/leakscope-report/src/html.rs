@@ -16,7 +16,9 @@ use crate::markdown::{
     RecipientGroup, category_meaning, category_words, cut_chars, first_location, more_places,
     plural, recipient_groups, shows_values,
 };
-use crate::{Category, Diff, Leak, LeakKind, Party, Render, Report, Severity, request_list, shown_value};
+use crate::{
+    Category, Diff, Leak, LeakKind, Party, Render, Report, Severity, request_list, shown_value,
+};
 
 /// One self-contained HTML page: inline CSS and SVG, no script, nothing loaded.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +45,7 @@ impl Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.0;
         while let Some(at) = rest.find(|c: char| {
-            matches!(c, '&' | '<' | '>' | '"' | '\'')
-                || (c.is_control() && c != '\n' && c != '\t')
+            matches!(c, '&' | '<' | '>' | '"' | '\'') || (c.is_control() && c != '\n' && c != '\t')
         }) {
             f.write_str(&rest[..at])?;
             let c = rest[at..].chars().next().unwrap_or('\u{fffd}');
@@ -84,7 +85,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -118,11 +119,13 @@ th{font-weight:600;color:var(--muted);font-size:12.5px;white-space:nowrap}
 tbody tr:last-child td{border-bottom:0}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code{font:12.5px/1.45 ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;background:var(--code);border-radius:4px;padding:1px 4px;overflow-wrap:anywhere}
-td.loc{min-width:280px}
-td.val{min-width:170px;max-width:320px}
-td.req{min-width:110px}
+td.loc{min-width:200px}
+td.val{min-width:170px;max-width:380px}
+td.val:not(.redacted){min-width:260px}
+td.req{min-width:130px}
 td.rule code{white-space:nowrap}
 td.val.redacted code{white-space:nowrap}
+td.nw,td.ids code{white-space:nowrap}
 .muted{color:var(--muted)}
 .small{font-size:12.5px}
 .chip{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;line-height:19px;border:1px solid;white-space:nowrap}
@@ -206,11 +209,25 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     writeln!(out, "<div class=\"cards\">")?;
     let third = groups.iter().filter(|g| g.party == Party::Third).count();
     for (n, label) in [
-        (summary.requests as u64, if summary.requests == 1 { "request" } else { "requests" }),
-        (summary.leaks as u64, if summary.leaks == 1 { "leak" } else { "leaks" }),
+        (
+            summary.requests as u64,
+            if summary.requests == 1 {
+                "request"
+            } else {
+                "requests"
+            },
+        ),
+        (
+            summary.leaks as u64,
+            if summary.leaks == 1 { "leak" } else { "leaks" },
+        ),
         (
             summary.occurrences,
-            if summary.occurrences == 1 { "occurrence" } else { "occurrences" },
+            if summary.occurrences == 1 {
+                "occurrence"
+            } else {
+                "occurrences"
+            },
         ),
         (
             third as u64,
@@ -320,10 +337,7 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
 }
 
 fn severity_chip(severity: Severity) -> String {
-    format!(
-        "<span class=\"chip sev-{0}\">{0}</span>",
-        severity.as_str()
-    )
+    format!("<span class=\"chip sev-{0}\">{0}</span>", severity.as_str())
 }
 
 fn party_chip(party: Party) -> &'static str {
@@ -519,7 +533,11 @@ fn write_leak_row(leak: &Leak, several_hosts: bool, out: &mut String) -> fmt::Re
         )
     };
     // A preview is short: kept on one line. A value shown can be long, and wraps.
-    let redacted = if leak.value.is_none() { " redacted" } else { "" };
+    let redacted = if leak.value.is_none() {
+        " redacted"
+    } else {
+        ""
+    };
     let requests = if leak.requests.len() > 5 {
         format!(
             "{} <span class=\"muted small\">({})</span>",
@@ -619,7 +637,7 @@ fn write_linkage(report: &Report, out: &mut String) -> fmt::Result {
             .collect();
         write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td>",
+            "<tr><td class=\"nw\">{}</td><td>{}</td><td class=\"ids\">{}</td>",
             link.kind.as_str(),
             category_label(link.category),
             ids.join(" ")
@@ -663,10 +681,7 @@ fn write_anomalies(report: &Report, out: &mut String) -> fmt::Result {
     )?;
     writeln!(out, "<tbody>")?;
     for anomaly in &report.anomalies {
-        let request = anomaly
-            .request
-            .map(|r| format!("#{r}"))
-            .unwrap_or_default();
+        let request = anomaly.request.map(|r| format!("#{r}")).unwrap_or_default();
         writeln!(
             out,
             "<tr><td class=\"n\">{request}</td><td><code>{}</code></td><td>{}</td></tr>",
@@ -715,8 +730,16 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
         )?;
         writeln!(out, "<p class=\"sub\">{}</p>", Esc(&recipient.headline))?;
         let lists: [(&str, &str, &[LeakKind]); 3] = [
-            ("only in base (stopped)", "change-base", &recipient.only_in_base),
-            ("only in other (new)", "change-other", &recipient.only_in_other),
+            (
+                "only in base (stopped)",
+                "change-base",
+                &recipient.only_in_base,
+            ),
+            (
+                "only in other (new)",
+                "change-other",
+                &recipient.only_in_other,
+            ),
             ("in both", "change-both", &recipient.in_both),
         ];
         if lists.iter().all(|(_, _, kinds)| kinds.is_empty()) {
@@ -773,7 +796,9 @@ mod tests {
         for show_values in [false, true] {
             let html = render(&small_report(show_values), None);
             let lower = html.to_ascii_lowercase();
-            for banned in ["src=", "@import", "url(", "<link", "<script", "<iframe", "<object"] {
+            for banned in [
+                "src=", "@import", "url(", "<link", "<script", "<iframe", "<object",
+            ] {
                 assert!(!lower.contains(banned), "{banned} in\n{html}");
             }
             for href in attributes(&lower, "href") {
@@ -825,9 +850,7 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<b>cap"), "{html}");
-        assert!(html.contains(
-            "\">&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;</code>"
-        ));
+        assert!(html.contains("\">&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;</code>"));
         assert!(html.contains("query[&lt;img onerror=&#39;1&#39;&gt;]"));
         assert!(html.contains("<code>rule&lt;x&gt;</code>"));
         assert!(html.contains("&lt;b&gt;cap&#39;ture&lt;/b&gt;.har"));
@@ -849,7 +872,10 @@ mod tests {
         assert!(html.contains("<b>3</b><span>requests</span>"));
         assert!(html.contains("<b>4</b><span>leaks</span>"));
         assert!(html.contains("<code>example.org</code>"));
-        assert_eq!(html.matches("<section class=\"panel recipient\"").count(), 2);
+        assert_eq!(
+            html.matches("<section class=\"panel recipient\"").count(),
+            2
+        );
         assert!(html.contains("\">sym…ion (22 chars)</code>"));
         assert!(html.contains("id=\"linkage\""));
         assert!(!html.contains("symptoms of depression"));

@@ -54,4 +54,3 @@ pub fn report_schema() -> serde_json::Value {
     }
     schema
 }
-

@@ -41,8 +41,8 @@ pub use diff::{
 };
 pub use html::HtmlRenderer;
 pub use json::{JsonRenderer, report_schema};
-pub use markdown::MarkdownRenderer;
 pub use leakscope_rules::{Category, Severity};
+pub use markdown::MarkdownRenderer;
 pub use model::{
     Anomaly, FirstParty, InputSummary, Leak, Linkage, LinkageKind, LocationCount, Recipient,
     RecipientSummary, Report, RequestRef, SCHEMA, Summary, Tool,

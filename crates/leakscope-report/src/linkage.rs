@@ -18,6 +18,10 @@ use crate::{Category, Linkage, LinkageKind};
 /// Distinct fingerprint sets remembered; past this many, new sets are counted only.
 const MAX_SETS: usize = 100_000;
 
+/// Sets compared with each other for containment (the comparison is quadratic); past this
+/// many, only identical sets are matched.
+const MAX_COMPARED: usize = 2_000;
+
 /// A leak as linkage sees it.
 #[derive(Debug)]
 pub(crate) struct LeakView<'a> {
@@ -89,8 +93,22 @@ impl FingerprintSets {
         }
     }
 
+    /// Distinct sets, counting a set that another contains as that one (an SDK that sends
+    /// one value fewer still describes the same device).
     fn distinct(&self) -> usize {
-        self.sets.len() + self.uncounted
+        let sets: Vec<&FingerprintSet> = self.sets.values().collect();
+        if sets.len() > MAX_COMPARED {
+            return sets.len() + self.uncounted;
+        }
+        let maximal = sets
+            .iter()
+            .filter(|s| {
+                !sets
+                    .iter()
+                    .any(|o| o.members.len() > s.members.len() && is_subset(&s.members, &o.members))
+            })
+            .count();
+        maximal + self.uncounted
     }
 }
 
@@ -214,11 +232,14 @@ fn fingerprint_links(
         let mut requests = 0;
         let mut with_id = 0;
         let mut recipients: BTreeSet<&str> = BTreeSet::new();
-        for other in all
-            .iter()
-            .filter(|o| is_subset(&set.members, &o.members))
-            .take(MAX_SETS)
-        {
+        let compare = all.len() <= MAX_COMPARED;
+        for other in all.iter().filter(|o| {
+            if compare {
+                is_subset(&set.members, &o.members)
+            } else {
+                o.members == set.members
+            }
+        }) {
             requests += other.requests;
             with_id += other.requests - other.without_id;
             recipients.extend(other.recipients.iter().map(String::as_str));

@@ -379,7 +379,10 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "## Linkage")?;
         writeln!(out)?;
         if with_values {
-            writeln!(out, "| kind | value ids | values | recipients | requests | why |")?;
+            writeln!(
+                out,
+                "| kind | value ids | values | recipients | requests | why |"
+            )?;
             writeln!(out, "|---|---|---|---|---:|---|")?;
         } else {
             writeln!(out, "| kind | value ids | recipients | requests | why |")?;
@@ -389,12 +392,7 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let ids: Vec<String> = link.value_ids.iter().map(|id| code(id)).collect();
             let recipients: Vec<String> = link.recipients.iter().map(|r| md(r)).collect();
             let values = if with_values {
-                let values: Vec<String> = link
-                    .values
-                    .iter()
-                    .flatten()
-                    .map(|v| code(v))
-                    .collect();
+                let values: Vec<String> = link.values.iter().flatten().map(|v| code(v)).collect();
                 format!(" {} |", values.join(", "))
             } else {
                 String::new()
@@ -418,10 +416,7 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "| request | source | message |")?;
         writeln!(out, "|---:|---|---|")?;
         for anomaly in &report.anomalies {
-            let request = anomaly
-                .request
-                .map(|r| format!("#{r}"))
-                .unwrap_or_default();
+            let request = anomaly.request.map(|r| format!("#{r}")).unwrap_or_default();
             writeln!(
                 out,
                 "| {request} | {} | {} |",
@@ -727,7 +722,10 @@ pub(crate) mod tests {
     fn empty_report() {
         let report = ReportBuilder::new("leakscope", "0.1.0", ReportOptions::default()).finish();
         let text = render(&report);
-        assert!(text.contains("**0 requests, 0 leaks, 0 occurrences**"), "{text}");
+        assert!(
+            text.contains("**0 requests, 0 leaks, 0 occurrences**"),
+            "{text}"
+        );
         assert!(!text.contains("## "));
     }
 }

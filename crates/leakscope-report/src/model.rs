@@ -16,8 +16,10 @@ pub const SCHEMA: &str = "leakscope.report/v2";
 
 /// A whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
     /// Always [`SCHEMA`].
+    #[schemars(extend("const" = "leakscope.report/v2"))]
     pub schema: String,
     /// Which program wrote the report.
     pub tool: Tool,
@@ -27,8 +29,8 @@ pub struct Report {
     pub first_party: FirstParty,
     /// Counts, and every recipient.
     pub summary: Summary,
-    /// Every leak: third-party recipients first, then by organisation or domain, category,
-    /// and from most to fewest occurrences.
+    /// Every leak, in the order of `summary.recipients` (third parties first, most leaks
+    /// first), then by host, category, severity (highest first) and occurrences (most first).
     pub leaks: Vec<Leak>,
     /// What ties requests and recipients together.
     pub linkage: Vec<Linkage>,
@@ -40,6 +42,7 @@ pub struct Report {
 
 /// The program that wrote a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Tool {
     /// `leakscope`.
     pub name: String,
@@ -49,6 +52,7 @@ pub struct Tool {
 
 /// One capture file read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InputSummary {
     /// The file as given (`-` for standard input).
     pub file: String,
@@ -61,6 +65,7 @@ pub struct InputSummary {
 
 /// The first party: the site or app being audited.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FirstParty {
     /// Registrable domains taken as the first party; empty when none could be told.
     pub domains: Vec<String>,
@@ -71,6 +76,7 @@ pub struct FirstParty {
 
 /// Counts over the whole report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Requests scanned.
     pub requests: usize,
@@ -88,6 +94,7 @@ pub struct Summary {
 
 /// One registrable domain the capture sent requests to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecipientSummary {
     /// The organisation that owns the domain, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +115,7 @@ pub struct RecipientSummary {
 
 /// Who received a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Recipient {
     /// The host name, lowercased (empty when the request named none).
     pub host: String,
@@ -137,6 +145,7 @@ impl Recipient {
 
 /// One datum sent to one recipient, found by one rule, with every request that carried it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Leak {
     /// `L1`, `L2`, …: numbered in the order first seen (the NDJSON stream of the same scan uses
     /// the same ids).
@@ -182,6 +191,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// One place in a request, and how often a value was found there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LocationCount {
     /// Every part and decoding layer from the HTTP message to the value:
     /// `body form[data] > base64 > json $.events[0].url`.
@@ -192,6 +202,7 @@ pub struct LocationCount {
 
 /// What ties requests or recipients together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Linkage {
     /// `shared-id` (one identifier in many places) or `fingerprint` (the same set of device
     /// values in requests that share no identifier).
@@ -242,6 +253,7 @@ impl LinkageKind {
 
 /// Something that went wrong reading or decoding, that did not stop the scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Anomaly {
     /// The request it concerns, when it concerns one that was scanned.
     #[serde(default, skip_serializing_if = "Option::is_none")]

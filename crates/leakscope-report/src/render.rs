@@ -60,7 +60,9 @@ fn fit(text: &str, width: usize) -> String {
 
 fn severity_style(severity: Severity) -> Style {
     match severity {
-        Severity::Critical => Style::new().fg_color(Some(AnsiColor::Magenta.into())).bold(),
+        Severity::Critical => Style::new()
+            .fg_color(Some(AnsiColor::Magenta.into()))
+            .bold(),
         Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
         Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
         Severity::Low => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
@@ -69,7 +71,11 @@ fn severity_style(severity: Severity) -> Style {
 
 /// The requests a leak was carried by, as `#1, #4, #5` (the first few, then `…`).
 pub fn request_list(requests: &[u32], shown: usize) -> String {
-    let mut out: Vec<String> = requests.iter().take(shown).map(|r| format!("#{r}")).collect();
+    let mut out: Vec<String> = requests
+        .iter()
+        .take(shown)
+        .map(|r| format!("#{r}"))
+        .collect();
     if requests.len() > shown {
         out.push("…".to_owned());
     }
@@ -177,7 +183,10 @@ impl Render for TextRenderer {
             writeln!(
                 out,
                 "  {}",
-                self.paint(dim, &fit(&format!("hosts: {}", hosts.join(", ")), indent_width))
+                self.paint(
+                    dim,
+                    &fit(&format!("hosts: {}", hosts.join(", ")), indent_width)
+                )
             )?;
             let mut category = None;
             for leak in leaks.iter().take(TEXT_LEAKS_PER_RECIPIENT) {
@@ -210,10 +219,11 @@ impl Render for TextRenderer {
                     .map(|l| l.location.as_str())
                     .unwrap_or_default();
                 let more = leak.locations.len().saturating_sub(1);
-                let more = if more > 0 || leak.other_locations > 0 {
-                    format!(" (+{} more places)", more as u64 + leak.other_locations)
-                } else {
-                    String::new()
+                let more = more as u64 + leak.other_locations;
+                let more = match more {
+                    0 => String::new(),
+                    1 => " (+1 more place)".to_owned(),
+                    n => format!(" (+{n} more places)"),
                 };
                 let place = format!("{} {location}{more}", leak.recipient.host);
                 writeln!(
@@ -241,7 +251,11 @@ impl Render for TextRenderer {
                 let ids = if link.value_ids.len() == 1 {
                     link.value_ids[0].clone()
                 } else {
-                    format!("{} values ({})", link.value_ids.len(), link.rules.join(", "))
+                    format!(
+                        "{} values ({})",
+                        link.value_ids.len(),
+                        link.rules.join(", ")
+                    )
                 };
                 writeln!(out, "  {:<12} {ids}: {}", link.kind.as_str(), link.why)?;
                 if let Some(values) = &link.values {
@@ -259,7 +273,11 @@ impl Render for TextRenderer {
             .iter()
             .filter(|d| d.leaks == 0)
             .map(|d| {
-                let name = if d.domain.is_empty() { "(no host)" } else { &d.domain };
+                let name = if d.domain.is_empty() {
+                    "(no host)"
+                } else {
+                    &d.domain
+                };
                 format!("{name} ({})", plural(d.requests as u64, "request"))
             })
             .collect();

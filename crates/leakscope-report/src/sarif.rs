@@ -117,11 +117,7 @@ fn rules(report: &Report) -> (Vec<Value>, BTreeMap<&str, usize>) {
         used.entry(leak.rule.as_str())
             .or_insert((leak.category, leak.severity));
     }
-    let index = used
-        .keys()
-        .enumerate()
-        .map(|(at, id)| (*id, at))
-        .collect();
+    let index = used.keys().enumerate().map(|(at, id)| (*id, at)).collect();
     let rules = used
         .into_iter()
         .map(|(id, (category, severity))| {
@@ -143,12 +139,7 @@ fn rules(report: &Report) -> (Vec<Value>, BTreeMap<&str, usize>) {
     (rules, index)
 }
 
-fn result(
-    report: &Report,
-    leak: &Leak,
-    rule_index: Option<usize>,
-    artifacts: &[usize],
-) -> Value {
+fn result(report: &Report, leak: &Leak, rule_index: Option<usize>, artifacts: &[usize]) -> Value {
     let recipient = &leak.recipient;
     let host = if recipient.host.is_empty() {
         "(no host)"

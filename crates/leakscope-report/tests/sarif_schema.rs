@@ -3,8 +3,8 @@
 
 use jsonschema::{Draft, Validator};
 use leakscope_report::{
-    Anomaly, Category, NoSink, Place, Render, Report, ReportBuilder, ReportOptions,
-    RequestContext, RequestRef, RequestScan, SarifRenderer, Severity, Sighting,
+    Anomaly, Category, NoSink, Place, Render, Report, ReportBuilder, ReportOptions, RequestContext,
+    RequestRef, RequestScan, SarifRenderer, Severity, Sighting,
 };
 use serde_json::Value;
 
@@ -146,7 +146,12 @@ fn busy_report(show_values: bool) -> Report {
         fingerprint(&mut sightings);
         builder
             .add(
-                request(index, "tracking.intl.miui.com", 100 + index as u64, sightings),
+                request(
+                    index,
+                    "tracking.intl.miui.com",
+                    100 + index as u64,
+                    sightings,
+                ),
                 &mut NoSink,
             )
             .expect("added");
@@ -248,7 +253,9 @@ fn a_busy_report_gives_valid_sarif() {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+            .filter_map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str()
+            })
             .collect();
         assert!(uris.contains(&"captures/first%20session.har"), "{uris:?}");
         assert!(uris.contains(&"captures/second.http"), "{uris:?}");
@@ -264,7 +271,10 @@ fn an_empty_report_gives_valid_sarif() {
     let log = sarif(&report);
     assert_valid(&validator, &log);
     assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
-    assert_eq!(log["runs"][0]["tool"]["driver"]["rules"], Value::Array(Vec::new()));
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"],
+        Value::Array(Vec::new())
+    );
 }
 
 #[test]

@@ -35,8 +35,7 @@ pub use leakscope_report as report;
 pub use leakscope_rules as rules;
 
 pub use leakscope_report::{
-    Category, Leak, NdjsonSink, Occurrence, OccurrenceSink, Recorder, Report, RequestScan,
-    Severity,
+    Category, Leak, NdjsonSink, Occurrence, OccurrenceSink, Recorder, Report, RequestScan, Severity,
 };
 pub use scanner::{Input, Scan, ScanOptions, Scanner};
 

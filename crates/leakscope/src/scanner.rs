@@ -456,7 +456,7 @@ fn initiator(exchange: &Exchange) -> Option<String> {
     origin
         .or_else(|| exchange.header("referer"))
         .and_then(url_host)
-        .map(|host| registrable_domain(host))
+        .map(registrable_domain)
         .filter(|domain| !domain.is_empty())
 }
 

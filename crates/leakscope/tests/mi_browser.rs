@@ -68,7 +68,11 @@ fn report_pairs(report: &Report) -> BTreeSet<(usize, String)> {
     report
         .leaks
         .iter()
-        .flat_map(|l| l.requests.iter().map(|&r| (r as usize, l.category.to_string())))
+        .flat_map(|l| {
+            l.requests
+                .iter()
+                .map(|&r| (r as usize, l.category.to_string()))
+        })
         .collect()
 }
 
@@ -106,9 +110,9 @@ fn decoys_are_never_reported() {
     for file in ["mi-browser-incognito.har", "mi-browser-incognito.http"] {
         let (_, occurrences) = scan(file, false);
         for decoy in &expected.decoys {
-            let reported = occurrences
-                .iter()
-                .find(|o| o.request.index == decoy.request && ends_in_field(&o.location, &decoy.key));
+            let reported = occurrences.iter().find(|o| {
+                o.request.index == decoy.request && ends_in_field(&o.location, &decoy.key)
+            });
             assert!(
                 reported.is_none(),
                 "{file}: decoy `{}` in request {} reported as {:?}",
@@ -215,9 +219,13 @@ fn both_kinds_of_linkage_are_shown() {
         .iter()
         .find(|l| l.rule == "id.analytics-client-id")
         .unwrap();
-    assert_eq!(shared.value_ids, [id.value_id.clone()]);
+    assert_eq!(shared.value_ids, std::slice::from_ref(&id.value_id));
     assert_eq!(shared.requests, 4);
-    assert!(shared.why.contains("per-request ids all differ"), "{}", shared.why);
+    assert!(
+        shared.why.contains("per-request ids all differ"),
+        "{}",
+        shared.why
+    );
     // The tracking posts carry no id, only the device: the fingerprint ties them to the
     // Sensors requests that do.
     let fingerprint = report

@@ -44,7 +44,12 @@ fn har_pages_name_the_first_party() {
     assert_eq!(ga.domain, "google-analytics.com");
     assert_eq!(ga.organisation.as_deref(), Some("Google"));
     assert_eq!(ga.party, Party::Third);
-    assert!(report.leaks.iter().all(|l| l.recipient.party == Party::Third));
+    assert!(
+        report
+            .leaks
+            .iter()
+            .all(|l| l.recipient.party == Party::Third)
+    );
     assert!(
         report
             .summary
@@ -71,7 +76,12 @@ fn given_first_parties_win_and_third_party_only_keeps_the_rest() {
     };
     let report = scan(&file, options.clone());
     assert_eq!(report.first_party.how, "--first-party");
-    assert!(report.leaks.iter().all(|l| l.recipient.party == Party::First));
+    assert!(
+        report
+            .leaks
+            .iter()
+            .all(|l| l.recipient.party == Party::First)
+    );
     let report = scan(
         &file,
         ScanOptions {

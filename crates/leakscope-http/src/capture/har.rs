@@ -161,17 +161,15 @@ impl HarReader {
                     if let Captured::Whole = self.src.capture_value(&mut bytes, MAX_HAR_PAGES)?
                         && let Ok(pages) = serde_json::from_slice::<Vec<HarPage>>(&bytes)
                     {
-                        self.pages.extend(
-                            pages
-                                .into_iter()
-                                .filter_map(|page| match (page.id?, page.title?) {
-                                    (
-                                        serde_json::Value::String(id),
-                                        serde_json::Value::String(title),
-                                    ) => Some((id, title)),
-                                    _ => None,
-                                }),
-                        );
+                        self.pages.extend(pages.into_iter().filter_map(|page| {
+                            match (page.id?, page.title?) {
+                                (
+                                    serde_json::Value::String(id),
+                                    serde_json::Value::String(title),
+                                ) => Some((id, title)),
+                                _ => None,
+                            }
+                        }));
                     }
                     continue;
                 }
@@ -414,7 +412,10 @@ mod tests {
         assert_eq!(items[0].resource_type.as_deref(), Some("document"));
         assert_eq!(items[1].page, None, "a page without a title");
         assert_eq!(items[1].resource_type.as_deref(), Some("xhr"));
-        assert_eq!((items[2].page.as_ref(), items[2].resource_type.as_ref()), (None, None));
+        assert_eq!(
+            (items[2].page.as_ref(), items[2].resource_type.as_ref()),
+            (None, None)
+        );
     }
 
     #[test]

@@ -42,8 +42,12 @@ pub(crate) struct RawReader {
 }
 
 enum Step {
-    Request(Exchange, usize),
-    Response { consumed: usize, final_status: bool },
+    /// Boxed: an exchange is large beside the other steps.
+    Request(Box<Exchange>, usize),
+    Response {
+        consumed: usize,
+        final_status: bool,
+    },
     NeedMore,
     Failed(String),
 }
@@ -166,7 +170,9 @@ impl RawReader {
             return Step::NeedMore;
         }
         match parse_request(data) {
-            Ok(Status::Complete((req, n))) => Step::Request(request_to_exchange(req, offset), n),
+            Ok(Status::Complete((req, n))) => {
+                Step::Request(Box::new(request_to_exchange(req, offset)), n)
+            }
             Ok(Status::Partial) => Step::NeedMore,
             Err(e) => Step::Failed(format!("request: {e}")),
         }
@@ -216,7 +222,7 @@ impl Iterator for RawReader {
                 Step::Request(exchange, n) => {
                     self.pending.push_back(exchange.method.clone());
                     self.start = n;
-                    return Some(Ok(exchange));
+                    return Some(Ok(*exchange));
                 }
                 Step::Response {
                     consumed,
