@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 
+use rustc_hash::FxHashMap;
 use siphasher::sip128::{Hasher128, SipHasher24};
 
 use crate::linkage::{FingerprintSets, link};
@@ -62,8 +63,8 @@ struct LeakEntry {
     redacted: Option<String>,
     occurrences: u64,
     requests: Vec<u32>,
-    /// (location with array indexes folded, first location seen, count).
-    locations: Vec<(String, String, u64)>,
+    /// (hash of the location with array indexes folded, first location seen, count).
+    locations: Vec<(u64, String, u64)>,
     other_locations: u64,
     evidence: Option<String>,
 }
@@ -91,12 +92,12 @@ pub struct ReportBuilder {
     inputs: Vec<InputSummary>,
     requests: usize,
     rules: Vec<RuleInfo>,
-    rule_index: HashMap<String, u32>,
+    rule_index: FxHashMap<String, u32>,
     recipients: Vec<Recipient>,
-    host_index: HashMap<String, u32>,
+    host_index: FxHashMap<String, u32>,
     domains: BTreeMap<String, DomainTally>,
     leaks: Vec<LeakEntry>,
-    leak_index: HashMap<(u32, u32, u128), u32>,
+    leak_index: FxHashMap<(u32, u32, u128), u32>,
     evidence: FirstPartyEvidence,
     /// The first-party domains in force while streaming.
     first_party: BTreeSet<String>,
@@ -127,12 +128,12 @@ impl ReportBuilder {
             inputs: Vec::new(),
             requests: 0,
             rules: Vec::new(),
-            rule_index: HashMap::new(),
+            rule_index: FxHashMap::default(),
             recipients: Vec::new(),
-            host_index: HashMap::new(),
+            host_index: FxHashMap::default(),
             domains: BTreeMap::new(),
             leaks: Vec::new(),
-            leak_index: HashMap::new(),
+            leak_index: FxHashMap::default(),
             evidence: FirstPartyEvidence::default(),
             first_party,
             request_id_sets: HashSet::new(),
@@ -580,14 +581,48 @@ fn page_domain(page: &str) -> Option<String> {
 }
 
 fn note_location(entry: &mut LeakEntry, location: &str) {
-    let folded = fold_indexes(location);
-    if let Some(slot) = entry.locations.iter_mut().find(|(f, _, _)| *f == folded) {
+    let folded = folded_hash(location);
+    if let Some(slot) = entry
+        .locations
+        .iter_mut()
+        .find(|(hash, _, _)| *hash == folded)
+    {
         slot.2 += 1;
     } else if entry.locations.len() < MAX_LOCATIONS {
         entry.locations.push((folded, location.to_owned(), 1));
     } else {
         entry.other_locations += 1;
     }
+}
+
+/// A hash of `fold_indexes(location)`, computed in one pass without building it: this runs
+/// for every occurrence. Two places of one leak are taken as the same when their hashes agree
+/// (64 bits among at most [`MAX_LOCATIONS`] places: a collision would only add one place's
+/// count to another's).
+fn folded_hash(location: &str) -> u64 {
+    let bytes = location.as_bytes();
+    let mut hasher = rustc_hash::FxHasher::default();
+    let Some(layers) = memchr::memmem::find(bytes, b" > ") else {
+        hasher.write(bytes);
+        return hasher.finish();
+    };
+    hasher.write(&bytes[..layers]);
+    let mut run_start = layers;
+    let mut i = layers;
+    while let Some(open) = memchr::memchr(b'[', &bytes[i..]).map(|at| i + at) {
+        let digits = bytes[open + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits > 0 && bytes.get(open + 1 + digits) == Some(&b']') {
+            hasher.write(&bytes[run_start..=open]);
+            hasher.write_u8(b'*');
+            run_start = open + 1 + digits;
+        }
+        i = open + 1;
+    }
+    hasher.write(&bytes[run_start..]);
+    hasher.finish()
 }
 
 /// A location with the array indexes of its layers folded (`$.events[3].url` →
@@ -1107,6 +1142,30 @@ mod tests {
             fold_indexes("body > json $.a[10][3].b[x]"),
             "body > json $.a[*][*].b[x]"
         );
+    }
+
+    #[test]
+    fn the_folded_hash_is_the_hash_of_the_folded_text() {
+        let locations = [
+            "body form[data_list] > base64 > gzip > json $[2].properties.url",
+            "body form[data_list] > base64 > gzip > json $[12].properties.url",
+            "body > json $.a[10][3].b[x]",
+            "body > json $.a[1x].b",
+            "body > json $.a[].b[7",
+            "path[2] > base64",
+            "path[3] > base64",
+            "query[dl]",
+            "body > json $.events[0].url > url query[q]",
+        ];
+        for a in locations {
+            for b in locations {
+                assert_eq!(
+                    folded_hash(a) == folded_hash(b),
+                    fold_indexes(a) == fold_indexes(b),
+                    "{a} / {b}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The engine: rules compiled for fast matching.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use regex::Regex;
 
@@ -52,15 +52,17 @@ impl CompiledRule {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    by_key: HashMap<String, Vec<usize>>,
+    by_key: FxHashMap<String, Vec<usize>>,
     keyless: Vec<usize>,
+    /// Normalised keys of per-request values (`rules/per-request-ids.toml`).
+    per_request: FxHashSet<String>,
 }
 
 impl Engine {
     /// Compile a rule set. Patterns were validated when the set was loaded.
     pub fn new(set: RuleSet) -> Engine {
         let mut rules = Vec::new();
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_key: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut keyless = Vec::new();
         for (index, rule) in set.rules().iter().cloned().enumerate() {
             if rule.keys.is_empty() {
@@ -72,7 +74,10 @@ impl Engine {
                     slot.push(index);
                 }
             }
-            let compile = |p: &Option<String>| p.as_deref().and_then(|p| Regex::new(p).ok());
+            let compile = |p: &Option<String>| {
+                p.as_deref()
+                    .and_then(|p| crate::rule::compile_pattern(p).ok())
+            };
             rules.push(CompiledRule {
                 value: compile(&rule.value),
                 not_value: compile(&rule.not_value),
@@ -83,6 +88,7 @@ impl Engine {
             rules,
             by_key,
             keyless,
+            per_request: crate::per_request_id_keys().iter().cloned().collect(),
         }
     }
 
@@ -97,8 +103,9 @@ impl Engine {
         self.rules.iter().map(|c| &c.rule)
     }
 
-    fn keyed(&self, key: &str) -> &[usize] {
-        // One lookup per leaf: short ASCII keys are normalised on the stack.
+    /// The rules for `key`, and whether it names a per-request value.
+    fn keyed(&self, key: &str) -> (&[usize], bool) {
+        // One normalisation per leaf: short ASCII keys are normalised on the stack.
         let mut buffer = [0u8; SHORT_KEY];
         let owned;
         let normalized = match normalize_short_ascii(key, &mut buffer) {
@@ -108,20 +115,29 @@ impl Engine {
                 owned.as_str()
             }
         };
+        let per_request = self.per_request.contains(normalized);
         if let Some(rules) = self.by_key.get(normalized) {
-            return rules;
+            return (rules, per_request);
         }
         // Namespaced keys (`ep.search_term`, `properties.$model`): try the last segment.
-        match normalized.rsplit_once('.') {
-            Some((_, last)) => self.by_key.get(last).map_or(&[], Vec::as_slice),
+        let rules = match normalized.rsplit_once('.') {
+            Some((_, last)) => self.by_key.get(last).map_or(&[][..], Vec::as_slice),
             None => &[],
-        }
+        };
+        (rules, per_request)
     }
-}
 
-impl Detector for Engine {
-    fn detect<'s>(&'s self, candidate: &Candidate<'_>, hits: &mut Vec<Hit<'s>>) {
-        let keyed = candidate.key.map_or(&[][..], |key| self.keyed(key));
+    /// [`Detector::detect`], and whether the candidate's key names a per-request value (a
+    /// request or event id, a nonce: see [`is_per_request_id_key`](crate::is_per_request_id_key)),
+    /// with the key normalised once for both.
+    pub fn detect_and_classify<'s>(
+        &'s self,
+        candidate: &Candidate<'_>,
+        hits: &mut Vec<Hit<'s>>,
+    ) -> bool {
+        let (keyed, per_request) = candidate
+            .key
+            .map_or((&[][..], false), |key| self.keyed(key));
         for &index in keyed.iter().chain(&self.keyless) {
             let compiled = &self.rules[index];
             if candidate.in_page_url && !compiled.rule.in_page_urls {
@@ -133,6 +149,13 @@ impl Detector for Engine {
                 });
             }
         }
+        per_request
+    }
+}
+
+impl Detector for Engine {
+    fn detect<'s>(&'s self, candidate: &Candidate<'_>, hits: &mut Vec<Hit<'s>>) {
+        self.detect_and_classify(candidate, hits);
     }
 }
 

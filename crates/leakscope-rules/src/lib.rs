@@ -42,6 +42,15 @@ pub use validators::Validator;
 /// never a leak itself, but what tells one request from the next for linkage. The list is
 /// data: `rules/per-request-ids.toml`.
 pub fn is_per_request_id_key(key: &str) -> bool {
+    let keys = per_request_id_keys();
+    match key::normalize_short_ascii(key, &mut [0; key::SHORT_KEY]) {
+        Some(short) => keys.contains(short),
+        None => keys.contains(&normalize_key(key)),
+    }
+}
+
+/// The normalised per-request keys, parsed once (the file is tested, so it parses).
+fn per_request_id_keys() -> &'static std::collections::HashSet<String> {
     use std::collections::HashSet;
     use std::sync::OnceLock;
     #[derive(serde::Deserialize)]
@@ -49,15 +58,11 @@ pub fn is_per_request_id_key(key: &str) -> bool {
         keys: Vec<String>,
     }
     static KEYS: OnceLock<HashSet<String>> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
+    KEYS.get_or_init(|| {
         toml::from_str::<File>(include_str!("../rules/per-request-ids.toml"))
             .map(|file| file.keys.iter().map(|k| normalize_key(k)).collect())
             .unwrap_or_default()
-    });
-    match key::normalize_short_ascii(key, &mut [0; key::SHORT_KEY]) {
-        Some(short) => keys.contains(short),
-        None => keys.contains(&normalize_key(key)),
-    }
+    })
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! The scanner: the pipeline from capture files to a report.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::io;
 use std::path::PathBuf;
 use std::sync::mpsc;
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
@@ -14,7 +14,7 @@ use leakscope_report::{
     Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
     RequestContext, RequestRef, RequestScan, Sighting, registrable_domain,
 };
-use leakscope_rules::{Candidate, Detector, Engine, is_per_request_id_key};
+use leakscope_rules::{Candidate, Engine};
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
 /// that memory follows the largest requests, not the file.
@@ -146,7 +146,8 @@ impl Scanner {
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> RequestScan {
         let mut budget = Budget::new(self.options.limits);
         let mut sightings: Vec<Sighting> = Vec::new();
-        let mut seen: HashMap<(String, Vec<u8>), usize> = HashMap::new();
+        // (rule, hash of the value) → the sightings with that rule and hash.
+        let mut seen: FxHashMap<(usize, u64), Vec<usize>> = FxHashMap::default();
         let mut hits = Vec::new();
         // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
         let mut request_ids: Option<DefaultHasher> = None;
@@ -164,14 +165,9 @@ impl Scanner {
                 &part.value,
                 &mut budget,
                 &mut |leaf| {
-                    if leaf.key.is_some_and(is_per_request_id_key) {
-                        request_ids
-                            .get_or_insert_with(DefaultHasher::new)
-                            .write(leaf.value);
-                    }
                     let text = leaf.text();
                     hits.clear();
-                    self.engine.detect(
+                    let per_request = self.engine.detect_and_classify(
                         &Candidate {
                             key: leaf.key,
                             value: &text,
@@ -179,6 +175,19 @@ impl Scanner {
                         },
                         &mut hits,
                     );
+                    if per_request {
+                        request_ids
+                            .get_or_insert_with(DefaultHasher::new)
+                            .write(leaf.value);
+                    }
+                    if hits.is_empty() {
+                        return;
+                    }
+                    let value_hash = {
+                        let mut hasher = FxHasher::default();
+                        hasher.write(leaf.value);
+                        hasher.finish()
+                    };
                     for hit in &hits {
                         let place = Place {
                             location: leaf.path.to_string(),
@@ -187,12 +196,14 @@ impl Scanner {
                                 end: s.end,
                             }),
                         };
-                        let identity = (hit.rule.id.clone(), leaf.value.to_vec());
-                        if let Some(&at) = seen.get(&identity) {
+                        let same = seen
+                            .entry((std::ptr::from_ref(hit.rule) as usize, value_hash))
+                            .or_default();
+                        if let Some(&at) = same.iter().find(|&&at| sightings[at].value == *text) {
                             sightings[at].places.push(place);
                             continue;
                         }
-                        seen.insert(identity, sightings.len());
+                        same.push(sightings.len());
                         sightings.push(Sighting {
                             rule: hit.rule.id.clone(),
                             category: hit.rule.category,

@@ -207,21 +207,20 @@ impl Iterator for RawReader {
                     self.done = true;
                     return None;
                 }
+                self.compact();
                 if let Err(e) = self.fill(READ_STEP) {
                     return self.io_error(e);
                 }
                 continue;
             }
-            if self.start > 0 {
-                self.buf.drain(..self.start);
-                self.base += self.start as u64;
-                self.start = 0;
-            }
-            let offset = self.base;
-            match self.step(&self.buf, offset) {
+            // Messages are parsed where they are in the buffer; the bytes before them are
+            // dropped only when more must be read (dropping them after every message moved
+            // the rest of the buffer each time: a tenth of a scan of small requests).
+            let offset = self.base + self.start as u64;
+            match self.step(&self.buf[self.start..], offset) {
                 Step::Request(exchange, n) => {
                     self.pending.push_back(exchange.method.clone());
-                    self.start = n;
+                    self.start += n;
                     return Some(Ok(*exchange));
                 }
                 Step::Response {
@@ -231,9 +230,10 @@ impl Iterator for RawReader {
                     if final_status {
                         self.pending.pop_front();
                     }
-                    self.start = consumed;
+                    self.start += consumed;
                 }
                 Step::NeedMore => {
+                    self.compact();
                     if self.eof {
                         let end = self.base + self.buf.len() as u64;
                         return self.fatal(
@@ -257,6 +257,7 @@ impl Iterator for RawReader {
                     // One broken message costs only itself: report it, then look for the next
                     // request or status line (on the next call). A broken response still
                     // answered the oldest request: the next response belongs to the one after.
+                    self.compact();
                     if self.buf.starts_with(b"HTTP/") {
                         self.pending.pop_front();
                     }
