@@ -7,12 +7,6 @@
 
 mod decode;
 
-/// Requests are read on one thread, scanned on others and added to the report on a third, so
-/// most allocations are freed on another thread than made them: mimalloc handles that without
-/// the lock waits glibc's malloc showed (benches/README.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -307,6 +301,16 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.format == Format::Ndjson && args.third_party_only && args.first_party.is_empty() {
+        // The stream is written before the capture has said who the first party is (it may
+        // say so at its end), so it cannot leave first-party leaks out the way the report
+        // would.
+        eprintln!(
+            "leakscope: error: --format ndjson with --third-party-only needs --first-party \
+             DOMAIN: occurrences are streamed before the capture has shown its first party"
+        );
+        return ExitCode::from(2);
+    }
     let scanner = Scanner::builtin(scan_options(&args));
 
     let (scan, written) = if args.format == Format::Ndjson {

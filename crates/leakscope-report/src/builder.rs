@@ -11,7 +11,7 @@
 //! and linkage is worked out.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 
@@ -29,9 +29,10 @@ use crate::{
 /// Distinct locations listed per leak; the rest are counted in `other_locations`.
 pub const MAX_LOCATIONS: usize = 8;
 
-/// Requests whose per-request ids are remembered to tell a retry from a new request; past
-/// this many, later requests are taken as new (memory stays bounded on huge captures).
-const MAX_TRACKED_REQUEST_IDS: usize = 4 << 20;
+/// Per-request id sets remembered to tell a retry (the same ids again) from a new request;
+/// past this many, every later request that carries ids is taken as new, so memory stays
+/// bounded on huge captures (about 16 MB at the limit).
+const MAX_TRACKED_REQUEST_IDS: usize = 1 << 20;
 
 /// How a report is built.
 #[derive(Debug, Clone, Default)]
@@ -63,10 +64,23 @@ struct LeakEntry {
     redacted: Option<String>,
     occurrences: u64,
     requests: Vec<u32>,
-    /// (hash of the location with array indexes folded, first location seen, count).
-    locations: Vec<(u64, String, u64)>,
+    /// The places kept: at most [`MAX_LOCATIONS`], those whose folded text sorts first, so
+    /// that two captures with the same places list the same ones whatever their order.
+    locations: Vec<PlaceCount>,
     other_locations: u64,
     evidence: Option<String>,
+}
+
+/// One place of a leak: occurrences there, and how it is shown.
+#[derive(Debug)]
+struct PlaceCount {
+    /// [`folded_hash`] of the location.
+    hash: u64,
+    /// The location with its array indexes folded.
+    folded: String,
+    /// The first location seen that folds to it.
+    first: String,
+    count: u64,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +95,10 @@ struct FirstPartyEvidence {
     pages: BTreeMap<String, usize>,
     documents: BTreeMap<String, usize>,
     initiators: BTreeMap<String, usize>,
+    /// The most common initiator and its count.
+    leader: Option<(String, usize)>,
+    /// Whether the answer may have changed since it was last worked out.
+    changed: bool,
 }
 
 /// Assembles a [`Report`] as requests are scanned; add them in request order.
@@ -101,9 +119,9 @@ pub struct ReportBuilder {
     evidence: FirstPartyEvidence,
     /// The first-party domains in force while streaming.
     first_party: BTreeSet<String>,
-    request_id_sets: HashSet<u64>,
-    /// Requests that carried per-request ids no earlier request carried.
-    distinct_id_requests: HashSet<u32>,
+    request_id_sets: rustc_hash::FxHashSet<u64>,
+    /// Requests that carried per-request ids no earlier request carried, one bit a request.
+    distinct_id_requests: crate::linkage::RequestBits,
     fingerprints: FingerprintSets,
     anomalies: Vec<Anomaly>,
 }
@@ -115,7 +133,7 @@ impl ReportBuilder {
         let first_party = options
             .first_party
             .iter()
-            .map(|d| registrable_domain(d))
+            .map(|given| registrable_domain(given_host(given)))
             .filter(|d| !d.is_empty())
             .collect();
         ReportBuilder {
@@ -136,8 +154,8 @@ impl ReportBuilder {
             leak_index: FxHashMap::default(),
             evidence: FirstPartyEvidence::default(),
             first_party,
-            request_id_sets: HashSet::new(),
-            distinct_id_requests: HashSet::new(),
+            request_id_sets: rustc_hash::FxHashSet::default(),
+            distinct_id_requests: crate::linkage::RequestBits::default(),
             fingerprints: FingerprintSets::default(),
             anomalies: Vec::new(),
         }
@@ -164,8 +182,9 @@ impl ReportBuilder {
     }
 
     /// Add one scanned request, telling `sink` about every occurrence in it. Requests should
-    /// be added in index order (the scanner does), so that leak ids and request lists follow
-    /// the capture. An error from the sink is returned after the request has been added.
+    /// be added in index order (the scanner does), so that leak ids follow the capture; added
+    /// out of order, leaks still list their requests sorted. An error from the sink is
+    /// returned after the request has been added.
     pub fn add(&mut self, scan: RequestScan, sink: &mut dyn OccurrenceSink) -> io::Result<()> {
         let RequestScan {
             request,
@@ -188,8 +207,8 @@ impl ReportBuilder {
 
         let index = u32::try_from(request.index).unwrap_or(u32::MAX);
         if let Some(ids) = context.request_ids
-            && self.request_id_sets.len() < MAX_TRACKED_REQUEST_IDS
-            && self.request_id_sets.insert(ids)
+            && (self.request_id_sets.len() >= MAX_TRACKED_REQUEST_IDS
+                || self.request_id_sets.insert(ids))
         {
             self.distinct_id_requests.insert(index);
         }
@@ -297,11 +316,7 @@ impl ReportBuilder {
         let organisation = Organisations::builtin()
             .organisation(&domain)
             .map(str::to_owned);
-        let party = if self.first_party.contains(&domain) {
-            Party::First
-        } else {
-            Party::Third
-        };
+        let party = party_of(&self.first_party, &domain);
         let at = self.recipients.len() as u32;
         self.recipients.push(Recipient {
             host: host.to_owned(),
@@ -319,34 +334,52 @@ impl ReportBuilder {
         if !self.options.first_party.is_empty() {
             return;
         }
+        let evidence = &mut self.evidence;
         if let Some(page) = &context.page
             && let Some(page_domain) = page_domain(page)
         {
-            *self.evidence.pages.entry(page_domain).or_default() += 1;
+            let count = evidence.pages.entry(page_domain).or_default();
+            evidence.changed |= *count == 0;
+            *count += 1;
         }
         if context.document && !domain.is_empty() {
-            *self
-                .evidence
-                .documents
-                .entry(domain.to_owned())
-                .or_default() += 1;
+            let count = evidence.documents.entry(domain.to_owned()).or_default();
+            evidence.changed |= *count == 0;
+            *count += 1;
         }
         if let Some(initiator) = &context.initiator {
-            *self
-                .evidence
-                .initiators
-                .entry(initiator.clone())
-                .or_default() += 1;
+            let count = match evidence.initiators.get_mut(initiator) {
+                Some(count) => count,
+                None => {
+                    // A new initiator can confirm a page load.
+                    evidence.changed = true;
+                    evidence.initiators.entry(initiator.clone()).or_default()
+                }
+            };
+            *count += 1;
+            let count = *count;
+            let leads = match &evidence.leader {
+                Some((name, most)) => name != initiator && count > *most,
+                None => true,
+            };
+            if leads {
+                evidence.leader = Some((initiator.clone(), count));
+                evidence.changed = true;
+            } else if let Some((name, most)) = &mut evidence.leader
+                && name == initiator
+            {
+                *most = count;
+            }
         }
+        if !self.evidence.changed {
+            return;
+        }
+        self.evidence.changed = false;
         let (domains, _) = self.evidence.first_party();
         if domains != self.first_party {
             self.first_party = domains;
             for recipient in &mut self.recipients {
-                recipient.party = if self.first_party.contains(&recipient.domain) {
-                    Party::First
-                } else {
-                    Party::Third
-                };
+                recipient.party = party_of(&self.first_party, &recipient.domain);
             }
         }
     }
@@ -367,11 +400,7 @@ impl ReportBuilder {
             }
         };
         for recipient in &mut self.recipients {
-            recipient.party = if self.first_party.contains(&recipient.domain) {
-                Party::First
-            } else {
-                Party::Third
-            };
+            recipient.party = party_of(&self.first_party, &recipient.domain);
         }
 
         let keep = |entry: &LeakEntry, recipients: &[Recipient]| {
@@ -395,11 +424,7 @@ impl ReportBuilder {
             tally.1.insert(rule.category);
         }
         for (domain, tally) in &self.domains {
-            let party = if self.first_party.contains(domain) {
-                Party::First
-            } else {
-                Party::Third
-            };
+            let party = party_of(&self.first_party, domain);
             if self.options.third_party_only && party == Party::First {
                 continue;
             }
@@ -458,7 +483,7 @@ impl ReportBuilder {
         let mut order: Vec<usize> = (0..self.leaks.len())
             .filter(|&i| keep(&self.leaks[i], &self.recipients))
             .collect();
-        order.sort_by_key(|&i| {
+        order.sort_by_cached_key(|&i| {
             let entry = &self.leaks[i];
             let rule = &self.rules[entry.rule as usize];
             let recipient = &self.recipients[entry.host as usize];
@@ -477,7 +502,12 @@ impl ReportBuilder {
         let leaks = order
             .into_iter()
             .filter_map(|i| {
-                let entry = entries[i].take()?;
+                let mut entry = entries[i].take()?;
+                // A caller that added requests out of order still gets a sorted list.
+                if !entry.requests.is_sorted() {
+                    entry.requests.sort_unstable();
+                    entry.requests.dedup();
+                }
                 let rule = &self.rules[entry.rule as usize];
                 Some(Leak {
                     id: LeakId(i as u32 + 1).to_string(),
@@ -490,11 +520,17 @@ impl ReportBuilder {
                     value_id: value_id(entry.hash),
                     occurrences: entry.occurrences,
                     requests: entry.requests,
-                    locations: entry
-                        .locations
-                        .into_iter()
-                        .map(|(_, location, count)| LocationCount { location, count })
-                        .collect(),
+                    locations: {
+                        let mut places = entry.locations;
+                        places.sort_by(|a, b| b.count.cmp(&a.count).then(a.folded.cmp(&b.folded)));
+                        places
+                            .into_iter()
+                            .map(|p| LocationCount {
+                                location: p.first,
+                                count: p.count,
+                            })
+                            .collect()
+                    },
                     other_locations: entry.other_locations,
                     evidence: entry.evidence,
                 })
@@ -546,10 +582,21 @@ impl FirstPartyEvidence {
             return (self.pages.keys().cloned().collect(), "HAR pages".to_owned());
         }
         if !self.documents.is_empty() {
-            return (
-                self.documents.keys().cloned().collect(),
-                "top-level document requests".to_owned(),
-            );
+            // A page load that other requests name as their Origin or Referer is a page the
+            // user was on; a click-through to an ad server or a sign-in redirect is a page load
+            // nothing else names. When none is named, every page load counts.
+            let named: BTreeSet<String> = self
+                .documents
+                .keys()
+                .filter(|d| self.initiators.contains_key(*d))
+                .cloned()
+                .collect();
+            let how = "top-level document requests".to_owned();
+            return if named.is_empty() {
+                (self.documents.keys().cloned().collect(), how)
+            } else {
+                (named, how + " named as Origin/Referer")
+            };
         }
         if let Some((domain, count)) = self
             .initiators
@@ -571,6 +618,37 @@ impl FirstPartyEvidence {
     }
 }
 
+/// First party: one of the first party's domains, or a domain of the same organisation (a
+/// site's own analytics domain is still the site's owner).
+fn party_of(first_party: &BTreeSet<String>, domain: &str) -> Party {
+    if first_party.contains(domain) {
+        return Party::First;
+    }
+    let organisations = Organisations::builtin();
+    match organisations.organisation(domain) {
+        Some(owner)
+            if first_party
+                .iter()
+                .any(|d| organisations.organisation(d) == Some(owner)) =>
+        {
+            Party::First
+        }
+        _ => Party::Third,
+    }
+}
+
+/// The host of a `--first-party` value: a domain as it is, or the host of a URL
+/// (`https://www.example.org/` → `www.example.org`).
+fn given_host(given: &str) -> &str {
+    let rest = given.split_once("://").map_or(given, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    if host_port.starts_with('[') {
+        return host_port.split_inclusive(']').next().unwrap_or(host_port);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
+}
+
 /// The registrable domain of a HAR page's title when it is a URL (browsers title pages with
 /// their URL); `None` for a title that is not one.
 fn page_domain(page: &str) -> Option<String> {
@@ -581,24 +659,41 @@ fn page_domain(page: &str) -> Option<String> {
 }
 
 fn note_location(entry: &mut LeakEntry, location: &str) {
-    let folded = folded_hash(location);
-    if let Some(slot) = entry
+    let hash = folded_hash(location);
+    if let Some(place) = entry.locations.iter_mut().find(|p| p.hash == hash) {
+        place.count += 1;
+        return;
+    }
+    let folded = fold_indexes(location);
+    let place = PlaceCount {
+        hash,
+        folded,
+        first: location.to_owned(),
+        count: 1,
+    };
+    if entry.locations.len() < MAX_LOCATIONS {
+        entry.locations.push(place);
+        return;
+    }
+    // Full: the new place replaces the one that sorts last, if it sorts before it.
+    let last = entry
         .locations
         .iter_mut()
-        .find(|(hash, _, _)| *hash == folded)
-    {
-        slot.2 += 1;
-    } else if entry.locations.len() < MAX_LOCATIONS {
-        entry.locations.push((folded, location.to_owned(), 1));
-    } else {
-        entry.other_locations += 1;
+        .max_by(|a, b| a.folded.cmp(&b.folded));
+    match last {
+        Some(last) if place.folded < last.folded => {
+            entry.other_locations += last.count;
+            *last = place;
+        }
+        _ => entry.other_locations += 1,
     }
 }
 
 /// A hash of `fold_indexes(location)`, computed in one pass without building it: this runs
 /// for every occurrence. Two places of one leak are taken as the same when their hashes agree
 /// (64 bits among at most [`MAX_LOCATIONS`] places: a collision would only add one place's
-/// count to another's).
+/// count to another's). A place not kept is folded again each time it is seen; only leaks
+/// with more than [`MAX_LOCATIONS`] places have those.
 fn folded_hash(location: &str) -> u64 {
     let bytes = location.as_bytes();
     let mut hasher = rustc_hash::FxHasher::default();
@@ -833,6 +928,34 @@ mod tests {
         let text = String::from_utf8(json).unwrap();
         assert!(text.contains("\"requests\": [0, 1, 2, 3,"), "{text}");
         assert!(text.lines().count() < 80, "{} lines", text.lines().count());
+    }
+
+    /// The same places in another order keep the same ones: `diff` compares what is listed.
+    #[test]
+    fn the_places_kept_do_not_depend_on_their_order() {
+        let places: Vec<String> = (0..MAX_LOCATIONS + 4)
+            .map(|i| format!("body > json $.f{i:02}"))
+            .collect();
+        let forward: Vec<&str> = places.iter().map(String::as_str).collect();
+        let backward: Vec<&str> = forward.iter().rev().copied().collect();
+        let listed = |places: &[&str]| {
+            let report = build(
+                options(),
+                vec![request(
+                    0,
+                    "t.example.com",
+                    &[("r", Category::PersistentId, ID, places)],
+                )],
+            );
+            let leak = &report.leaks[0];
+            assert_eq!(leak.other_locations, 4);
+            let mut listed: Vec<String> =
+                leak.locations.iter().map(|l| l.location.clone()).collect();
+            listed.sort();
+            listed
+        };
+        assert_eq!(listed(&forward), listed(&backward));
+        assert_eq!(listed(&forward)[0], "body > json $.f00");
     }
 
     #[test]

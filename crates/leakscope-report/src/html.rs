@@ -13,9 +13,9 @@ use std::fmt::{self, Display, Write as _};
 use std::io::{self, Write};
 
 use crate::markdown::{
-    RecipientGroup, category_meaning, category_words, cut_chars, first_location, more_places,
-    plural, recipient_groups, shows_values,
+    category_meaning, category_words, cut_chars, first_location, more_places, plural, shows_values,
 };
+use crate::render::{RecipientGroup, recipient_groups};
 use crate::{
     Category, Diff, Leak, LeakKind, Party, Render, Report, Severity, request_list, shown_value,
 };
@@ -23,7 +23,9 @@ use crate::{
 /// One self-contained HTML page: inline CSS and SVG, no script, nothing loaded.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlRenderer {
-    /// A diff to show below the report (`leakscope diff --format html` style pages).
+    /// A diff to show below the report, as a section comparing it with another capture. For
+    /// library users: the CLI writes its HTML report (`leakscope scan --format html`) without
+    /// one, and `leakscope diff` writes text, JSON or Markdown only.
     pub diff: Option<Diff>,
 }
 

@@ -9,7 +9,7 @@
 //!   capture holds, so each entry says so.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
 use crate::builder::value_id;
@@ -35,10 +35,32 @@ pub(crate) struct LeakView<'a> {
     pub(crate) requests: &'a [u32],
 }
 
+/// A set of request indexes, one bit each.
+#[derive(Debug, Default)]
+pub(crate) struct RequestBits(Vec<u64>);
+
+impl RequestBits {
+    pub(crate) fn insert(&mut self, request: u32) {
+        let (word, bit) = (request as usize / 64, request % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << bit;
+    }
+
+    pub(crate) fn contains(&self, request: u32) -> bool {
+        self.0
+            .get(request as usize / 64)
+            .is_some_and(|word| word & (1 << (request % 64)) != 0)
+    }
+}
+
 #[derive(Debug)]
 struct FingerprintSet {
     /// (rule, value hash), sorted.
     members: Vec<(u32, u128)>,
+    /// The first request that carried the set: a stable order for the report.
+    first_request: u32,
     requests: usize,
     without_id: usize,
     recipients: BTreeSet<String>,
@@ -60,7 +82,7 @@ impl FingerprintSets {
         mut values: Vec<(u32, u128)>,
         carries_id: bool,
         recipient: &str,
-        _request: u32,
+        request: u32,
     ) {
         values.sort_unstable();
         values.dedup();
@@ -79,6 +101,7 @@ impl FingerprintSets {
             }
             None => self.sets.entry(key).or_insert(FingerprintSet {
                 members: values,
+                first_request: request,
                 requests: 0,
                 without_id: 0,
                 recipients: BTreeSet::new(),
@@ -117,7 +140,7 @@ impl FingerprintSets {
 pub(crate) fn link(
     leaks: &[LeakView<'_>],
     fingerprints: &FingerprintSets,
-    distinct_id_requests: &HashSet<u32>,
+    distinct_id_requests: &RequestBits,
     show_values: bool,
 ) -> Vec<Linkage> {
     let mut out = shared_ids(leaks, distinct_id_requests, show_values);
@@ -127,7 +150,7 @@ pub(crate) fn link(
 
 fn shared_ids(
     leaks: &[LeakView<'_>],
-    distinct_id_requests: &HashSet<u32>,
+    distinct_id_requests: &RequestBits,
     show_values: bool,
 ) -> Vec<Linkage> {
     struct Group<'a> {
@@ -151,13 +174,13 @@ fn shared_ids(
         group.rules.insert(leak.rule_id);
         group.requests.extend(leak.requests.iter().copied());
     }
-    let mut out: Vec<(usize, Linkage)> = Vec::new();
+    let mut out: Vec<(usize, u32, Linkage)> = Vec::new();
     for (hash, group) in groups {
         let requests = group.requests.len();
         let distinct = group
             .requests
             .iter()
-            .filter(|r| distinct_id_requests.contains(r))
+            .filter(|&&r| distinct_id_requests.contains(r))
             .count();
         let across = group.recipients.len() >= 2;
         if !across && distinct < 2 {
@@ -186,6 +209,7 @@ fn shared_ids(
         };
         out.push((
             group.recipients.len(),
+            group.requests.first().copied().unwrap_or_default(),
             Linkage {
                 kind: LinkageKind::SharedId,
                 value_ids: vec![value_id(hash)],
@@ -199,12 +223,15 @@ fn shared_ids(
             },
         ));
     }
+    // Most recipients, most requests, then the first request: an order that does not depend
+    // on the value ids' random key.
     out.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then(b.1.requests.cmp(&a.1.requests))
-            .then_with(|| a.1.value_ids.cmp(&b.1.value_ids))
+            .then(b.2.requests.cmp(&a.2.requests))
+            .then(a.1.cmp(&b.1))
+            .then_with(|| a.2.rules.cmp(&b.2.rules))
     });
-    out.into_iter().map(|(_, l)| l).collect()
+    out.into_iter().map(|(_, _, l)| l).collect()
 }
 
 fn fingerprint_links(
@@ -232,14 +259,18 @@ fn fingerprint_links(
         let mut requests = 0;
         let mut with_id = 0;
         let mut recipients: BTreeSet<&str> = BTreeSet::new();
+        // Past MAX_COMPARED sets only a set itself is matched (the map is keyed by its
+        // members): no pairs are compared.
         let compare = all.len() <= MAX_COMPARED;
-        for other in all.iter().filter(|o| {
-            if compare {
-                is_subset(&set.members, &o.members)
-            } else {
-                o.members == set.members
-            }
-        }) {
+        let matching: Vec<&FingerprintSet> = if compare {
+            all.iter()
+                .copied()
+                .filter(|o| is_subset(&set.members, &o.members))
+                .collect()
+        } else {
+            vec![*set]
+        };
+        for other in matching {
             requests += other.requests;
             with_id += other.requests - other.without_id;
             recipients.extend(other.recipients.iter().map(String::as_str));
@@ -290,7 +321,10 @@ fn fingerprint_links(
             },
         ));
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.members.cmp(&b.1.members)));
+    found.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.first_request.cmp(&b.1.first_request))
+    });
     found.into_iter().map(|(_, _, l)| l).collect()
 }
 

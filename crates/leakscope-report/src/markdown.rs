@@ -7,15 +7,16 @@
 //! run of backticks in it, and `|` is escaped everywhere (GitHub splits cells before it reads
 //! code spans).
 //!
-//! The grouping of recipients ([`recipient_groups`]) and the words for categories
-//! ([`category_words`]) are shared with the SARIF and HTML reports.
+//! The grouping of recipients ([`recipient_groups`], which the text and HTML reports use too)
+//! and the escaping of control characters ([`one_line`], which the text report uses too) live
+//! in `render.rs`; the words for categories ([`category_words`]) and the small helpers here
+//! are shared with the SARIF and HTML reports.
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
+use crate::render::{RecipientGroup, one_line, recipient_groups};
 use crate::{
-    Category, Leak, Party, RecipientSummary, Render, Report, TEXT_LEAKS_PER_RECIPIENT,
-    request_list, shown_value,
+    Category, Leak, Party, Render, Report, TEXT_LEAKS_PER_RECIPIENT, request_list, shown_value,
 };
 
 /// Tables per recipient, for issues and pull requests (GitHub-flavoured Markdown).
@@ -25,122 +26,6 @@ use crate::{
 /// unless the report was made with `--show-values`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MarkdownRenderer;
-
-/// The leaks of one recipient organisation (else registrable domain) and party.
-#[derive(Debug)]
-pub(crate) struct RecipientGroup<'a> {
-    /// The organisation, else the domain (`(no host)` when there is neither).
-    pub(crate) name: String,
-    /// First or third party.
-    pub(crate) party: Party,
-    /// The domains of the summary that belong to it (none for leaks the summary does not
-    /// name, in a report read back from JSON).
-    pub(crate) domains: Vec<&'a RecipientSummary>,
-    /// Its leaks, in the report's order.
-    pub(crate) leaks: Vec<&'a Leak>,
-}
-
-impl RecipientGroup<'_> {
-    /// Requests sent to the group's domains.
-    pub(crate) fn requests(&self) -> usize {
-        self.domains.iter().map(|d| d.requests).sum()
-    }
-
-    /// The group's registrable domains, else (when the summary names none) its leaks' domains.
-    pub(crate) fn domain_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = if self.domains.is_empty() {
-            self.leaks
-                .iter()
-                .map(|l| l.recipient.domain.as_str())
-                .collect()
-        } else {
-            self.domains.iter().map(|d| d.domain.as_str()).collect()
-        };
-        names.retain(|n| !n.is_empty());
-        dedup_keep_order(&mut names);
-        names
-    }
-
-    /// The hosts that received the group's requests.
-    pub(crate) fn hosts(&self) -> Vec<&str> {
-        let mut hosts: Vec<&str> = if self.domains.is_empty() {
-            self.leaks
-                .iter()
-                .map(|l| l.recipient.host.as_str())
-                .collect()
-        } else {
-            self.domains
-                .iter()
-                .flat_map(|d| d.hosts.iter().map(String::as_str))
-                .collect()
-        };
-        hosts.retain(|h| !h.is_empty());
-        dedup_keep_order(&mut hosts);
-        hosts
-    }
-}
-
-fn dedup_keep_order(items: &mut Vec<&str>) {
-    let mut seen = std::collections::HashSet::new();
-    items.retain(|item| seen.insert(*item));
-}
-
-/// The recipients that received leaks, grouped by organisation (else domain) and party, in
-/// the summary's order (third parties first, most leaks first), each with its leaks. Leaks
-/// whose domain the summary does not list (a hand-edited report) get groups of their own at
-/// the end, so that no leak is left out.
-pub(crate) fn recipient_groups(report: &Report) -> Vec<RecipientGroup<'_>> {
-    let mut groups: Vec<RecipientGroup<'_>> = Vec::new();
-    let mut by_name: HashMap<(String, Party), usize> = HashMap::new();
-    let mut by_domain: HashMap<(&str, Party), usize> = HashMap::new();
-    for recipient in report.summary.recipients.iter().filter(|r| r.leaks > 0) {
-        let name = recipient
-            .organisation
-            .clone()
-            .filter(|o| !o.is_empty())
-            .unwrap_or_else(|| recipient.domain.clone());
-        let name = if name.is_empty() {
-            "(no host)".to_owned()
-        } else {
-            name
-        };
-        let at = *by_name
-            .entry((name.clone(), recipient.party))
-            .or_insert_with(|| {
-                groups.push(RecipientGroup {
-                    name,
-                    party: recipient.party,
-                    domains: Vec::new(),
-                    leaks: Vec::new(),
-                });
-                groups.len() - 1
-            });
-        groups[at].domains.push(recipient);
-        by_domain
-            .entry((recipient.domain.as_str(), recipient.party))
-            .or_insert(at);
-    }
-    for leak in &report.leaks {
-        let recipient = &leak.recipient;
-        let at = match by_domain.get(&(recipient.domain.as_str(), recipient.party)) {
-            Some(&at) => at,
-            None => *by_name
-                .entry((recipient.display_name().to_owned(), recipient.party))
-                .or_insert_with(|| {
-                    groups.push(RecipientGroup {
-                        name: recipient.display_name().to_owned(),
-                        party: recipient.party,
-                        domains: Vec::new(),
-                        leaks: Vec::new(),
-                    });
-                    groups.len() - 1
-                }),
-        };
-        groups[at].leaks.push(leak);
-    }
-    groups.retain(|g| !g.leaks.is_empty());
-    groups
-}
 
 /// A category in words, for people: `Browsing history`, `Persistent identifier`.
 pub(crate) fn category_words(category: Category) -> &'static str {
@@ -210,22 +95,6 @@ pub(crate) fn cut_chars(text: &str, max: usize) -> String {
 pub(crate) fn shows_values(report: &Report) -> bool {
     report.leaks.iter().any(|l| l.value.is_some())
         || report.linkage.iter().any(|l| l.values.is_some())
-}
-
-/// Line breaks and other control characters as visible escapes (`\n`), so that a value stays
-/// on its table row.
-fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Text for a table cell or heading: markup characters and `|` escaped, one line.

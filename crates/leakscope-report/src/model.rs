@@ -174,8 +174,10 @@ pub struct Leak {
     #[serde(serialize_with = "crate::json::compact_list")]
     #[schemars(with = "Vec<usize>")]
     pub requests: Vec<u32>,
-    /// The distinct places in a request it was found, with how often each; places that
-    /// differ only in array indexes count as one (the first one seen is shown).
+    /// The places in a request it was found, with how often each, most first; places that
+    /// differ only in array indexes count as one (the first one seen is shown). At most
+    /// [`MAX_LOCATIONS`](crate::MAX_LOCATIONS) are listed: those whose folded text sorts
+    /// first, so that the same places give the same list whatever order they came in.
     pub locations: Vec<LocationCount>,
     /// Places beyond the [`MAX_LOCATIONS`](crate::MAX_LOCATIONS) listed, counted.
     #[serde(default, skip_serializing_if = "is_zero")]

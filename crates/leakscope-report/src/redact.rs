@@ -57,3 +57,185 @@ mod tests {
         assert_eq!(redact("ééééééééééééééééééééééééé"), "éééé…éééé (25 chars)");
     }
 }
+
+/// A location fit for a shared report: each field name in it that looks like a value (an
+/// e-mail address, an id of eight or more digits or hex, a UUID, anything over 40 characters)
+/// is replaced by `…`. SDKs key maps by device ids and users by their e-mail address
+/// (`$.devices.9774d56d682e549c.model`, `$.users['jane@example.com'].email`), and a location
+/// would otherwise carry the value the report redacts. Array indexes and ordinary names stay.
+///
+/// ```
+/// use leakscope_report::redact_location;
+/// assert_eq!(
+///     redact_location("body > json $.devices.9774d56d682e549c.model"),
+///     "body > json $.devices.….model"
+/// );
+/// assert_eq!(
+///     redact_location("body > json $.users['jane.doe@example.com'].email"),
+///     "body > json $.users['…'].email"
+/// );
+/// assert_eq!(redact_location("body form[data] > base64 > json $[2].url"), "body form[data] > base64 > json $[2].url");
+/// ```
+pub fn redact_location(location: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !location
+        .bytes()
+        .any(|b| b.is_ascii_digit() || b == b'@' || b >= 0x80)
+        && location.len() <= 40
+    {
+        return Cow::Borrowed(location);
+    }
+    let bytes = location.as_bytes();
+    let mut out = String::with_capacity(location.len());
+    let mut changed = false;
+    let mut i = 0;
+    // Emits `name` or `…`, noting whether anything changed.
+    let mut name = |out: &mut String, text: &str| {
+        if looks_like_a_value(text) {
+            out.push('…');
+            changed = true;
+        } else {
+            out.push_str(text);
+        }
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' if bytes.get(i + 1) == Some(&b'\'') => {
+                // `['quoted name']`, with `\'` and `\\` escaped.
+                let start = i + 2;
+                let mut end = start;
+                while end < bytes.len()
+                    && !(bytes[end] == b'\'' && bytes.get(end + 1) == Some(&b']'))
+                {
+                    end += if bytes[end] == b'\\' { 2 } else { 1 };
+                }
+                let mut end = end.min(bytes.len());
+                while !location.is_char_boundary(end) {
+                    end -= 1;
+                }
+                out.push_str("['");
+                name(&mut out, location.get(start..end).unwrap_or_default());
+                out.push_str(if end < bytes.len() { "']" } else { "" });
+                i = (end + 2).min(bytes.len());
+            }
+            b'[' => {
+                // `[name]` (a part's key, which may hold brackets itself) or `[3]`.
+                let mut depth = 0;
+                let mut end = i;
+                while end < bytes.len() {
+                    match bytes[end] {
+                        b'[' => depth += 1,
+                        b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    end += 1;
+                }
+                out.push('[');
+                name(&mut out, &location[i + 1..end.min(bytes.len())]);
+                if end < bytes.len() {
+                    out.push(']');
+                }
+                i = (end + 1).min(bytes.len());
+            }
+            b'.' => {
+                let start = i + 1;
+                let end = location[start..]
+                    .find(['.', '[', ' '])
+                    .map_or(location.len(), |at| start + at);
+                out.push('.');
+                name(&mut out, &location[start..end]);
+                i = end;
+            }
+            _ => {
+                let next = location[i..]
+                    .find(['[', '.'])
+                    .map_or(location.len(), |at| i + at);
+                out.push_str(&location[i..next]);
+                i = next;
+            }
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(location)
+    }
+}
+
+/// Whether a field name looks like a value rather than a name: an e-mail address, eight or more
+/// characters that are mostly digits or all hex with a digit (ids, UUIDs, hashes), or more than
+/// 40 characters.
+fn looks_like_a_value(name: &str) -> bool {
+    if name.contains('@') || name.chars().count() > 40 {
+        return true;
+    }
+    if name.len() < 8 {
+        return false;
+    }
+    let digits = name.bytes().filter(u8::is_ascii_digit).count();
+    let hex = name
+        .bytes()
+        .filter(|b| b.is_ascii_hexdigit() || *b == b'-')
+        .count();
+    digits * 2 >= name.len() || (hex == name.len() && digits > 0)
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_values_are_hidden() {
+        for (location, shown) in [
+            (
+                "body > json $.devices.9774d56d682e549c.model",
+                "body > json $.devices.….model",
+            ),
+            (
+                "body > json $.users['alice.secret@example.com'].email",
+                "body > json $.users['…'].email",
+            ),
+            ("body form[jane@example.com]", "body form[…]"),
+            (
+                "body > json $.d.5b1c7a4e-2d7f-4f4e-9a3b-6f1d2c3b4a59.model",
+                "body > json $.d.….model",
+            ),
+            ("query[u_4915112345678]", "query[…]"),
+        ] {
+            assert_eq!(redact_location(location), shown);
+        }
+    }
+
+    #[test]
+    fn ordinary_locations_are_kept_as_they_are() {
+        for location in [
+            "body form[data_list] > base64 > gzip > json $[2].properties.$screen_width",
+            "body form[ud[em]]",
+            "path[2] > base64",
+            "query[dl] > url query[q]",
+            "body > json $.events[12].url",
+            "body > json $.a['screen width'].größe[-3]",
+            "body > protobuf #2.3",
+            "header[X-Device-Id]",
+        ] {
+            assert!(
+                matches!(redact_location(location), std::borrow::Cow::Borrowed(_)),
+                "{location}"
+            );
+        }
+    }
+
+    #[test]
+    fn broken_locations_do_not_panic() {
+        for location in [
+            "[", "['", "['a", "a[b", ".", "x.['é", "[[[]", "é.@", "['\\é']", "['\\",
+        ] {
+            let _ = redact_location(location);
+        }
+    }
+}

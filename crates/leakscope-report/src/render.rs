@@ -1,10 +1,21 @@
-//! Writing a report in one format, and the text report for a person.
+//! Writing a report in one format ([`Render`]), and the text report for a person
+//! ([`TextRenderer`]).
+//!
+//! Also what the text, Markdown and HTML reports share: the grouping of recipients by
+//! organisation ([`recipient_groups`]) and the escaping of control characters
+//! ([`one_line`]). The text report escapes every piece of text that comes from a capture
+//! (names, hosts, locations, rule ids, evidence, linkage, anomalies; values are printed
+//! quoted, with Rust's escapes), so that a capture cannot send escape sequences to the
+//! terminal the report is read in, or forge lines of it.
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::{Leak, Party, Report, Severity};
+use crate::markdown::{first_location, more_places};
+use crate::{Leak, Party, RecipientSummary, Report, Severity};
 
 /// Writes a [`Report`] in one format.
 pub trait Render {
@@ -102,6 +113,14 @@ impl TextRenderer {
 
 impl Render for TextRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut out = io::BufWriter::with_capacity(64 << 10, out);
+        self.write_report(report, &mut out)?;
+        out.flush()
+    }
+}
+
+impl TextRenderer {
+    fn write_report(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let summary = &report.summary;
         let bold = Style::new().bold();
         let dim = Style::new().dimmed();
@@ -109,8 +128,8 @@ impl Render for TextRenderer {
         writeln!(
             out,
             "{} {}: {}, {} ({}){}",
-            report.tool.name,
-            report.tool.version,
+            one_line(&report.tool.name),
+            one_line(&report.tool.version),
             plural(summary.requests as u64, "request"),
             plural(summary.leaks as u64, "leak"),
             plural(summary.occurrences, "occurrence"),
@@ -122,77 +141,63 @@ impl Render for TextRenderer {
         )?;
         let first = &report.first_party;
         if first.domains.is_empty() {
-            writeln!(out, "first party: {}", first.how)?;
+            writeln!(out, "first party: {}", one_line(&first.how))?;
         } else {
             writeln!(
                 out,
                 "first party: {} ({})",
-                first.domains.join(", "),
-                first.how
+                one_line(&first.domains.join(", ")),
+                one_line(&first.how)
             )?;
         }
 
         // Recipients in the summary's order (third parties first, most leaks first), grouped
         // by organisation.
-        let mut groups: Vec<(String, Party, Vec<&crate::RecipientSummary>)> = Vec::new();
-        for recipient in summary.recipients.iter().filter(|r| r.leaks > 0) {
-            let name = recipient
-                .organisation
-                .clone()
-                .unwrap_or_else(|| recipient.domain.clone());
-            match groups
-                .iter_mut()
-                .find(|(n, p, _)| *n == name && *p == recipient.party)
-            {
-                Some(group) => group.2.push(recipient),
-                None => groups.push((name, recipient.party, vec![recipient])),
-            }
-        }
         let indent_width = self.width.saturating_sub(10).max(20);
-        for (name, party, domains) in &groups {
-            let requests: usize = domains.iter().map(|d| d.requests).sum();
-            let mut leaks: Vec<&Leak> = report
-                .leaks
-                .iter()
-                .filter(|l| {
-                    l.recipient.party == *party
-                        && domains.iter().any(|d| d.domain == l.recipient.domain)
-                })
-                .collect();
+        for mut group in recipient_groups(report) {
             // One heading per category, whichever of the organisation's hosts got the leak.
-            leaks.sort_by_key(|l| l.category);
+            group.leaks.sort_by_key(|l| l.category);
             writeln!(out)?;
-            let party_text = match party {
-                Party::First => "first party",
-                Party::Third => "third party",
-            };
-            let domain_names: Vec<&str> = domains.iter().map(|d| d.domain.as_str()).collect();
+            let mut line = vec![match group.party {
+                Party::First => "first party".to_owned(),
+                Party::Third => "third party".to_owned(),
+            }];
+            let domains = group.domain_names();
+            if !domains.is_empty() {
+                line.push(one_line(&domains.join(", ")).into_owned());
+            }
+            if !group.domains.is_empty() {
+                line.push(plural(group.requests() as u64, "request"));
+            }
+            line.push(plural(group.leaks.len() as u64, "leak"));
             writeln!(
                 out,
-                "{}  {} · {} · {} · {}",
-                self.paint(bold, if name.is_empty() { "(no host)" } else { name }),
-                party_text,
-                domain_names.join(", "),
-                plural(requests as u64, "request"),
-                plural(leaks.len() as u64, "leak"),
+                "{}  {}",
+                self.paint(bold, &one_line(&group.name)),
+                line.join(" · "),
             )?;
-            let hosts: Vec<&str> = domains
-                .iter()
-                .flat_map(|d| d.hosts.iter().map(String::as_str))
-                .collect();
-            writeln!(
-                out,
-                "  {}",
-                self.paint(
-                    dim,
-                    &fit(&format!("hosts: {}", hosts.join(", ")), indent_width)
-                )
-            )?;
-            let mut category = None;
-            for leak in leaks.iter().take(TEXT_LEAKS_PER_RECIPIENT) {
-                if category != Some(leak.category) {
-                    category = Some(leak.category);
-                    let count = leaks.iter().filter(|l| l.category == leak.category).count();
+            let hosts = group.hosts();
+            if !hosts.is_empty() {
+                writeln!(
+                    out,
+                    "  {}",
+                    self.paint(
+                        dim,
+                        &fit(
+                            &format!("hosts: {}", one_line(&hosts.join(", "))),
+                            indent_width
+                        )
+                    )
+                )?;
+            }
+            let leaks = &group.leaks;
+            for (at, leak) in leaks.iter().enumerate().take(TEXT_LEAKS_PER_RECIPIENT) {
+                if at == 0 || leaks[at - 1].category != leak.category {
+                    // Sorted by category: the category's leaks follow this one.
+                    let count = leaks[at..]
+                        .iter()
+                        .take_while(|l| l.category == leak.category)
+                        .count();
                     writeln!(
                         out,
                         "  {} ({count})",
@@ -211,28 +216,29 @@ impl Render for TextRenderer {
                     leak.occurrences,
                     plural(requests as u64, "request"),
                     request_list(&leak.requests, 5),
-                    leak.rule,
+                    one_line(&leak.rule),
                 )?;
-                let location = leak
-                    .locations
-                    .first()
-                    .map(|l| l.location.as_str())
-                    .unwrap_or_default();
-                let more = leak.locations.len().saturating_sub(1);
-                let more = more as u64 + leak.other_locations;
-                let more = match more {
+                let more = match more_places(leak) {
                     0 => String::new(),
                     1 => " (+1 more place)".to_owned(),
                     n => format!(" (+{n} more places)"),
                 };
-                let place = format!("{} {location}{more}", leak.recipient.host);
+                let place = format!(
+                    "{} {}{more}",
+                    one_line(&leak.recipient.host),
+                    one_line(first_location(leak))
+                );
                 writeln!(
                     out,
                     "             {}",
                     self.paint(dim, &fit(&place, self.width.saturating_sub(13).max(20)))
                 )?;
                 if let Some(evidence) = &leak.evidence {
-                    writeln!(out, "             {}", fit(evidence, indent_width))?;
+                    writeln!(
+                        out,
+                        "             {}",
+                        fit(&one_line(evidence), indent_width)
+                    )?;
                 }
             }
             if leaks.len() > TEXT_LEAKS_PER_RECIPIENT {
@@ -249,20 +255,28 @@ impl Render for TextRenderer {
             writeln!(out, "{}", self.paint(bold, "Linkage"))?;
             for link in &report.linkage {
                 let ids = if link.value_ids.len() == 1 {
-                    link.value_ids[0].clone()
+                    one_line(&link.value_ids[0]).into_owned()
                 } else {
                     format!(
                         "{} values ({})",
                         link.value_ids.len(),
-                        link.rules.join(", ")
+                        one_line(&link.rules.join(", "))
                     )
                 };
-                writeln!(out, "  {:<12} {ids}: {}", link.kind.as_str(), link.why)?;
+                writeln!(
+                    out,
+                    "  {:<12} {ids}: {}",
+                    link.kind.as_str(),
+                    one_line(&link.why)
+                )?;
                 if let Some(values) = &link.values {
                     writeln!(
                         out,
                         "               {}",
-                        fit(&format!("values: {}", values.join(", ")), indent_width)
+                        fit(
+                            &format!("values: {}", one_line(&values.join(", "))),
+                            indent_width
+                        )
                     )?;
                 }
             }
@@ -274,9 +288,9 @@ impl Render for TextRenderer {
             .filter(|d| d.leaks == 0)
             .map(|d| {
                 let name = if d.domain.is_empty() {
-                    "(no host)"
+                    "(no host)".into()
                 } else {
-                    &d.domain
+                    one_line(&d.domain)
                 };
                 format!("{name} ({})", plural(d.requests as u64, "request"))
             })
@@ -306,16 +320,318 @@ impl Render for TextRenderer {
             writeln!(out)?;
             writeln!(out, "Anomalies ({}):", report.anomalies.len())?;
             for anomaly in &report.anomalies {
+                let source = one_line(&anomaly.source);
+                let message = one_line(&anomaly.message);
                 match anomaly.request {
-                    Some(index) => writeln!(
-                        out,
-                        "  {} (request #{index}): {}",
-                        anomaly.source, anomaly.message
-                    )?,
-                    None => writeln!(out, "  {}: {}", anomaly.source, anomaly.message)?,
+                    Some(index) => {
+                        writeln!(out, "  {source} (request #{index}): {message}")?;
+                    }
+                    None => writeln!(out, "  {source}: {message}")?,
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Line breaks and every other control character (C0, DEL, C1) as visible escapes (`\n`,
+/// `\u{1b}`), so that text from a capture stays on its line and cannot drive a terminal
+/// (colours, cursor moves, titles) or break a Markdown table row. Text without any comes
+/// back borrowed.
+pub(crate) fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The leaks of one recipient organisation (else registrable domain) and party.
+#[derive(Debug)]
+pub(crate) struct RecipientGroup<'a> {
+    /// The organisation, else the domain (`(no host)` when there is neither).
+    pub(crate) name: String,
+    /// First or third party.
+    pub(crate) party: Party,
+    /// The domains of the summary that belong to it (none for leaks the summary does not
+    /// name, in a report read back from JSON).
+    pub(crate) domains: Vec<&'a RecipientSummary>,
+    /// Its leaks, in the report's order.
+    pub(crate) leaks: Vec<&'a Leak>,
+}
+
+impl RecipientGroup<'_> {
+    /// Requests sent to the group's domains.
+    pub(crate) fn requests(&self) -> usize {
+        self.domains.iter().map(|d| d.requests).sum()
+    }
+
+    /// The group's registrable domains, else (when the summary names none) its leaks' domains.
+    pub(crate) fn domain_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = if self.domains.is_empty() {
+            self.leaks
+                .iter()
+                .map(|l| l.recipient.domain.as_str())
+                .collect()
+        } else {
+            self.domains.iter().map(|d| d.domain.as_str()).collect()
+        };
+        names.retain(|n| !n.is_empty());
+        dedup_keep_order(&mut names);
+        names
+    }
+
+    /// The hosts that received the group's requests.
+    pub(crate) fn hosts(&self) -> Vec<&str> {
+        let mut hosts: Vec<&str> = if self.domains.is_empty() {
+            self.leaks
+                .iter()
+                .map(|l| l.recipient.host.as_str())
+                .collect()
+        } else {
+            self.domains
+                .iter()
+                .flat_map(|d| d.hosts.iter().map(String::as_str))
+                .collect()
+        };
+        hosts.retain(|h| !h.is_empty());
+        dedup_keep_order(&mut hosts);
+        hosts
+    }
+}
+
+fn dedup_keep_order(items: &mut Vec<&str>) {
+    let mut seen = HashSet::with_capacity(items.len());
+    items.retain(|item| seen.insert(*item));
+}
+
+/// The recipients that received leaks, grouped by organisation (else domain) and party, in
+/// the summary's order (third parties first, most leaks first), each with its leaks. Leaks
+/// whose domain the summary does not list (a hand-edited report) get groups of their own at
+/// the end, so that no leak is left out.
+///
+/// Linear in recipients and leaks: groups are found by name and leaks by domain through hash
+/// maps, and each leak is looked at once (the text, Markdown and HTML reports all group with
+/// this).
+pub(crate) fn recipient_groups(report: &Report) -> Vec<RecipientGroup<'_>> {
+    let mut groups: Vec<RecipientGroup<'_>> = Vec::new();
+    let mut by_name: HashMap<(String, Party), usize> = HashMap::new();
+    let mut by_domain: HashMap<(&str, Party), usize> = HashMap::new();
+    for recipient in report.summary.recipients.iter().filter(|r| r.leaks > 0) {
+        let name = recipient
+            .organisation
+            .clone()
+            .filter(|o| !o.is_empty())
+            .unwrap_or_else(|| recipient.domain.clone());
+        let name = if name.is_empty() {
+            "(no host)".to_owned()
+        } else {
+            name
+        };
+        let at = *by_name
+            .entry((name.clone(), recipient.party))
+            .or_insert_with(|| {
+                groups.push(RecipientGroup {
+                    name,
+                    party: recipient.party,
+                    domains: Vec::new(),
+                    leaks: Vec::new(),
+                });
+                groups.len() - 1
+            });
+        groups[at].domains.push(recipient);
+        by_domain
+            .entry((recipient.domain.as_str(), recipient.party))
+            .or_insert(at);
+    }
+    for leak in &report.leaks {
+        let recipient = &leak.recipient;
+        let at = match by_domain.get(&(recipient.domain.as_str(), recipient.party)) {
+            Some(&at) => at,
+            None => *by_name
+                .entry((recipient.display_name().to_owned(), recipient.party))
+                .or_insert_with(|| {
+                    groups.push(RecipientGroup {
+                        name: recipient.display_name().to_owned(),
+                        party: recipient.party,
+                        domains: Vec::new(),
+                        leaks: Vec::new(),
+                    });
+                    groups.len() - 1
+                }),
+        };
+        groups[at].leaks.push(leak);
+    }
+    groups.retain(|g| !g.leaks.is_empty());
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::markdown::tests::{request, sighting, small_report};
+    use crate::{Anomaly, Category, NoSink, ReportBuilder, ReportOptions};
+
+    fn render(report: &Report, color: bool) -> String {
+        let mut out = Vec::new();
+        TextRenderer { width: 100, color }
+            .render(report, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn builder(show_values: bool) -> ReportBuilder {
+        ReportBuilder::new(
+            "leakscope",
+            "0.1.0",
+            ReportOptions {
+                value_key: Some([7; 16]),
+                show_values,
+                ..ReportOptions::default()
+            },
+        )
+    }
+
+    #[test]
+    fn leaks_grouped_by_organisation_then_category() {
+        let text = render(&small_report(false), false);
+        let google = text
+            .find("\nGoogle  third party · google-analytics.com · 1 request · 2 leaks\n")
+            .expect(&text);
+        let xiaomi = text
+            .find("\nXiaomi  third party · miui.com · 1 request · 2 leaks\n")
+            .expect(&text);
+        assert!(google < xiaomi, "{text}");
+        assert!(text.contains("  hosts: tracking.intl.miui.com\n"), "{text}");
+        // Categories in the contract's order within a group, each with its count.
+        let xiaomi = &text[xiaomi..];
+        let search = xiaomi.find("  search-query (1)\n").expect(xiaomi);
+        let id = xiaomi.find("  persistent-id (1)\n").expect(xiaomi);
+        assert!(search < id, "{xiaomi}");
+        assert!(text.contains("No leaks: example.org (1 request)"), "{text}");
+        assert!(!text.contains("symptoms of depression"));
+    }
+
+    #[test]
+    fn twenty_thousand_recipients_render_quickly() {
+        // One leak to each of 20,000 registrable domains: grouping them used to compare every
+        // recipient with every group and every group with every leak (about ten seconds in a
+        // debug build); linear, it takes a fraction of a second.
+        const DOMAINS: usize = 20_000;
+        let mut builder = builder(false);
+        for i in 0..DOMAINS {
+            let scan = request(
+                i,
+                &format!("t.d{i}.example"),
+                vec![sighting(
+                    "search.query-field",
+                    Category::SearchQuery,
+                    Severity::High,
+                    &format!("query {i}"),
+                    "query[q]",
+                )],
+            );
+            builder.add(scan, &mut NoSink).unwrap();
+        }
+        let report = builder.finish();
+        let started = Instant::now();
+        let text = render(&report, false);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        assert_eq!(text.matches("  third party · d").count(), DOMAINS);
+        assert!(text.contains("\nd19999.example  third party · d19999.example · 1 request"));
+        assert_eq!(text.matches("  search-query (1)\n").count(), DOMAINS);
+    }
+
+    #[test]
+    fn control_characters_from_the_capture_are_escaped() {
+        let mut builder = builder(true);
+        let mut found = sighting(
+            "rule\u{1b}[2J",
+            Category::SearchQuery,
+            Severity::High,
+            "value\u{1b}]0;title\u{7}",
+            "query[q\u{1b}[31m]\nFAKE location line",
+        );
+        found.evidence = Some("evidence \u{9b}31m\rFAKE evidence".to_owned());
+        let mut scan = request(0, "evil\u{1b}[31m.example.net\nFAKE host line", vec![found]);
+        scan.anomalies.push(Anomaly {
+            request: Some(0),
+            source: "capture.har\u{1b}[1A entry 0".to_owned(),
+            message: "broken\u{7f}\nFAKE anomaly line".to_owned(),
+        });
+        builder.add(scan, &mut NoSink).unwrap();
+        let mut report = builder.finish();
+        report.linkage.push(crate::Linkage {
+            kind: crate::LinkageKind::SharedId,
+            value_ids: vec!["v-1\u{1b}[0m".to_owned()],
+            values: Some(vec!["a\u{1b}[5mb".to_owned()]),
+            category: Category::PersistentId,
+            rules: vec!["id.x".to_owned()],
+            recipients: vec!["x".to_owned()],
+            requests: 2,
+            distinct_sets: None,
+            why: "why\u{1b}[31m\nFAKE why line".to_owned(),
+        });
+        report.first_party.how = "how\u{1b}[31m".to_owned();
+
+        let text = render(&report, false);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(!text.contains('\u{9b}'), "{text:?}");
+        assert!(!text.contains('\u{7}'), "{text:?}");
+        assert!(!text.contains('\u{7f}'), "{text:?}");
+        assert!(!text.contains('\r'), "{text:?}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("FAKE")),
+            "a capture added a line:\n{text}"
+        );
+        assert!(
+            text.contains("evil\\u{1b}[31m.example.net\\nFAKE host line"),
+            "{text}"
+        );
+        assert!(
+            text.contains("query[q\\u{1b}[31m]\\nFAKE location line"),
+            "{text}"
+        );
+        assert!(text.contains("[rule\\u{1b}[2J]"), "{text}");
+        assert!(text.contains("evidence \\u{9b}31m\\rFAKE evidence"), "{text}");
+        assert!(text.contains("capture.har\\u{1b}[1A entry 0 (request #0): broken\\u{7f}\\nFAKE"));
+        assert!(text.contains("v-1\\u{1b}[0m: why\\u{1b}[31m\\nFAKE why line"), "{text}");
+        assert!(text.contains("values: a\\u{1b}[5mb"), "{text}");
+        assert!(text.contains("(how\\u{1b}[31m)") || text.contains(": how\\u{1b}[31m"));
+
+        // In colour, the only escapes are the renderer's own styles.
+        let coloured = render(&report, true);
+        let styles = [
+            Style::new().bold(),
+            Style::new().dimmed(),
+            severity_style(Severity::High),
+        ];
+        let mut stripped = coloured.clone();
+        for style in styles {
+            stripped = stripped
+                .replace(&style.render().to_string(), "")
+                .replace(&style.render_reset().to_string(), "");
+        }
+        assert!(!stripped.contains('\u{1b}'), "{stripped:?}");
+        assert_eq!(stripped, text);
+    }
+
+    #[test]
+    fn one_line_escapes_c0_del_and_c1_only() {
+        assert!(matches!(one_line("plain é ✓"), Cow::Borrowed("plain é ✓")));
+        assert_eq!(one_line("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+        assert_eq!(one_line("\u{0}\u{1b}\u{7f}\u{80}\u{9f}"), "\\u{0}\\u{1b}\\u{7f}\\u{80}\\u{9f}");
     }
 }

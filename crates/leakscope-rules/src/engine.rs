@@ -37,11 +37,38 @@ struct CompiledRule {
     rule: Rule,
     value: Option<Regex>,
     not_value: Option<Regex>,
+    /// The shortest and longest text `value` can match, in bytes: a value outside is refused
+    /// without running the regex (rules without keys see every value, and most are too short
+    /// or too long for an e-mail address or an IMEI).
+    lengths: (usize, usize),
+}
+
+/// The bytes a pattern's matches span, at least and at most (`usize::MAX`: no bound); `(0,
+/// usize::MAX)` when the pattern cannot be read.
+fn match_lengths(pattern: &str) -> (usize, usize) {
+    let Ok(hir) = regex_syntax::parse(pattern) else {
+        return (0, usize::MAX);
+    };
+    let properties = hir.properties();
+    // Unanchored patterns match inside longer values: only the lower bound holds for them.
+    let anchored = properties
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::Start)
+        && properties
+            .look_set_suffix()
+            .contains(regex_syntax::hir::Look::End);
+    let min = properties.minimum_len().unwrap_or(0);
+    let max = match properties.maximum_len() {
+        Some(max) if anchored => max,
+        _ => usize::MAX,
+    };
+    (min, max)
 }
 
 impl CompiledRule {
     fn matches(&self, value: &str) -> bool {
-        self.value.as_ref().is_none_or(|re| re.is_match(value))
+        (self.lengths.0..=self.lengths.1).contains(&value.len())
+            && self.value.as_ref().is_none_or(|re| re.is_match(value))
             && !self.not_value.as_ref().is_some_and(|re| re.is_match(value))
             && self.rule.validators.iter().all(|v| v.check(value))
     }
@@ -81,6 +108,7 @@ impl Engine {
             rules.push(CompiledRule {
                 value: compile(&rule.value),
                 not_value: compile(&rule.not_value),
+                lengths: rule.value.as_deref().map_or((0, usize::MAX), match_lengths),
                 rule,
             });
         }
@@ -174,6 +202,22 @@ mod tests {
             &mut hits,
         );
         hits.iter().map(|h| h.rule.id.clone()).collect()
+    }
+
+    #[test]
+    fn patterns_bound_the_lengths_they_match() {
+        assert_eq!(match_lengths(r"^(?-u:\d){15}$"), (15, 15));
+        assert_eq!(
+            match_lengths(r"^\d{15}$"),
+            (15, 60),
+            "a Unicode digit is up to 4 bytes"
+        );
+        assert_eq!(match_lengths(r"^[a-f0-9]{16}$"), (16, 16));
+        assert_eq!(match_lengths(r"\d{15}"), (15, usize::MAX), "unanchored");
+        assert_eq!(match_lengths(r"^a+$"), (1, usize::MAX));
+        assert_eq!(match_lengths(r"^(ab|c)$"), (1, 2));
+        assert_eq!(match_lengths(r"^(?:x|é)$"), (1, 2), "bytes, not chars");
+        assert_eq!(match_lengths("("), (0, usize::MAX));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use leakscope_decode::{Budget, Limits, Path, Unwrapper};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
 use leakscope_report::{
     Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
-    RequestContext, RequestRef, RequestScan, Sighting, registrable_domain,
+    RequestContext, RequestRef, RequestScan, Sighting, redact_location, registrable_domain,
 };
 use leakscope_rules::{Candidate, Engine};
 
@@ -190,7 +190,11 @@ impl Scanner {
                     };
                     for hit in &hits {
                         let place = Place {
-                            location: leaf.path.to_string(),
+                            location: if self.options.show_values {
+                                leaf.path.to_string()
+                            } else {
+                                redact_location(leaf.path.as_str()).into_owned()
+                            },
                             span: leaf.span.map(|s| ByteSpan {
                                 start: s.start,
                                 end: s.end,
@@ -227,12 +231,14 @@ impl Scanner {
             .anomalies
             .iter()
             .map(|a| a.message.clone())
-            .chain(
-                budget
-                    .take_notes()
-                    .into_iter()
-                    .map(|n| format!("{}: {}", n.location, n.message)),
-            )
+            .chain(budget.take_notes().into_iter().map(|n| {
+                let location = if self.options.show_values {
+                    n.location.as_str().into()
+                } else {
+                    redact_location(&n.location)
+                };
+                format!("{location}: {}", n.message)
+            }))
             .map(|message| Anomaly {
                 request: Some(index),
                 source: source.to_owned(),
@@ -270,7 +276,12 @@ impl Scanner {
         RequestRef {
             index,
             method: exchange.method.clone(),
-            host: exchange.host().unwrap_or_default().to_ascii_lowercase(),
+            // `T.Tracker.IO.` and `t.tracker.io` are one recipient.
+            host: exchange
+                .host()
+                .unwrap_or_default()
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
             url,
             source: Some(source.to_owned()),
         }

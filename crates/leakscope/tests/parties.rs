@@ -64,7 +64,11 @@ fn without_pages_page_loads_name_it() {
     let file = har(SESSION, "");
     let report = scan(&file, ScanOptions::default());
     assert_eq!(report.first_party.domains, ["example-health.org"]);
-    assert_eq!(report.first_party.how, "top-level document requests");
+    // The beacon's Referer names the page: the page load is confirmed.
+    assert_eq!(
+        report.first_party.how,
+        "top-level document requests named as Origin/Referer"
+    );
 }
 
 #[test]
@@ -91,4 +95,62 @@ fn given_first_parties_win_and_third_party_only_keeps_the_rest() {
     );
     assert!(report.leaks.is_empty());
     assert_eq!(report.summary.leaks, 0);
+}
+
+/// A shop's page, its requests naming it as their Origin, and a click on an ad that loads the
+/// ad server's redirect page: the ad server is not the site being audited.
+#[test]
+fn a_page_load_nothing_names_is_not_the_first_party() {
+    let entries = r#"
+      {"request": {"method": "GET", "url": "https://www.shop.example/cart",
+       "headers": [{"name": "Sec-Fetch-Dest", "value": "document"}]}},
+      {"request": {"method": "GET", "url": "https://www.google-analytics.com/collect?v=1&cid=1234567890.1588000000&dl=https%3A%2F%2Fwww.shop.example%2Fcart",
+       "headers": [{"name": "Origin", "value": "https://www.shop.example"}]}},
+      {"request": {"method": "GET", "url": "https://ad.doubleclick.net/ddm/clk/123;abc?https://www.shop.example/",
+       "headers": [{"name": "Sec-Fetch-Dest", "value": "document"}]}}
+    "#;
+    let file = har(entries, "");
+    let report = scan(&file, ScanOptions::default());
+    assert_eq!(report.first_party.domains, ["shop.example"]);
+    assert_eq!(
+        report.first_party.how,
+        "top-level document requests named as Origin/Referer"
+    );
+    assert!(
+        report
+            .summary
+            .recipients
+            .iter()
+            .filter(|r| r.organisation.as_deref() == Some("Google"))
+            .all(|r| r.party == Party::Third)
+    );
+}
+
+/// `--first-party` takes a URL as well as a domain, and an organisation's other domains are
+/// first party with it (a site's own analytics is its owner's).
+#[test]
+fn the_first_party_may_be_a_url_and_covers_its_organisation() {
+    let file = har(SESSION, "");
+    let report = scan(
+        &file,
+        ScanOptions {
+            first_party: vec!["https://www.google.com/search?q=x".into()],
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(report.first_party.domains, ["google.com"]);
+    let ga = report
+        .summary
+        .recipients
+        .iter()
+        .find(|r| r.domain == "google-analytics.com")
+        .unwrap();
+    assert_eq!(ga.party, Party::First, "the same organisation");
+    let site = report
+        .summary
+        .recipients
+        .iter()
+        .find(|r| r.domain == "example-health.org")
+        .unwrap();
+    assert_eq!(site.party, Party::Third);
 }

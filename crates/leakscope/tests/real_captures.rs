@@ -1,7 +1,8 @@
 //! Real HAR files from a published investigation (The Markup / CalMatters, 2025): Blacklight
 //! scans of U.S. state health-exchange sites, with real Google, Meta, Snapchat, TikTok, Bing and
-//! TV Squared beacons. They live in the shared folder beside the repository, not in it; the test
-//! says so and passes when they are absent (a clone elsewhere).
+//! TV Squared beacons. They live in the shared folder beside the repository, not in it. Where
+//! they are missing the test fails (CI must not pass by scanning nothing), unless
+//! `LEAKSCOPE_SKIP_REAL_CAPTURES=1` says the clone is meant to run without them.
 
 use std::path::PathBuf;
 
@@ -44,7 +45,12 @@ const NOT_LEAKS: &[&str] = &[
 #[test]
 fn every_real_capture_reads_cleanly_and_its_trackers_are_reported() {
     let Some(files) = real_captures() else {
-        eprintln!("shared/real-captures not found beside the repository: skipped");
+        assert!(
+            std::env::var_os("LEAKSCOPE_SKIP_REAL_CAPTURES").is_some(),
+            "shared/real-captures not found beside the repository; set \
+             LEAKSCOPE_SKIP_REAL_CAPTURES=1 to run the tests without them"
+        );
+        eprintln!("shared/real-captures not found: skipped (LEAKSCOPE_SKIP_REAL_CAPTURES)");
         return;
     };
     assert!(!files.is_empty());
