@@ -112,7 +112,8 @@ struct DiffArgs {
     /// Exit with 1 when OTHER has a kind of leak BASE did not (a CI gate against a baseline).
     #[arg(long)]
     fail_on_new: bool,
-    /// The site or app being audited (repeatable), for both sides.
+    /// The site or app being audited (repeatable), for both sides when they are captures (a
+    /// JSON report keeps the first party it was written with).
     #[arg(long, value_name = "DOMAIN")]
     first_party: Vec<String>,
     /// Write the diff to this file instead of standard output.

@@ -1318,3 +1318,46 @@ fn decode_reads_standard_input_and_writes_json() {
     assert_eq!(doc["leaves"][0]["findings"][0]["category"], "private-mode");
     assert_eq!(doc["leaves"][0]["span"], serde_json::json!([0, 4]));
 }
+
+/// SDKs key maps by device ids and users by their e-mail address. Without `--show-values`, no
+/// format may carry those keys, in a location or anywhere else.
+#[test]
+fn values_used_as_field_names_are_not_in_any_format() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        file,
+        "{}",
+        json!({
+            "method": "POST",
+            "url": "https://t.example-analytics.com/v1/batch",
+            "headers": [["Content-Type", "application/json"]],
+            "body": json!({
+                "devices": {"9774d56d682e549c": {"model": "Pixel 7", "os_version": "14"}},
+                "users": {"alice.secret@example.com": {"email": "alice.secret@example.com"}}
+            }).to_string()
+        })
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap().to_owned();
+    for format in ["text", "json", "ndjson", "markdown", "sarif", "html"] {
+        let out = leakscope(&["scan", "--format", format, &path]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(
+            text.contains("Pixel") || text.contains("model"),
+            "{format}: nothing reported?\n{text}"
+        );
+        for secret in ["9774d56d682e549c", "alice.secret", "example.com'"] {
+            assert!(!text.contains(secret), "{format} shows {secret}:\n{text}");
+        }
+    }
+    // With values shown, the keys are there.
+    let shown = stdout(&leakscope(&[
+        "scan",
+        "--format",
+        "json",
+        "--show-values",
+        &path,
+    ]));
+    assert!(shown.contains("9774d56d682e549c"));
+}

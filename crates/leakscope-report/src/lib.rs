@@ -12,11 +12,17 @@
 //! - [`registrable_domain`] and [`Organisations`] say who a host is: its registrable domain
 //!   (public suffix list) and the organisation that owns it (a data file).
 //! - [`Render`] writes a [`Report`]: [`TextRenderer`] for people, [`JsonRenderer`] for scripts
-//!   (`leakscope.report/v2`, whose schema [`report_schema`] derives from the types).
+//!   (`leakscope.report/v2`, whose schema [`report_schema`] derives from the types),
+//!   [`MarkdownRenderer`] for issues and pull requests, [`SarifRenderer`] for code-scanning
+//!   dashboards and [`HtmlRenderer`] for one self-contained page.
+//! - [`diff()`] compares two reports by kinds of leak (recipient, category, rule, location with
+//!   indexes and random-looking names folded), for normal against private mode or one release
+//!   against the next.
 //!
 //! A privacy tool must not leak what it finds into reports that get shared, so a leak carries
 //! its value only when the caller asks; otherwise a [`redact`]ed preview and a keyed
-//! `value_id`.
+//! `value_id`, and locations whose field names are values are shown with
+//! [`redact_location`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -3,20 +3,39 @@
 //! One run. Its tool's driver lists one rule (`reportingDescriptor`) per rule id the report
 //! uses, and each leak is one `result`: its level from the severity, a sentence as message,
 //! one location per place it was found (a logical location: the path of parts and layers in
-//! the request; and the capture file as physical location), a partial fingerprint that stays
-//! the same across scans of the same traffic (value id, rule, host), and the leak's category,
-//! severity, party, organisation and counts as properties. The capture files are the run's
-//! artifacts; anomalies are tool-execution notifications; linkage, the first party and the
-//! counts are in the run's property bag. Values are the report's: redacted previews unless
-//! the report was made with `--show-values`.
+//! the request; and the capture file as physical location), a partial fingerprint, and the
+//! leak's category, severity, party, organisation and counts as properties. The capture files
+//! are the run's artifacts; anomalies are tool-execution notifications; linkage, the first
+//! party and the counts are in the run's property bag. Values are the report's: redacted
+//! previews unless the report was made with `--show-values`.
+//!
+//! The partial fingerprint (`leakscope/v2`) is what a dashboard matches results across scans
+//! by, so it is made of what stays the same from one scan of the same traffic to the next and
+//! holds no value: the rule, the recipient host, and the first location with field names that
+//! are values taken out ([`redact_location`]), array indexes folded and random-looking names
+//! replaced ([`normalise_location`]); hashed with SipHash-2-4 under a fixed all-zero key. A
+//! leak's `value_id` is keyed with a key that is random per run, so it is only a property.
+//! Leaks of the same kind (different values found by one rule at one place of one host) share
+//! a fingerprint.
+//!
+//! The log is streamed: the run's header (tool, rules, artifacts) first, then each result
+//! serialised straight to the writer as it is made, so memory follows one result, not the
+//! report (the bytes are serde_json's pretty print of the same structures).
 
 use std::collections::BTreeMap;
+use std::hash::Hasher as _;
 use std::io::{self, Write};
 
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer};
+use siphasher::sip128::{Hasher128, SipHasher24};
 
-use crate::markdown::{category_meaning, category_words, cut_chars, plural, shows_values};
-use crate::{Category, Leak, Render, Report, Severity, shown_value};
+use crate::markdown::{
+    category_meaning, category_words, cut_chars, first_location, plural, shows_values,
+};
+use crate::redact::redact_location;
+use crate::{
+    Anomaly, FirstParty, Leak, Linkage, Render, Report, Severity, normalise_location, shown_value,
+};
 
 /// Where SARIF consumers find the schema of the log (written as `$schema`; nothing loads it).
 const SARIF_SCHEMA_URI: &str =
@@ -29,16 +48,19 @@ const INFORMATION_URI: &str = "https://example.invalid/leakscope";
 /// `--show-values` can be a whole upload).
 const MESSAGE_VALUE_CHARS: usize = 300;
 
+/// The name of the partial fingerprint; its version changes whenever what goes into it does
+/// (`v1` held the per-run value id).
+const FINGERPRINT: &str = "leakscope/v2";
+
 /// A SARIF 2.1.0 log with one run (pretty-printed, with a final newline): one result per
-/// leak, one rule per rule id used.
+/// leak, one rule per rule id used. Results are written one at a time, as they are made.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SarifRenderer;
 
 impl Render for SarifRenderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let log = sarif_log(report);
         let mut out = io::BufWriter::with_capacity(64 << 10, out);
-        serde_json::to_writer_pretty(&mut out, &log)?;
+        serde_json::to_writer_pretty(&mut out, &sarif_log(report))?;
         writeln!(out)?;
         out.flush()
     }
@@ -67,30 +89,227 @@ fn file_uri(file: &str) -> String {
     out
 }
 
+/// The partial fingerprint of a leak: SipHash-2-4 (fixed zero key) of its rule, recipient host
+/// and normalised first location, each preceded by its length; 32 hex digits. The same kind of
+/// leak to the same host gets the same fingerprint in every scan, whatever its value. Field
+/// names that are values are taken out of the location first ([`redact_location`]), so that
+/// the fingerprint holds none and is the same with `--show-values` as without.
+fn fingerprint(leak: &Leak) -> String {
+    let location = normalise_location(&redact_location(first_location(leak)));
+    let mut hasher = SipHasher24::new_with_keys(0, 0);
+    for part in [
+        leak.rule.as_str(),
+        leak.recipient.host.as_str(),
+        location.as_str(),
+    ] {
+        hasher.write(&(part.len() as u64).to_le_bytes());
+        hasher.write(part.as_bytes());
+    }
+    format!("{:032x}", hasher.finish128().as_u128())
+}
+
+/// `{"text": …}`: a SARIF message or description.
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct SarifLog<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: [Invocation<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    artifacts: Vec<Artifact<'a>>,
+    results: Results<'a>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'a str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+/// A `reportingDescriptor`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<&'static str>,
+    full_description: Text<String>,
+    default_configuration: RuleConfiguration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct RuleConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    category: &'static str,
+    tags: [&'static str; 2],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Notifications::is_empty")]
+    tool_execution_notifications: Notifications<'a>,
+}
+
+/// An anomaly as a SARIF `notification`.
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<String>,
+    properties: NotificationProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct NotificationProperties<'a> {
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Artifact<'a> {
+    location: ArtifactLocation,
+    roles: [&'static str; 1],
+    properties: ArtifactProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct ArtifactProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'a str>,
+}
+
+#[derive(Serialize, Clone)]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+/// Every leak as a result, each made and written in turn.
+struct Results<'a> {
+    report: &'a Report,
+    rule_index: BTreeMap<&'a str, usize>,
+    artifact_of_input: Vec<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<String>,
+    locations: Vec<Location<'a>>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    id: usize,
+    message: Text<String>,
+    logical_locations: [LogicalLocation<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    name: &'a str,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    leak: &'a str,
+    category: &'static str,
+    severity: &'static str,
+    party: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation: Option<&'a str>,
+    domain: &'a str,
+    host: &'a str,
+    value_id: &'a str,
+    occurrences: u64,
+    requests: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    other_locations: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a str>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties<'a> {
+    schema: &'a str,
+    first_party: &'a FirstParty,
+    requests: usize,
+    leaks: usize,
+    occurrences: u64,
+    values_shown: bool,
+    linkage: &'a [Linkage],
+}
+
 /// The capture files as SARIF artifacts (each file once), and for each input the index of its
 /// artifact.
-fn artifacts(report: &Report) -> (Vec<Value>, Vec<usize>) {
-    let mut uris: Vec<String> = Vec::new();
-    let mut artifacts: Vec<Value> = Vec::new();
+fn artifacts(report: &Report) -> (Vec<Artifact<'_>>, Vec<usize>) {
+    let mut at_of_uri: BTreeMap<String, usize> = BTreeMap::new();
+    let mut artifacts: Vec<Artifact<'_>> = Vec::new();
     let mut of_input = Vec::with_capacity(report.inputs.len());
     for input in &report.inputs {
         let uri = file_uri(&input.file);
-        let at = match uris.iter().position(|u| *u == uri) {
-            Some(at) => at,
-            None => {
-                uris.push(uri.clone());
-                let mut properties = Map::new();
-                if let Some(format) = &input.format {
-                    properties.insert("format".into(), json!(format));
-                }
-                artifacts.push(json!({
-                    "location": {"uri": uri},
-                    "roles": ["analysisTarget"],
-                    "properties": properties,
-                }));
-                artifacts.len() - 1
-            }
-        };
+        let at = *at_of_uri.entry(uri.clone()).or_insert_with(|| {
+            artifacts.push(Artifact {
+                location: ArtifactLocation { uri, index: None },
+                roles: ["analysisTarget"],
+                properties: ArtifactProperties {
+                    format: input.format.as_deref(),
+                },
+            });
+            artifacts.len() - 1
+        });
         of_input.push(at);
     }
     (artifacts, of_input)
@@ -111,135 +330,130 @@ fn input_of(report: &Report, request: Option<u32>) -> usize {
     0
 }
 
-fn rules(report: &Report) -> (Vec<Value>, BTreeMap<&str, usize>) {
-    let mut used: BTreeMap<&str, (Category, Severity)> = BTreeMap::new();
+/// One rule per rule id used (sorted), and each id's index among them.
+fn rules(report: &Report) -> (Vec<Rule<'_>>, BTreeMap<&str, usize>) {
+    let mut used: BTreeMap<&str, &Leak> = BTreeMap::new();
     for leak in &report.leaks {
-        used.entry(leak.rule.as_str())
-            .or_insert((leak.category, leak.severity));
+        used.entry(leak.rule.as_str()).or_insert(leak);
     }
     let index = used.keys().enumerate().map(|(at, id)| (*id, at)).collect();
     let rules = used
         .into_iter()
-        .map(|(id, (category, severity))| {
-            json!({
-                "id": id,
-                "name": id,
-                "shortDescription": {"text": category_words(category)},
-                "fullDescription": {"text": format!(
-                    "{} ({}): {}",
-                    category_words(category),
-                    category.as_str(),
-                    category_meaning(category)
-                )},
-                "defaultConfiguration": {"level": level(severity)},
-                "properties": {"category": category.as_str(), "tags": ["privacy", category.as_str()]},
-            })
+        .map(|(id, leak)| {
+            let category = leak.category;
+            Rule {
+                id,
+                name: id,
+                short_description: Text {
+                    text: category_words(category),
+                },
+                full_description: Text {
+                    text: format!(
+                        "{} ({}): {}",
+                        category_words(category),
+                        category.as_str(),
+                        category_meaning(category)
+                    ),
+                },
+                default_configuration: RuleConfiguration {
+                    level: level(leak.severity),
+                },
+                properties: RuleProperties {
+                    category: category.as_str(),
+                    tags: ["privacy", category.as_str()],
+                },
+            }
         })
         .collect();
     (rules, index)
 }
 
-fn result(report: &Report, leak: &Leak, rule_index: Option<usize>, artifacts: &[usize]) -> Value {
-    let recipient = &leak.recipient;
-    let host = if recipient.host.is_empty() {
-        "(no host)"
-    } else {
-        recipient.host.as_str()
-    };
-    let message = format!(
-        "{} sent to {} ({host}): {}, in {}",
-        category_words(leak.category),
-        recipient.display_name(),
-        cut_chars(shown_value(leak), MESSAGE_VALUE_CHARS),
-        plural(leak.requests.len() as u64, "request"),
-    );
-    let physical = (!report.inputs.is_empty()).then(|| {
-        let input = input_of(report, leak.requests.first().copied());
-        let file = report.inputs.get(input).map_or("", |i| i.file.as_str());
-        let mut artifact = json!({"uri": file_uri(file)});
-        if let Some(index) = artifacts.get(input) {
-            artifact["index"] = json!(index);
-        }
-        json!({"artifactLocation": artifact})
-    });
-    let locations: Vec<Value> = leak
-        .locations
-        .iter()
-        .enumerate()
-        .map(|(id, place)| {
-            let mut location = json!({
-                "id": id,
-                "message": {"text": format!(
-                    "{} here",
-                    plural(place.count, "occurrence")
-                )},
-                "logicalLocations": [{
-                    "name": place.location,
-                    "fullyQualifiedName": format!("{host} {}", place.location),
-                    "kind": "member",
-                }],
-            });
-            if let Some(physical) = &physical {
-                location["physicalLocation"] = physical.clone();
-            }
-            location
-        })
-        .collect();
-    let mut properties = Map::new();
-    properties.insert("leak".into(), json!(leak.id));
-    properties.insert("category".into(), json!(leak.category.as_str()));
-    properties.insert("severity".into(), json!(leak.severity.as_str()));
-    properties.insert("party".into(), json!(recipient.party.as_str()));
-    if let Some(organisation) = &recipient.organisation {
-        properties.insert("organisation".into(), json!(organisation));
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.report.leaks.iter().map(|leak| self.result(leak)))
     }
-    properties.insert("domain".into(), json!(recipient.domain));
-    properties.insert("host".into(), json!(recipient.host));
-    properties.insert("valueId".into(), json!(leak.value_id));
-    properties.insert("occurrences".into(), json!(leak.occurrences));
-    properties.insert("requests".into(), json!(leak.requests.len()));
-    if leak.other_locations > 0 {
-        properties.insert("otherLocations".into(), json!(leak.other_locations));
-    }
-    if let Some(evidence) = &leak.evidence {
-        properties.insert("evidence".into(), json!(evidence));
-    }
-    let mut result = json!({
-        "ruleId": leak.rule,
-        "level": level(leak.severity),
-        "message": {"text": message},
-        "locations": locations,
-        "partialFingerprints": {
-            "leakscope/v1": format!("{}:{}:{}", leak.value_id, leak.rule, recipient.host),
-        },
-        "properties": properties,
-    });
-    if let Some(index) = rule_index {
-        result["ruleIndex"] = json!(index);
-    }
-    result
 }
 
-/// The whole SARIF log of a report.
-fn sarif_log(report: &Report) -> Value {
-    let (rules, rule_index) = rules(report);
-    let (artifacts, artifact_of_input) = artifacts(report);
-    let results: Vec<Value> = report
-        .leaks
-        .iter()
-        .map(|leak| {
-            result(
-                report,
-                leak,
-                rule_index.get(leak.rule.as_str()).copied(),
-                &artifact_of_input,
-            )
-        })
-        .collect();
-    let notifications: Vec<Value> = report
-        .anomalies
-        .iter()
-        .map(|anomaly| {
+impl<'a> Results<'a> {
+    fn result(&self, leak: &'a Leak) -> SarifResult<'a> {
+        let report = self.report;
+        let recipient = &leak.recipient;
+        let host = if recipient.host.is_empty() {
+            "(no host)"
+        } else {
+            recipient.host.as_str()
+        };
+        let message = format!(
+            "{} sent to {} ({host}): {}, in {}",
+            category_words(leak.category),
+            recipient.display_name(),
+            cut_chars(shown_value(leak), MESSAGE_VALUE_CHARS),
+            plural(leak.requests.len() as u64, "request"),
+        );
+        let physical = (!report.inputs.is_empty()).then(|| {
+            let input = input_of(report, leak.requests.first().copied());
+            let file = report.inputs.get(input).map_or("", |i| i.file.as_str());
+            PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: file_uri(file),
+                    index: self.artifact_of_input.get(input).copied(),
+                },
+            }
+        });
+        let locations = leak
+            .locations
+            .iter()
+            .enumerate()
+            .map(|(id, place)| Location {
+                id,
+                message: Text {
+                    text: format!("{} here", plural(place.count, "occurrence")),
+                },
+                logical_locations: [LogicalLocation {
+                    name: &place.location,
+                    fully_qualified_name: format!("{host} {}", place.location),
+                    kind: "member",
+                }],
+                physical_location: physical.clone(),
+            })
+            .collect();
+        SarifResult {
+            rule_id: &leak.rule,
+            rule_index: self.rule_index.get(leak.rule.as_str()).copied(),
+            level: level(leak.severity),
+            message: Text { text: message },
+            locations,
+            partial_fingerprints: BTreeMap::from([(FINGERPRINT, fingerprint(leak))]),
+            properties: ResultProperties {
+                leak: &leak.id,
+                category: leak.category.as_str(),
+                severity: leak.severity.as_str(),
+                party: recipient.party.as_str(),
+                organisation: recipient.organisation.as_deref(),
+                domain: &recipient.domain,
+                host: &recipient.host,
+                value_id: &leak.value_id,
+                occurrences: leak.occurrences,
+                requests: leak.requests.len(),
+                other_locations: leak.other_locations,
+                evidence: leak.evidence.as_deref(),
+            },
+        }
+    }
+}
+
+/// Anomalies as notifications, each made and written in turn.
+struct Notifications<'a>(&'a [Anomaly]);
+
+impl Notifications<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Notifications<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|anomaly| {
             let text = match anomaly.request {
                 Some(request) => format!(
                     "{} (request #{request}): {}",
@@ -247,56 +461,66 @@ fn sarif_log(report: &Report) -> Value {
                 ),
                 None => format!("{}: {}", anomaly.source, anomaly.message),
             };
-            let mut properties = Map::new();
-            properties.insert("source".into(), json!(anomaly.source));
-            if let Some(request) = anomaly.request {
-                properties.insert("request".into(), json!(request));
+            Notification {
+                level: "warning",
+                message: Text { text },
+                properties: NotificationProperties {
+                    source: &anomaly.source,
+                    request: anomaly.request,
+                },
             }
-            json!({
-                "level": "warning",
-                "message": {"text": text},
-                "properties": properties,
-            })
-        })
-        .collect();
-    let mut invocation = json!({"executionSuccessful": true});
-    if !notifications.is_empty() {
-        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+        }))
     }
+}
+
+/// The whole SARIF log of a report, to serialise: the rules and artifacts are made up front
+/// (one per rule id and capture file), the results and notifications while it is written.
+fn sarif_log(report: &Report) -> SarifLog<'_> {
+    let (rules, rule_index) = rules(report);
+    let (artifacts, artifact_of_input) = artifacts(report);
     let summary = &report.summary;
-    let mut run = json!({
-        "tool": {"driver": {
-            "name": "leakscope",
-            "version": report.tool.version,
-            "informationUri": INFORMATION_URI,
-            "rules": rules,
-        }},
-        "invocations": [invocation],
-        "results": results,
-        "properties": {
-            "schema": report.schema,
-            "firstParty": serde_json::to_value(&report.first_party).unwrap_or(Value::Null),
-            "requests": summary.requests,
-            "leaks": summary.leaks,
-            "occurrences": summary.occurrences,
-            "valuesShown": shows_values(report),
-            "linkage": serde_json::to_value(&report.linkage).unwrap_or(Value::Null),
-        },
-    });
-    if !artifacts.is_empty() {
-        run["artifacts"] = Value::Array(artifacts);
+    SarifLog {
+        schema: SARIF_SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "leakscope",
+                    version: &report.tool.version,
+                    information_uri: INFORMATION_URI,
+                    rules,
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: true,
+                tool_execution_notifications: Notifications(&report.anomalies),
+            }],
+            artifacts,
+            results: Results {
+                report,
+                rule_index,
+                artifact_of_input,
+            },
+            properties: RunProperties {
+                schema: &report.schema,
+                first_party: &report.first_party,
+                requests: summary.requests,
+                leaks: summary.leaks,
+                occurrences: summary.occurrences,
+                values_shown: shows_values(report),
+                linkage: &report.linkage,
+            },
+        }],
     }
-    json!({
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [run],
-    })
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
-    use crate::markdown::tests::small_report;
+    use crate::markdown::tests::{request, sighting, small_report};
+    use crate::{Category, NoSink, ReportBuilder, ReportOptions};
 
     fn render(report: &Report) -> Value {
         let mut out = Vec::new();
@@ -360,13 +584,15 @@ mod tests {
             .iter()
             .find(|l| l.rule == "search.query-field")
             .unwrap();
-        assert_eq!(
-            search["partialFingerprints"]["leakscope/v1"],
-            format!(
-                "{}:search.query-field:tracking.intl.miui.com",
-                leak.value_id
-            )
-        );
+        // The fingerprint holds neither the value nor its (per-run) id.
+        let fingerprint = search["partialFingerprints"]["leakscope/v2"]
+            .as_str()
+            .unwrap();
+        // Pinned: a dashboard matches on it. Changing what goes in means a new version in its
+        // name (`leakscope/v3`).
+        assert_eq!(fingerprint, "7103c860c19603782f196cb1de0724c7");
+        assert!(search["partialFingerprints"].get("leakscope/v1").is_none());
+        assert_eq!(properties_of(search)["valueId"], leak.value_id.as_str());
         let properties = &search["properties"];
         assert_eq!(properties["category"], "search-query");
         assert_eq!(properties["severity"], "high");
@@ -382,6 +608,119 @@ mod tests {
         let text = log.to_string();
         assert!(!text.contains("symptoms"));
         assert!(!text.contains("38400000-8cf0"));
+    }
+
+    fn properties_of(result: &Value) -> &Value {
+        &result["properties"]
+    }
+
+    /// The small report's leaks to Xiaomi, made with `value_key`, their array indexes shifted
+    /// by `shift`.
+    fn xiaomi_report(value_key: [u8; 16], shift: usize) -> Report {
+        let mut builder = ReportBuilder::new(
+            "leakscope",
+            "0.1.0",
+            ReportOptions {
+                value_key: Some(value_key),
+                ..ReportOptions::default()
+            },
+        );
+        builder.add_input("capture.har", Some("har"));
+        let scan = request(
+            0,
+            "tracking.intl.miui.com",
+            vec![
+                sighting(
+                    "id.advertising-id",
+                    Category::PersistentId,
+                    Severity::High,
+                    "38400000-8cf0-11bd-b23e-10b96e40000d",
+                    &format!("body form[data] > base64 > json $.events[{shift}].gaid"),
+                ),
+                sighting(
+                    "search.query-field",
+                    Category::SearchQuery,
+                    Severity::High,
+                    "symptoms of depression",
+                    &format!("body form[data] > base64 > json $.events[{shift}].keyword"),
+                ),
+            ],
+        );
+        builder.add(scan, &mut NoSink).unwrap();
+        builder.finish()
+    }
+
+    fn fingerprints(report: &Report) -> Vec<(String, String)> {
+        let log = render(report);
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_owned(),
+                    r["partialFingerprints"]["leakscope/v2"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fingerprints_are_the_same_in_every_run() {
+        // Each run keys value ids with a new random key; the fingerprints must not follow.
+        let first = xiaomi_report([1; 16], 0);
+        let second = xiaomi_report([2; 16], 3);
+        assert_ne!(first.leaks[0].value_id, second.leaks[0].value_id);
+        let fingerprints = fingerprints(&first);
+        assert_eq!(fingerprints.len(), 2);
+        assert_eq!(fingerprints, self::fingerprints(&second));
+        assert_ne!(fingerprints[0].1, fingerprints[1].1);
+        // The small report (another request, another key) has the same kinds of leak to Xiaomi.
+        let small = self::fingerprints(&small_report(false));
+        for fingerprint in &fingerprints {
+            assert!(small.contains(fingerprint), "{fingerprint:?} in {small:?}");
+        }
+        // Another host, rule or place is another fingerprint.
+        let mut other = first.clone();
+        other.leaks[0].recipient.host = "sdkconfig.ad.intl.xiaomi.com".to_owned();
+        other.leaks[1].locations[0].location = "query[q]".to_owned();
+        let changed = self::fingerprints(&other);
+        assert_ne!(changed[0].1, fingerprints[0].1);
+        assert_ne!(changed[1].1, fingerprints[1].1);
+    }
+
+    #[test]
+    fn fingerprint_is_rule_host_and_normalised_location() {
+        let report = xiaomi_report([1; 16], 7);
+        let leak = &report.leaks[0];
+        let location = normalise_location(&redact_location(&leak.locations[0].location));
+        assert!(location.contains("$.events[*]."), "{location}");
+        let mut hasher = SipHasher24::new_with_keys(0, 0);
+        for part in [&leak.rule, &leak.recipient.host, &location] {
+            hasher.write(&(part.len() as u64).to_le_bytes());
+            hasher.write(part.as_bytes());
+        }
+        assert_eq!(
+            fingerprint(leak),
+            format!("{:032x}", hasher.finish128().as_u128())
+        );
+        // Field names that are values count for nothing, whether shown or redacted.
+        let mut keyed = leak.clone();
+        keyed.locations[0].location = "body > json $.users['jane@example.com'].email".to_owned();
+        let mut redacted = leak.clone();
+        redacted.locations[0].location = "body > json $.users['…'].email".to_owned();
+        let mut other = leak.clone();
+        other.locations[0].location = "body > json $.users['john@example.org'].email".to_owned();
+        assert_eq!(fingerprint(&keyed), fingerprint(&redacted));
+        assert_eq!(fingerprint(&keyed), fingerprint(&other));
+        assert_ne!(fingerprint(&keyed), fingerprint(leak));
+        // A leak with no location still has one.
+        let mut bare = leak.clone();
+        bare.locations.clear();
+        assert_eq!(fingerprint(&bare).len(), 32);
     }
 
     #[test]

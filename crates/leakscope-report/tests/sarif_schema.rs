@@ -288,3 +288,66 @@ fn the_schema_check_is_not_vacuous() {
     log["version"] = Value::String("2.0.0".to_owned());
     assert!(!validator.is_valid(&log));
 }
+
+#[test]
+fn five_thousand_leaks_stream_into_valid_sarif() {
+    // The renderer writes result after result; a report this size used to be built as one
+    // JSON tree first.
+    const LEAKS: usize = 5_000;
+    let mut builder = ReportBuilder::new(
+        "leakscope",
+        "0.1.0",
+        ReportOptions {
+            value_key: Some([7; 16]),
+            ..ReportOptions::default()
+        },
+    );
+    builder.add_input("captures/big.har", Some("har"));
+    for index in 0..LEAKS {
+        let (rule, category, severity) = match index % 3 {
+            0 => (
+                "history.url-field",
+                Category::BrowsingHistory,
+                Severity::High,
+            ),
+            1 => ("search.query-field", Category::SearchQuery, Severity::High),
+            _ => ("network.ssid", Category::Network, Severity::Medium),
+        };
+        let scan = request(
+            index,
+            &format!("t{}.tracker{}.example", index % 7, index % 50),
+            index as u64,
+            vec![sighting(
+                rule,
+                category,
+                severity,
+                &format!("value number {index} \"quoted\" \\ \u{1b}"),
+                &[&format!("body > json $.events[{index}].v")],
+            )],
+        );
+        builder.add(scan, &mut NoSink).expect("added");
+    }
+    let report = builder.finish();
+    assert_eq!(report.leaks.len(), LEAKS);
+
+    let mut out = Vec::new();
+    SarifRenderer.render(&report, &mut out).expect("renders");
+    assert!(out.ends_with(b"}\n"));
+    let log: Value = serde_json::from_slice(&out).expect("SARIF is JSON");
+    assert_valid(&validator(), &log);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), LEAKS);
+    for (result, leak) in results.iter().zip(&report.leaks) {
+        assert_eq!(result["properties"]["leak"], leak.id.as_str());
+        assert_eq!(result["ruleId"], leak.rule.as_str());
+    }
+    // Fingerprints are per kind of leak (rule, host, place with indexes folded), not per value.
+    let mut fingerprints: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["leakscope/v2"].as_str())
+        .collect();
+    assert_eq!(fingerprints.len(), LEAKS);
+    fingerprints.sort_unstable();
+    fingerprints.dedup();
+    assert_eq!(fingerprints.len(), 3 * 350);
+}
