@@ -7,6 +7,12 @@
 
 mod decode;
 
+/// Requests are read on one thread, scanned on others and added to the report on a third, so
+/// most allocations are freed by another thread than made them: mimalloc does that without the
+/// lock waits of glibc's malloc (see the manifest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;

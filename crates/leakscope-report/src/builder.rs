@@ -23,7 +23,7 @@ use crate::recipient::{Organisations, registrable_domain};
 use crate::scan::{LeakId, Occurrence, OccurrenceSink, RequestScan};
 use crate::{
     Anomaly, Category, FirstParty, InputSummary, Leak, LocationCount, Party, Recipient,
-    RecipientSummary, Report, SCHEMA, Severity, Summary, Tool, redact,
+    RecipientSummary, Report, SCHEMA, Severity, Summary, Tool, redact, redact_location,
 };
 
 /// Distinct locations listed per leak; the rest are counted in `other_locations`.
@@ -246,7 +246,7 @@ impl ReportBuilder {
             }
             for place in &sighting.places {
                 entry.occurrences += 1;
-                note_location(entry, &place.location);
+                note_location(entry, &place.location, self.options.show_values);
             }
             match sighting.category {
                 Category::DeviceFingerprint => fingerprint.push((rule, hash)),
@@ -658,17 +658,24 @@ fn page_domain(page: &str) -> Option<String> {
     (!domain.is_empty()).then_some(domain)
 }
 
-fn note_location(entry: &mut LeakEntry, location: &str) {
+/// Counts an occurrence at `location`; a new place is kept with its field names redacted
+/// unless values are shown (see [`redact_location`]), so the work of redacting is done per
+/// place, not per occurrence.
+fn note_location(entry: &mut LeakEntry, location: &str, show_values: bool) {
     let hash = folded_hash(location);
     if let Some(place) = entry.locations.iter_mut().find(|p| p.hash == hash) {
         place.count += 1;
         return;
     }
-    let folded = fold_indexes(location);
+    let first = if show_values {
+        location.to_owned()
+    } else {
+        redact_location(location).into_owned()
+    };
     let place = PlaceCount {
         hash,
-        folded,
-        first: location.to_owned(),
+        folded: fold_indexes(&first),
+        first,
         count: 1,
     };
     if entry.locations.len() < MAX_LOCATIONS {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::scan::{ByteSpan, Occurrence, OccurrenceSink};
-use crate::{Category, Party, Severity, redact};
+use crate::{Category, Party, Severity, redact, redact_location};
 
 /// Writes each occurrence as one JSON line as soon as it is added to the report: memory stays
 /// constant whatever the capture holds, and the `leak` ids are those of the JSON report of the
@@ -42,7 +42,7 @@ struct Line<'a> {
     category: Category,
     severity: Severity,
     recipient: LineRecipient<'a>,
-    location: &'a str,
+    location: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     span: Option<ByteSpan>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,7 +90,11 @@ impl<W: Write> OccurrenceSink for NdjsonSink<W> {
                 organisation: o.recipient.organisation.as_deref(),
                 party: o.recipient.party,
             },
-            location: o.location,
+            location: if self.show_values {
+                o.location.into()
+            } else {
+                redact_location(o.location)
+            },
             span: o.span,
             value: self.show_values.then_some(o.value),
             redacted: (!self.show_values).then(|| redact(o.value)),

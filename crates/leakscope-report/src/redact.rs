@@ -78,11 +78,7 @@ mod tests {
 /// ```
 pub fn redact_location(location: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    if !location
-        .bytes()
-        .any(|b| b.is_ascii_digit() || b == b'@' || b >= 0x80)
-        && location.len() <= 40
-    {
+    if !may_hold_a_value(location) {
         return Cow::Borrowed(location);
     }
     let bytes = location.as_bytes();
@@ -167,11 +163,38 @@ pub fn redact_location(location: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A quick look for what [`looks_like_a_value`] could accept anywhere in `location`: an `@`,
+/// non-ASCII text, or a run of eight or more name characters with a digit in it (or of more
+/// than 40). Almost every location has none, and is then returned as it is without being
+/// taken apart (this runs for every occurrence).
+fn may_hold_a_value(location: &str) -> bool {
+    let (mut run, mut digits) = (0usize, 0usize);
+    for &b in location.as_bytes() {
+        match b {
+            b'@' => return true,
+            0x80.. => return true,
+            b'0'..=b'9' => {
+                run += 1;
+                digits += 1;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'$' => run += 1,
+            _ => {
+                run = 0;
+                digits = 0;
+            }
+        }
+        if run > 40 || (run >= 8 && digits > 0) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Whether a field name looks like a value rather than a name: an e-mail address, eight or more
 /// characters that are mostly digits or all hex with a digit (ids, UUIDs, hashes), or more than
 /// 40 characters.
 fn looks_like_a_value(name: &str) -> bool {
-    if name.contains('@') || name.chars().count() > 40 {
+    if name.contains('@') || (name.len() > 40 && name.chars().count() > 40) {
         return true;
     }
     if name.len() < 8 {

@@ -106,7 +106,9 @@ pub struct Occurrence<'a> {
     /// Who received it. Its party is what is known so far: when the first party is inferred
     /// rather than given, a later page load can still make a recipient first party.
     pub recipient: &'a Recipient,
-    /// Where in the request.
+    /// Where in the request, as found: its field names may be values (a map keyed by device
+    /// id), so a sink that writes it somewhere shared should pass it through
+    /// [`redact_location`](crate::redact_location) unless the user asked for values.
     pub location: &'a str,
     /// The value's bytes in the request part, when there verbatim.
     pub span: Option<ByteSpan>,

@@ -190,11 +190,9 @@ impl Scanner {
                     };
                     for hit in &hits {
                         let place = Place {
-                            location: if self.options.show_values {
-                                leaf.path.to_string()
-                            } else {
-                                redact_location(leaf.path.as_str()).into_owned()
-                            },
+                            // As found: the report redacts the few it keeps (see
+                            // `redact_location`), not every occurrence here.
+                            location: leaf.path.to_string(),
                             span: leaf.span.map(|s| ByteSpan {
                                 start: s.start,
                                 end: s.end,
