@@ -704,7 +704,9 @@ fn note_location(entry: &mut LeakEntry, location: &str, show_values: bool) {
 fn folded_hash(location: &str) -> u64 {
     let bytes = location.as_bytes();
     let mut hasher = rustc_hash::FxHasher::default();
-    let Some(layers) = memchr::memmem::find(bytes, b" > ") else {
+    static LAYER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(" > "));
+    let Some(layers) = LAYER.find(bytes) else {
         hasher.write(bytes);
         return hasher.finish();
     };

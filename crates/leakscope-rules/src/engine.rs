@@ -35,12 +35,36 @@ pub trait Detector {
 #[derive(Debug)]
 struct CompiledRule {
     rule: Rule,
-    value: Option<Regex>,
-    not_value: Option<Regex>,
+    value: Option<LazyRegex>,
+    not_value: Option<LazyRegex>,
     /// The shortest and longest text `value` can match, in bytes: a value outside is refused
     /// without running the regex (rules without keys see every value, and most are too short
     /// or too long for an e-mail address or an IMEI).
     lengths: (usize, usize),
+}
+
+/// A rule's pattern, compiled when a value first reaches it. A pattern that does not compile
+/// (the rule set checks them when it is loaded) matches nothing.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> Self {
+        LazyRegex {
+            pattern: pattern.to_owned(),
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn is_match(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| crate::rule::compile_pattern(&self.pattern).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(value))
+    }
 }
 
 /// The bytes a pattern's matches span, at least and at most (`usize::MAX`: no bound); `(0,
@@ -101,10 +125,7 @@ impl Engine {
                     slot.push(index);
                 }
             }
-            let compile = |p: &Option<String>| {
-                p.as_deref()
-                    .and_then(|p| crate::rule::compile_pattern(p).ok())
-            };
+            let compile = |p: &Option<String>| p.as_deref().map(LazyRegex::new);
             rules.push(CompiledRule {
                 value: compile(&rule.value),
                 not_value: compile(&rule.not_value),

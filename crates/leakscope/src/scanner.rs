@@ -14,7 +14,7 @@ use leakscope_report::{
     Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
     RequestContext, RequestRef, RequestScan, Sighting, redact_location, registrable_domain,
 };
-use leakscope_rules::{Candidate, Engine};
+use leakscope_rules::{Candidate, Engine, Hit};
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
 /// that memory follows the largest requests, not the file.
@@ -149,6 +149,7 @@ impl Scanner {
         // (rule, hash of the value) → the sightings with that rule and hash.
         let mut seen: FxHashMap<(usize, u64), Vec<usize>> = FxHashMap::default();
         let mut hits = Vec::new();
+        let mut verdicts: FxHashMap<u64, (Vec<Hit<'_>>, bool)> = FxHashMap::default();
         // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
         let mut request_ids: Option<DefaultHasher> = None;
         // One path buffer for all the parts: each part is pushed, walked and popped.
@@ -166,15 +167,37 @@ impl Scanner {
                 &mut budget,
                 &mut |leaf| {
                     let text = leaf.text();
-                    hits.clear();
-                    let per_request = self.engine.detect_and_classify(
-                        &Candidate {
-                            key: leaf.key,
-                            value: &text,
-                            in_page_url: leaf.path.has_field_of("url"),
-                        },
-                        &mut hits,
-                    );
+                    let in_page_url = leaf.path.has_field_of("url");
+                    // A batch of events repeats the same fields (model, OS, ids) in every
+                    // event: the rules' verdict on a (key, value) pair is worked out once per
+                    // request. Pairs are told apart by a 64-bit hash.
+                    let pair = {
+                        let mut hasher = FxHasher::default();
+                        hasher.write(leaf.key.unwrap_or("\u{0}").as_bytes());
+                        hasher.write_u8(0xff);
+                        hasher.write(text.as_bytes());
+                        hasher.write_u8(u8::from(in_page_url));
+                        hasher.finish()
+                    };
+                    let per_request = match verdicts.get(&pair) {
+                        Some((known, per_request)) => {
+                            hits.clone_from(known);
+                            *per_request
+                        }
+                        None => {
+                            hits.clear();
+                            let per_request = self.engine.detect_and_classify(
+                                &Candidate {
+                                    key: leaf.key,
+                                    value: &text,
+                                    in_page_url,
+                                },
+                                &mut hits,
+                            );
+                            verdicts.insert(pair, (hits.clone(), per_request));
+                            per_request
+                        }
+                    };
                     if per_request {
                         request_ids
                             .get_or_insert_with(DefaultHasher::new)
