@@ -276,11 +276,7 @@ impl ReportBuilder {
                 }
             }
         }
-        let recipient = &self.recipients[host as usize];
-        let name = recipient
-            .organisation
-            .as_deref()
-            .unwrap_or(&recipient.domain);
+        let name = self.recipients[host as usize].display_name();
         self.fingerprints.add(fingerprint, carries_id, name, index);
         if result.is_ok() {
             result = sink.request_done(&request);
@@ -475,7 +471,7 @@ impl ReportBuilder {
                 .recipients
                 .iter()
                 .filter(|r| r.party == Party::First)
-                .map(|r| r.organisation.as_deref().unwrap_or(&r.domain))
+                .map(Recipient::display_name)
                 .collect();
             linkage.retain(|l| l.recipients.iter().any(|r| !first.contains(r.as_str())));
         }
@@ -563,10 +559,7 @@ impl ReportBuilder {
                     category: rule.category,
                     hash: entry.hash,
                     value: entry.value.as_deref(),
-                    recipient: recipient
-                        .organisation
-                        .as_deref()
-                        .unwrap_or(&recipient.domain),
+                    recipient: recipient.display_name(),
                     requests: &entry.requests,
                 }
             })

@@ -92,7 +92,7 @@ pub fn normalise_location(location: &str) -> String {
     let mut out = String::with_capacity(folded.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        if looks_random(word) {
+        if crate::redact::looks_like_a_value(word) {
             out.push_str("<id>");
         } else {
             out.push_str(word);
@@ -109,18 +109,6 @@ pub fn normalise_location(location: &str) -> String {
     }
     flush(&mut word, &mut out);
     out
-}
-
-fn looks_random(word: &str) -> bool {
-    if word.len() < 8 {
-        return false;
-    }
-    let digits = word.bytes().filter(u8::is_ascii_digit).count();
-    let hex = word
-        .bytes()
-        .filter(|b| b.is_ascii_hexdigit() || *b == b'-')
-        .count();
-    digits * 2 >= word.len() || (hex == word.len() && digits > 0)
 }
 
 fn kinds(report: &Report) -> BTreeMap<String, (Party, BTreeSet<LeakKind>)> {

@@ -13,9 +13,9 @@ use std::fmt::{self, Display, Write as _};
 use std::io::{self, Write};
 
 use crate::markdown::{
-    category_meaning, category_words, cut_chars, first_location, more_places, plural, shows_values,
+    category_meaning, category_words, cut_chars, first_location, more_places, shows_values,
 };
-use crate::render::{RecipientGroup, recipient_groups};
+use crate::render::{RecipientGroup, plural, quiet_recipients, recipient_groups};
 use crate::{
     Category, Diff, Leak, LeakKind, Party, Render, Report, Severity, request_list, shown_value,
 };
@@ -296,19 +296,7 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     }
     write_linkage(report, out)?;
 
-    let quiet: Vec<String> = summary
-        .recipients
-        .iter()
-        .filter(|d| d.leaks == 0)
-        .map(|d| {
-            let name = if d.domain.is_empty() {
-                "(no host)".to_owned()
-            } else {
-                format!("<code>{}</code>", Esc(&d.domain))
-            };
-            format!("{name} ({})", plural(d.requests as u64, "request"))
-        })
-        .collect();
+    let quiet = quiet_recipients(summary, |domain| format!("<code>{}</code>", Esc(domain)));
     if !quiet.is_empty() {
         writeln!(out, "<section id=\"quiet\">")?;
         writeln!(out, "<h2>No leaks found</h2>")?;

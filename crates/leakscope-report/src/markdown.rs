@@ -14,7 +14,7 @@
 
 use std::io::{self, Write};
 
-use crate::render::{RecipientGroup, one_line, recipient_groups};
+use crate::render::{RecipientGroup, counts, one_line, plural, quiet_recipients, recipient_groups};
 use crate::{
     Category, Leak, Party, Render, Report, TEXT_LEAKS_PER_RECIPIENT, request_list, shown_value,
 };
@@ -58,15 +58,6 @@ pub(crate) fn category_meaning(category: Category) -> &'static str {
         Category::InstalledApps => "Which other apps are installed.",
         Category::PrivateMode => "The request says it was made in incognito/private mode.",
         Category::KnownValue => "A value the user told leakscope to look for was found.",
-    }
-}
-
-/// `1 request`, `3 requests`.
-pub(crate) fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
@@ -201,22 +192,10 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     if summary.leaks > 0 {
-        let categories: Vec<String> = summary
-            .by_category
-            .iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect();
-        let severities: Vec<String> = summary
-            .by_severity
-            .iter()
-            .rev()
-            .map(|(s, n)| format!("{s} {n}"))
-            .collect();
+        let (categories, severities) = counts(summary);
         writeln!(
             out,
-            "Leaks by category: {}. By severity: {}.",
-            categories.join(", "),
-            severities.join(", ")
+            "Leaks by category: {categories}. By severity: {severities}."
         )?;
         writeln!(out)?;
     }
@@ -225,19 +204,7 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         write_group(&group, out)?;
     }
 
-    let quiet: Vec<String> = summary
-        .recipients
-        .iter()
-        .filter(|d| d.leaks == 0)
-        .map(|d| {
-            let name = if d.domain.is_empty() {
-                "(no host)".to_owned()
-            } else {
-                code(&d.domain)
-            };
-            format!("{name} ({})", plural(d.requests as u64, "request"))
-        })
-        .collect();
+    let quiet = quiet_recipients(summary, code);
     if !quiet.is_empty() {
         writeln!(out, "No leaks found in requests to: {}.", quiet.join(", "))?;
         writeln!(out)?;

@@ -193,7 +193,7 @@ fn may_hold_a_value(location: &str) -> bool {
 /// Whether a field name looks like a value rather than a name: an e-mail address, eight or more
 /// characters that are mostly digits or all hex with a digit (ids, UUIDs, hashes), or more than
 /// 40 characters.
-fn looks_like_a_value(name: &str) -> bool {
+pub(crate) fn looks_like_a_value(name: &str) -> bool {
     if name.contains('@') || (name.len() > 40 && name.chars().count() > 40) {
         return true;
     }

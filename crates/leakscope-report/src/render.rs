@@ -48,7 +48,8 @@ impl Default for TextRenderer {
     }
 }
 
-fn plural(n: impl Into<u64>, word: &str) -> String {
+/// `1 request`, `3 requests`, `2 occurrences`, `3 parties`.
+pub(crate) fn plural(n: impl Into<u64>, word: &str) -> String {
     let n = n.into();
     if n == 1 {
         format!("{n} {word}")
@@ -57,6 +58,44 @@ fn plural(n: impl Into<u64>, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// The leak counts of a summary as `browsing-history 6, search-query 2` (the contract's order)
+/// and `high 9, medium 5` (highest first).
+pub(crate) fn counts(summary: &crate::Summary) -> (String, String) {
+    let categories: Vec<String> = summary
+        .by_category
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    let severities: Vec<String> = summary
+        .by_severity
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    (categories.join(", "), severities.join(", "))
+}
+
+/// The recipients that got requests but no leak, as `name (3 requests)`, each domain written
+/// by `name` (escaped for the format).
+pub(crate) fn quiet_recipients(
+    summary: &crate::Summary,
+    name: impl Fn(&str) -> String,
+) -> Vec<String> {
+    summary
+        .recipients
+        .iter()
+        .filter(|d| d.leaks == 0)
+        .map(|d| {
+            let shown = if d.domain.is_empty() {
+                "(no host)".to_owned()
+            } else {
+                name(&d.domain)
+            };
+            format!("{shown} ({})", plural(d.requests as u64, "request"))
+        })
+        .collect()
 }
 
 /// Cuts `text` to at most `width` characters, ending in `…` when cut.
@@ -282,19 +321,7 @@ impl TextRenderer {
             }
         }
 
-        let quiet: Vec<String> = summary
-            .recipients
-            .iter()
-            .filter(|d| d.leaks == 0)
-            .map(|d| {
-                let name = if d.domain.is_empty() {
-                    "(no host)".into()
-                } else {
-                    one_line(&d.domain)
-                };
-                format!("{name} ({})", plural(d.requests as u64, "request"))
-            })
-            .collect();
+        let quiet = quiet_recipients(summary, |domain| one_line(domain).into_owned());
         if !quiet.is_empty() {
             writeln!(out)?;
             writeln!(out, "No leaks: {}", quiet.join(", "))?;
@@ -302,19 +329,9 @@ impl TextRenderer {
 
         if summary.leaks > 0 {
             writeln!(out)?;
-            let categories: Vec<String> = summary
-                .by_category
-                .iter()
-                .map(|(c, n)| format!("{c} {n}"))
-                .collect();
-            let severities: Vec<String> = summary
-                .by_severity
-                .iter()
-                .rev()
-                .map(|(s, n)| format!("{s} {n}"))
-                .collect();
-            writeln!(out, "Leaks by category: {}", categories.join(", "))?;
-            writeln!(out, "Leaks by severity: {}", severities.join(", "))?;
+            let (categories, severities) = counts(summary);
+            writeln!(out, "Leaks by category: {categories}")?;
+            writeln!(out, "Leaks by severity: {severities}")?;
         }
         if !report.anomalies.is_empty() {
             writeln!(out)?;

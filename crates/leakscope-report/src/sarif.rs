@@ -29,10 +29,9 @@ use std::io::{self, Write};
 use serde::{Serialize, Serializer};
 use siphasher::sip128::{Hasher128, SipHasher24};
 
-use crate::markdown::{
-    category_meaning, category_words, cut_chars, first_location, plural, shows_values,
-};
+use crate::markdown::{category_meaning, category_words, cut_chars, first_location, shows_values};
 use crate::redact::redact_location;
+use crate::render::plural;
 use crate::{
     Anomaly, FirstParty, Leak, Linkage, Render, Report, Severity, normalise_location, shown_value,
 };
