@@ -308,6 +308,17 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(bad) = args
+        .first_party
+        .iter()
+        .find(|given| leakscope::report::first_party_domain(given).is_none())
+    {
+        eprintln!(
+            "leakscope: error: --first-party {bad:?} names no domain (give one such as \
+             example.org, or a URL such as https://www.example.org/)"
+        );
+        return ExitCode::from(2);
+    }
     if args.format == Format::Ndjson && args.third_party_only && args.first_party.is_empty() {
         // The stream is written before the capture has said who the first party is (it may
         // say so at its end), so it cannot leave first-party leaks out the way the report
@@ -433,6 +444,14 @@ fn diff_side(
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
+    if let Some(bad) = args
+        .first_party
+        .iter()
+        .find(|given| leakscope::report::first_party_domain(given).is_none())
+    {
+        eprintln!("leakscope: error: --first-party {bad:?} names no domain");
+        return ExitCode::from(2);
+    }
     let mut had_errors = false;
     let sides = diff_side(&args.base, &args.first_party, &mut had_errors).and_then(|base| {
         Ok((

@@ -1333,7 +1333,9 @@ fn values_used_as_field_names_are_not_in_any_format() {
             "headers": [["Content-Type", "application/json"]],
             "body": json!({
                 "devices": {"9774d56d682e549c": {"model": "Pixel 7", "os_version": "14"}},
-                "users": {"alice.secret@example.com": {"email": "alice.secret@example.com"}}
+                "users": {"alice.secret@example.com": {"email": "alice.secret@example.com"}},
+                "contacts": {"415.555.0123": {"email": "bob.secret@example.org"}},
+                "seen": {"https://www.health-clinic.example/conditions/hiv-treatment": {"email": "carol.secret@example.net"}}
             }).to_string()
         })
     )
@@ -1347,7 +1349,13 @@ fn values_used_as_field_names_are_not_in_any_format() {
             text.contains("Pixel") || text.contains("model"),
             "{format}: nothing reported?\n{text}"
         );
-        for secret in ["9774d56d682e549c", "alice.secret", "example.com'"] {
+        for secret in [
+            "9774d56d682e549c",
+            "alice.secret",
+            "example.com'",
+            "415.555.0123",
+            "hiv-treatment",
+        ] {
             assert!(!text.contains(secret), "{format} shows {secret}:\n{text}");
         }
     }

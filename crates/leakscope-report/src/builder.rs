@@ -95,6 +95,9 @@ struct FirstPartyEvidence {
     pages: BTreeMap<String, usize>,
     documents: BTreeMap<String, usize>,
     initiators: BTreeMap<String, usize>,
+    /// Initiators of requests that are not page loads (a page's subresources and beacons name
+    /// the page; a page load's Referer names the page the user came from).
+    subresource_initiators: BTreeSet<String>,
     /// The most common initiator and its count.
     leader: Option<(String, usize)>,
     /// Whether the answer may have changed since it was last worked out.
@@ -133,8 +136,7 @@ impl ReportBuilder {
         let first_party = options
             .first_party
             .iter()
-            .map(|given| registrable_domain(given_host(given)))
-            .filter(|d| !d.is_empty())
+            .filter_map(|given| first_party_domain(given))
             .collect();
         ReportBuilder {
             tool: Tool {
@@ -312,7 +314,11 @@ impl ReportBuilder {
         let organisation = Organisations::builtin()
             .organisation(&domain)
             .map(str::to_owned);
-        let party = party_of(&self.first_party, &domain);
+        let party = party_of(
+            &self.first_party,
+            !self.options.first_party.is_empty(),
+            &domain,
+        );
         let at = self.recipients.len() as u32;
         self.recipients.push(Recipient {
             host: host.to_owned(),
@@ -344,6 +350,10 @@ impl ReportBuilder {
             *count += 1;
         }
         if let Some(initiator) = &context.initiator {
+            if !context.document && !evidence.subresource_initiators.contains(initiator) {
+                evidence.subresource_initiators.insert(initiator.clone());
+                evidence.changed = true;
+            }
             let count = match evidence.initiators.get_mut(initiator) {
                 Some(count) => count,
                 None => {
@@ -354,8 +364,11 @@ impl ReportBuilder {
             };
             *count += 1;
             let count = *count;
+            // The leader as `first_party` picks it: most requests, then the smaller name.
             let leads = match &evidence.leader {
-                Some((name, most)) => name != initiator && count > *most,
+                Some((name, most)) => {
+                    name != initiator && (count > *most || (count == *most && initiator < name))
+                }
                 None => true,
             };
             if leads {
@@ -375,7 +388,11 @@ impl ReportBuilder {
         if domains != self.first_party {
             self.first_party = domains;
             for recipient in &mut self.recipients {
-                recipient.party = party_of(&self.first_party, &recipient.domain);
+                recipient.party = party_of(
+                    &self.first_party,
+                    !self.options.first_party.is_empty(),
+                    &recipient.domain,
+                );
             }
         }
     }
@@ -396,7 +413,11 @@ impl ReportBuilder {
             }
         };
         for recipient in &mut self.recipients {
-            recipient.party = party_of(&self.first_party, &recipient.domain);
+            recipient.party = party_of(
+                &self.first_party,
+                !self.options.first_party.is_empty(),
+                &recipient.domain,
+            );
         }
 
         let keep = |entry: &LeakEntry, recipients: &[Recipient]| {
@@ -420,7 +441,11 @@ impl ReportBuilder {
             tally.1.insert(rule.category);
         }
         for (domain, tally) in &self.domains {
-            let party = party_of(&self.first_party, domain);
+            let party = party_of(
+                &self.first_party,
+                !self.options.first_party.is_empty(),
+                domain,
+            );
             if self.options.third_party_only && party == Party::First {
                 continue;
             }
@@ -581,7 +606,7 @@ impl FirstPartyEvidence {
             let named: BTreeSet<String> = self
                 .documents
                 .keys()
-                .filter(|d| self.initiators.contains_key(*d))
+                .filter(|d| self.subresource_initiators.contains(*d))
                 .cloned()
                 .collect();
             let how = "top-level document requests".to_owned();
@@ -611,11 +636,16 @@ impl FirstPartyEvidence {
     }
 }
 
-/// First party: one of the first party's domains, or a domain of the same organisation (a
-/// site's own analytics domain is still the site's owner).
-fn party_of(first_party: &BTreeSet<String>, domain: &str) -> Party {
+/// First party: one of the first party's domains, or, when the user gave the first party, a
+/// domain of the same organisation (a site's own analytics domain is still the site's owner).
+fn party_of(first_party: &BTreeSet<String>, given: bool, domain: &str) -> Party {
     if first_party.contains(domain) {
         return Party::First;
+    }
+    // Only a first party the user named takes its organisation along: an inferred one can be
+    // a search engine the user came from, and would take the search engine's trackers.
+    if !given {
+        return Party::Third;
     }
     let organisations = Organisations::builtin();
     match organisations.organisation(domain) {
@@ -628,6 +658,24 @@ fn party_of(first_party: &BTreeSet<String>, domain: &str) -> Party {
         }
         _ => Party::Third,
     }
+}
+
+/// The registrable domain a `--first-party` value names: a domain (`www.example.org`) or a URL
+/// (`https://www.example.org/a`); `None` for a value that names no host with a dot in it
+/// (`https:/example.org` names the host `https`), other than `localhost` or an IP address.
+///
+/// ```
+/// use leakscope_report::first_party_domain;
+/// assert_eq!(first_party_domain("https://www.bbc.co.uk/news").as_deref(), Some("bbc.co.uk"));
+/// assert_eq!(first_party_domain("shop.example").as_deref(), Some("shop.example"));
+/// assert_eq!(first_party_domain("https:/shop.example"), None);
+/// assert_eq!(first_party_domain(""), None);
+/// ```
+pub fn first_party_domain(given: &str) -> Option<String> {
+    let host = given_host(given.trim());
+    let plausible = host.contains('.') || host.starts_with('[') || host == "localhost";
+    let domain = registrable_domain(host);
+    (plausible && !domain.is_empty()).then_some(domain)
 }
 
 /// The host of a `--first-party` value: a domain as it is, or the host of a URL
@@ -655,16 +703,18 @@ fn page_domain(page: &str) -> Option<String> {
 /// unless values are shown (see [`redact_location`]), so the work of redacting is done per
 /// place, not per occurrence.
 fn note_location(entry: &mut LeakEntry, location: &str, show_values: bool) {
-    let hash = folded_hash(location);
+    // Places are told apart as they are shown: two keys that both redact to `…` are one place.
+    let shown = if show_values {
+        location.into()
+    } else {
+        redact_location(location)
+    };
+    let hash = folded_hash(&shown);
     if let Some(place) = entry.locations.iter_mut().find(|p| p.hash == hash) {
         place.count += 1;
         return;
     }
-    let first = if show_values {
-        location.to_owned()
-    } else {
-        redact_location(location).into_owned()
-    };
+    let first = shown.into_owned();
     let place = PlaceCount {
         hash,
         folded: fold_indexes(&first),

@@ -85,10 +85,13 @@ impl Diff {
     }
 }
 
-/// A location as a kind of leak sees it: array indexes folded, and each name that looks random
-/// (eight or more characters, most of them digits or hex, or a UUID) replaced by `<id>`.
+/// A location as a kind of leak sees it: array indexes folded, and each name that looks like a
+/// value (an e-mail address; eight or more characters, most of them digits, or hex with a
+/// digit, as a UUID; see [`redact_location`](crate::redact_location)) replaced by `<id>`.
 pub fn normalise_location(location: &str) -> String {
-    let folded = fold_indexes(location);
+    // Field names that are values read the same whether a report shows them or not (one
+    // side may have been written with --show-values): both become `<id>`.
+    let folded = fold_indexes(&crate::redact_location(location)).replace('…', "<id>");
     let mut out = String::with_capacity(folded.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -381,6 +384,11 @@ mod tests {
         assert_eq!(
             normalise_location("query[screen_width]"),
             "query[screen_width]"
+        );
+        // A report written with values and one without compare equal.
+        assert_eq!(
+            normalise_location("body > json $.users['jane@example.com'].email"),
+            normalise_location("body > json $.users['…'].email"),
         );
     }
 }

@@ -40,7 +40,7 @@ mod render;
 mod sarif;
 mod scan;
 
-pub use builder::{MAX_LOCATIONS, ReportBuilder, ReportOptions, fold_indexes};
+pub use builder::{MAX_LOCATIONS, ReportBuilder, ReportOptions, first_party_domain, fold_indexes};
 pub use diff::{
     DIFF_SCHEMA, Diff, DiffSide, LeakKind, RecipientDiff, diff, normalise_location,
     render_diff_markdown, render_diff_text,

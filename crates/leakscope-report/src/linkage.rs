@@ -158,23 +158,27 @@ fn shared_ids(
         rules: BTreeSet<&'a str>,
         requests: BTreeSet<u32>,
         value: Option<&'a str>,
+        /// The first leak of the value, in the order leaks were first seen.
+        first_leak: usize,
     }
     let mut groups: BTreeMap<u128, Group<'_>> = BTreeMap::new();
-    for leak in leaks
+    for (at, leak) in leaks
         .iter()
-        .filter(|l| l.category == Category::PersistentId)
+        .enumerate()
+        .filter(|(_, l)| l.category == Category::PersistentId)
     {
         let group = groups.entry(leak.hash).or_insert_with(|| Group {
             recipients: BTreeSet::new(),
             rules: BTreeSet::new(),
             requests: BTreeSet::new(),
             value: leak.value,
+            first_leak: at,
         });
         group.recipients.insert(leak.recipient);
         group.rules.insert(leak.rule_id);
         group.requests.extend(leak.requests.iter().copied());
     }
-    let mut out: Vec<(usize, u32, Linkage)> = Vec::new();
+    let mut out: Vec<(usize, usize, Linkage)> = Vec::new();
     for (hash, group) in groups {
         let requests = group.requests.len();
         let distinct = group
@@ -209,7 +213,7 @@ fn shared_ids(
         };
         out.push((
             group.recipients.len(),
-            group.requests.first().copied().unwrap_or_default(),
+            group.first_leak,
             Linkage {
                 kind: LinkageKind::SharedId,
                 value_ids: vec![value_id(hash)],
@@ -223,13 +227,12 @@ fn shared_ids(
             },
         ));
     }
-    // Most recipients, most requests, then the first request: an order that does not depend
-    // on the value ids' random key.
+    // Most recipients, most requests, then the order the values were first seen in (unique
+    // to each value): an order that does not depend on the value ids' random key.
     out.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then(b.2.requests.cmp(&a.2.requests))
             .then(a.1.cmp(&b.1))
-            .then_with(|| a.2.rules.cmp(&b.2.rules))
     });
     out.into_iter().map(|(_, _, l)| l).collect()
 }
@@ -242,11 +245,15 @@ fn fingerprint_links(
     let distinct = fingerprints.distinct();
     let mut rule_names: HashMap<u32, &str> = HashMap::new();
     let mut values: HashMap<u128, &str> = HashMap::new();
-    for leak in leaks
+    // Where each value was first seen: members are listed in that order, not by their hash.
+    let mut first_seen: HashMap<u128, usize> = HashMap::new();
+    for (at, leak) in leaks
         .iter()
-        .filter(|l| l.category == Category::DeviceFingerprint)
+        .enumerate()
+        .filter(|(_, l)| l.category == Category::DeviceFingerprint)
     {
         rule_names.insert(leak.rule, leak.rule_id);
+        first_seen.entry(leak.hash).or_insert(at);
         if let Some(value) = leak.value {
             values.insert(leak.hash, value);
         }
@@ -284,6 +291,8 @@ fn fingerprint_links(
             .filter_map(|(rule, _)| rule_names.get(rule).copied())
             .collect();
         let recipients: Vec<&str> = recipients.into_iter().collect();
+        let mut members = set.members.clone();
+        members.sort_by_key(|(_, hash)| first_seen.get(hash).copied().unwrap_or(usize::MAX));
         let others = match distinct {
             1 => "the only such set in the capture".to_owned(),
             n => format!("the capture holds {n} distinct sets"),
@@ -305,9 +314,9 @@ fn fingerprint_links(
             set,
             Linkage {
                 kind: LinkageKind::Fingerprint,
-                value_ids: set.members.iter().map(|(_, h)| value_id(*h)).collect(),
+                value_ids: members.iter().map(|(_, h)| value_id(*h)).collect(),
                 values: show_values.then(|| {
-                    set.members
+                    members
                         .iter()
                         .map(|(_, h)| values.get(h).copied().unwrap_or_default().to_owned())
                         .collect()

@@ -168,16 +168,28 @@ pub fn redact_location(location: &str) -> std::borrow::Cow<'_, str> {
 /// than 40). Almost every location has none, and is then returned as it is without being
 /// taken apart (this runs for every occurrence).
 fn may_hold_a_value(location: &str) -> bool {
-    let (mut run, mut digits) = (0usize, 0usize);
+    // Names end where `redact_location` ends them: at brackets and quotes, and outside
+    // brackets at `.` and spaces; inside brackets any character belongs to the name (a key
+    // can be `415.555.0123` or a URL).
+    let (mut run, mut digits, mut depth) = (0usize, 0usize, 0usize);
     for &b in location.as_bytes() {
         match b {
-            b'@' => return true,
-            0x80.. => return true,
+            b'@' | 0x80.. => return true,
+            b'[' | b']' | b'\'' => {
+                depth = match b {
+                    b'[' => depth + 1,
+                    b']' => depth.saturating_sub(1),
+                    _ => depth,
+                };
+                run = 0;
+                digits = 0;
+            }
             b'0'..=b'9' => {
                 run += 1;
                 digits += 1;
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'-' | b'_' | b'$' => run += 1,
+            _ if depth > 0 => run += 1,
             _ => {
                 run = 0;
                 digits = 0;
@@ -229,6 +241,18 @@ mod location_tests {
                 "body > json $.d.….model",
             ),
             ("query[u_4915112345678]", "query[…]"),
+            (
+                "body > json $.contacts['415.555.0123'].email",
+                "body > json $.contacts['…'].email",
+            ),
+            (
+                "body > json $.peers['192.168.100.200'].rtt",
+                "body > json $.peers['…'].rtt",
+            ),
+            (
+                "body > json $.seen['https://www.health-clinic.example/conditions/hiv-treatment']",
+                "body > json $.seen['…']",
+            ),
         ] {
             assert_eq!(redact_location(location), shown);
         }

@@ -1,11 +1,11 @@
 //! The scanner: the pipeline from capture files to a report.
 
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hasher};
 use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
@@ -117,24 +117,15 @@ pub struct Scanner {
     unwrapper: Unwrapper,
     engine: Engine,
     options: ScanOptions,
-    /// The pool for `--jobs N`; `None`: rayon's global pool (one thread per core).
-    pool: Option<rayon::ThreadPool>,
 }
 
 impl Scanner {
     /// A scanner with the given rule engine.
     pub fn new(engine: Engine, options: ScanOptions) -> Self {
-        let pool = options.jobs.and_then(|jobs| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(jobs.max(1))
-                .build()
-                .ok()
-        });
         Scanner {
             unwrapper: Unwrapper::new(),
             engine,
             options,
-            pool,
         }
     }
 
@@ -151,7 +142,7 @@ impl Scanner {
         // (rule, hash of the value) → the sightings with that rule and hash.
         let mut seen: FxHashMap<(usize, u64), Vec<usize>> = FxHashMap::default();
         let mut hits = Vec::new();
-        let mut verdicts: FxHashMap<u64, (Vec<Hit<'_>>, bool)> = FxHashMap::default();
+        let mut verdicts: FxHashMap<u64, Verdict<'_>> = FxHashMap::default();
         // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
         let mut request_ids: Option<DefaultHasher> = None;
         // One path buffer for all the parts: each part is pushed, walked and popped.
@@ -181,10 +172,19 @@ impl Scanner {
                         hasher.write_u8(u8::from(in_page_url));
                         hasher.finish()
                     };
-                    let per_request = match verdicts.get(&pair) {
-                        Some((known, per_request)) => {
-                            hits.clone_from(known);
-                            *per_request
+                    let key = leaf.key.unwrap_or_default();
+                    let cached = verdicts.get(&pair).filter(|known| {
+                        // The hash only finds the entry; the pair itself decides (a crafted
+                        // value whose hash collides must not borrow another's verdict).
+                        known.key.as_ref() == key
+                            && known.value.as_ref() == text.as_ref()
+                            && known.has_key == leaf.key.is_some()
+                            && known.in_page_url == in_page_url
+                    });
+                    let per_request = match cached {
+                        Some(known) => {
+                            hits.clone_from(&known.hits);
+                            known.per_request
                         }
                         None => {
                             hits.clear();
@@ -196,7 +196,14 @@ impl Scanner {
                                 },
                                 &mut hits,
                             );
-                            verdicts.insert(pair, (hits.clone(), per_request));
+                            verdicts.entry(pair).or_insert_with(|| Verdict {
+                                key: key.into(),
+                                value: text.as_ref().into(),
+                                has_key: leaf.key.is_some(),
+                                in_page_url,
+                                hits: hits.clone(),
+                                per_request,
+                            });
                             per_request
                         }
                     };
@@ -370,11 +377,12 @@ impl Scanner {
         }
     }
 
-    /// Scans one capture. Three stages overlap: a thread reads the next batch while the pool
-    /// scans this one and the calling thread adds the batch before to the report. The stages hand
-    /// batches on through channels that hold one (a stage may run one batch ahead of the next,
-    /// which evens out the stages' uneven pace: 5% faster on two cores than handing over hand to
-    /// hand), so memory follows a few batches, not the capture.
+    /// Scans one capture. A thread reads batches of exchanges; worker threads (`--jobs`, one
+    /// per core by default) each take the next batch from one queue and scan it; the calling
+    /// thread adds the scanned batches to the report in capture order (the sink need not be
+    /// sent to another thread). Queues hold a batch per worker, so memory follows a few
+    /// batches, not the capture. Workers that wait for a batch sleep: a thread pool woken per
+    /// batch spun instead, and took CPU from the reader and the collector (benches/README.md).
     fn scan_reader(
         &self,
         reader: CaptureReader,
@@ -383,45 +391,71 @@ impl Scanner {
         collect: &mut Collect<'_>,
     ) {
         let first_index = *next_index;
+        let workers = self.workers();
         std::thread::scope(|scope| {
-            let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(1);
-            let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(1);
+            let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(workers);
+            // Shared by the workers, and dropped with the last of them: a reader still
+            // sending then learns that no one is left to scan.
+            let read_rx = Arc::new(Mutex::new(read_rx));
+            let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(workers);
             let reading = scope.spawn(move || read_batches(reader, name, first_index, &read_tx));
-            let scanning = scope.spawn(move || {
-                for batch in read_rx {
-                    let scanned = Scanned {
-                        scans: self.scan_batch(batch.exchanges),
-                        errors: batch.errors,
-                    };
-                    if scanned_tx.send(scanned).is_err() {
-                        // The collector stopped (the sink failed): stop scanning.
-                        break;
+            let scanning: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (read_rx, scanned_tx) = (Arc::clone(&read_rx), scanned_tx.clone());
+                    scope.spawn(move || {
+                        loop {
+                            let next = match read_rx.lock() {
+                                Ok(queue) => queue.recv(),
+                                Err(_) => return,
+                            };
+                            let Ok(batch) = next else { return };
+                            let scans = batch
+                                .exchanges
+                                .iter()
+                                .map(|(index, source, exchange)| {
+                                    self.scan_exchange(*index, source, exchange)
+                                })
+                                .collect();
+                            let scanned = Scanned {
+                                seq: batch.seq,
+                                scans,
+                                errors: batch.errors,
+                            };
+                            if scanned_tx.send(scanned).is_err() {
+                                // The collector stopped (the sink failed): stop scanning.
+                                return;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop((read_rx, scanned_tx));
+            // Batches come back in any order; they are added in the order they were read.
+            let mut waiting: BTreeMap<u64, Scanned> = BTreeMap::new();
+            let mut next_seq = 0;
+            'collect: for scanned in scanned_rx.iter() {
+                waiting.insert(scanned.seq, scanned);
+                while let Some(scanned) = waiting.remove(&next_seq) {
+                    next_seq += 1;
+                    if !collect.add(scanned) {
+                        break 'collect;
                     }
-                }
-            });
-            // The collector runs here, so the sink need not be sent to another thread.
-            for scanned in scanned_rx.iter() {
-                if !collect.add(scanned) {
-                    break;
                 }
             }
             drop(scanned_rx);
-            join(scanning);
+            for worker in scanning {
+                join(worker);
+            }
             *next_index = join(reading);
         });
     }
 
-    fn scan_batch(&self, batch: Vec<(usize, String, Exchange)>) -> Vec<RequestScan> {
-        let scan = || {
-            batch
-                .par_iter()
-                .map(|(index, source, exchange)| self.scan_exchange(*index, source, exchange))
-                .collect()
-        };
-        match &self.pool {
-            Some(pool) => pool.install(scan),
-            None => scan(),
-        }
+    /// Worker threads: `--jobs`, else one per core.
+    fn workers(&self) -> usize {
+        self.options
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
     }
 }
 
@@ -450,9 +484,22 @@ impl Collect<'_> {
     }
 }
 
+/// What the rules said of one (key, value) pair in a request, kept for the next leaf with the
+/// same pair.
+struct Verdict<'r> {
+    key: Box<str>,
+    value: Box<str>,
+    has_key: bool,
+    in_page_url: bool,
+    hits: Vec<Hit<'r>>,
+    per_request: bool,
+}
+
 /// Exchanges read together, and the input errors met while reading them.
 #[derive(Default)]
 struct Batch {
+    /// The batch's place in the capture, from 0.
+    seq: u64,
     exchanges: Vec<(usize, String, Exchange)>,
     /// Bytes of body in `exchanges`.
     bytes: usize,
@@ -461,6 +508,8 @@ struct Batch {
 
 /// A batch scanned, on its way to the report.
 struct Scanned {
+    /// The batch's place in the capture.
+    seq: u64,
     scans: Vec<RequestScan>,
     errors: Vec<String>,
 }
@@ -482,10 +531,18 @@ fn read_batches(
                 let source = format!("{name} {}", exchange.position);
                 batch.exchanges.push((index, source, exchange));
                 index += 1;
-                if (batch.exchanges.len() == BATCH || batch.bytes >= BATCH_BYTES)
-                    && out.send(std::mem::take(&mut batch)).is_err()
-                {
-                    return index;
+                if batch.exchanges.len() == BATCH || batch.bytes >= BATCH_BYTES {
+                    let seq = batch.seq;
+                    let full = std::mem::replace(
+                        &mut batch,
+                        Batch {
+                            seq: seq + 1,
+                            ..Batch::default()
+                        },
+                    );
+                    if out.send(full).is_err() {
+                        return index;
+                    }
                 }
             }
             Err(error) => batch.errors.push(error.to_string()),
@@ -527,9 +584,16 @@ fn path_segment_index(location: &str) -> Option<usize> {
     rest[..rest.find(']')?].parse().ok()
 }
 
+/// Whether a path segment would be redacted as a field name: an id, an e-mail address.
+fn redacts_as_a_value(segment: &str) -> bool {
+    let probe = format!("path[{segment}]");
+    redact_location(&probe) != probe.as_str()
+}
+
 /// A URL fit for a shared report: no query string or fragment (they often are the leak), no
 /// user name or password, and the path segments that leaked (counted as the HTTP layer counts
-/// them: non-empty segments from 0) replaced by `…`.
+/// them: non-empty segments from 0) or that look like values (ids, e-mail addresses) replaced
+/// by `…`.
 fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
     let without_query = url.split(['?', '#']).next().unwrap_or_default();
     let (scheme, rest) = match without_query.split_once("://") {
@@ -548,7 +612,7 @@ fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
             if part.is_empty() {
                 return part;
             }
-            let shown = if leaking_segments.contains(&segment) {
+            let shown = if leaking_segments.contains(&segment) || redacts_as_a_value(part) {
                 "…"
             } else {
                 part
@@ -607,6 +671,10 @@ mod tests {
         assert_eq!(
             shareable_url("https://t.example.com", &[0]),
             "https://t.example.com"
+        );
+        assert_eq!(
+            shareable_url("https://api.x.com/v1/devices/9774d56d682e549c/events", &[]),
+            "https://api.x.com/v1/devices/…/events"
         );
         assert_eq!(
             shareable_url("/relative/imei/490154203237518", &[2]),

@@ -84,3 +84,37 @@ fn requests_keep_their_order_and_numbers_across_batches_and_files() {
         assert!(error.contains(&format!("line {line}")), "{error}");
     }
 }
+
+/// A sink that fails (a closed pipe) stops the scan: the readers and workers of a capture of
+/// many batches all wind down, and the error comes back with what was added until then.
+#[test]
+fn a_failing_sink_stops_the_scan_without_hanging() {
+    struct FailAfter(usize);
+    impl leakscope::OccurrenceSink for FailAfter {
+        fn occurrence(&mut self, _: &leakscope::Occurrence<'_>) -> std::io::Result<()> {
+            if self.0 == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::BrokenPipe,
+                    "closed",
+                ));
+            }
+            self.0 -= 1;
+            Ok(())
+        }
+    }
+    let file = capture(5_000, 100_000, "a.example.com");
+    for jobs in [1, 2, 3] {
+        let scan = Scanner::builtin(ScanOptions {
+            jobs: Some(jobs),
+            ..ScanOptions::default()
+        })
+        .scan_inputs_with(&[Input::Path(file.path().to_owned())], &mut FailAfter(300));
+        let error = scan.sink_error.expect("the sink's error is returned");
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+        assert!(
+            scan.report.summary.requests < 5_000,
+            "{} requests added after the sink failed",
+            scan.report.summary.requests
+        );
+    }
+}

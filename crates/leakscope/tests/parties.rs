@@ -154,3 +154,64 @@ fn the_first_party_may_be_a_url_and_covers_its_organisation() {
         .unwrap();
     assert_eq!(site.party, Party::Third);
 }
+
+/// Most visits start at a search engine: the site's page load then names it in its Referer.
+/// A page load's Referer is where the user came from, not a page they are on; the search
+/// engine is not the first party, and neither are its trackers.
+#[test]
+fn the_search_engine_the_user_came_from_is_not_the_first_party() {
+    let entries = r#"
+      {"request": {"method": "GET", "url": "https://www.google.com/search?q=shoes",
+       "headers": [{"name": "Sec-Fetch-Dest", "value": "document"}]}},
+      {"request": {"method": "GET", "url": "https://www.shop.example/shoes",
+       "headers": [{"name": "Sec-Fetch-Dest", "value": "document"},
+                   {"name": "Referer", "value": "https://www.google.com/"}]}},
+      {"request": {"method": "GET", "url": "https://www.google-analytics.com/collect?v=1&cid=1234567890.1588000000&dl=https%3A%2F%2Fwww.shop.example%2Fshoes",
+       "headers": [{"name": "Referer", "value": "https://www.shop.example/shoes"}]}}
+    "#;
+    let file = har(entries, "");
+    let report = scan(
+        &file,
+        ScanOptions {
+            third_party_only: true,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(report.first_party.domains, ["shop.example"]);
+    assert!(
+        report
+            .leaks
+            .iter()
+            .any(|l| l.recipient.domain == "google-analytics.com"),
+        "GA's leaks are third party: {:?}",
+        report.leaks
+    );
+}
+
+/// While streaming, the first party is the one `first_party` would pick from what has been
+/// seen: on a tie between two initiators, the smaller name, as in the finished report.
+#[test]
+fn the_streamed_party_follows_the_most_common_initiator() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    for site in ["bsite.com", "asite.com", "bsite.com"] {
+        writeln!(
+            file,
+            r#"{{"method":"GET","url":"https://www.{site}/c?imei=490154203237518","headers":[["Referer","https://www.{site}/"]]}}"#
+        )
+        .unwrap();
+    }
+    let mut recorder = leakscope::Recorder::default();
+    let scan = Scanner::builtin(ScanOptions::default())
+        .scan_inputs_with(&[Input::Path(file.path().to_owned())], &mut recorder);
+    assert_eq!(scan.report.first_party.domains, ["bsite.com"]);
+    let imeis: Vec<_> = recorder
+        .occurrences
+        .iter()
+        .filter(|o| o.rule == "id.imei-value")
+        .collect();
+    let parties: Vec<Party> = imeis.iter().map(|o| o.recipient.party).collect();
+    // After one request bsite leads; after two, asite wins the tie; after three, bsite again.
+    assert_eq!(parties, [Party::First, Party::First, Party::First]);
+    let hosts: Vec<&str> = imeis.iter().map(|o| o.recipient.host.as_str()).collect();
+    assert_eq!(hosts, ["www.bsite.com", "www.asite.com", "www.bsite.com"]);
+}
