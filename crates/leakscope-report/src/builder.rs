@@ -74,8 +74,11 @@ struct LeakEntry {
 /// One place of a leak: occurrences there, and how it is shown.
 #[derive(Debug)]
 struct PlaceCount {
-    /// [`folded_hash`] of the location.
+    /// [`folded_hash`] of the location as shown.
     hash: u64,
+    /// [`folded_hash`]es of locations as found that are shown as this one (a few, so that a
+    /// place seen again is found without redacting its location again).
+    found_as: Vec<u64>,
     /// The location with its array indexes folded.
     folded: String,
     /// The first location seen that folds to it.
@@ -703,6 +706,16 @@ fn page_domain(page: &str) -> Option<String> {
 /// unless values are shown (see [`redact_location`]), so the work of redacting is done per
 /// place, not per occurrence.
 fn note_location(entry: &mut LeakEntry, location: &str, show_values: bool) {
+    // The common case: the place was seen before, as found.
+    let found = folded_hash(location);
+    if let Some(place) = entry
+        .locations
+        .iter_mut()
+        .find(|p| p.found_as.contains(&found))
+    {
+        place.count += 1;
+        return;
+    }
     // Places are told apart as they are shown: two keys that both redact to `…` are one place.
     let shown = if show_values {
         location.into()
@@ -712,11 +725,15 @@ fn note_location(entry: &mut LeakEntry, location: &str, show_values: bool) {
     let hash = folded_hash(&shown);
     if let Some(place) = entry.locations.iter_mut().find(|p| p.hash == hash) {
         place.count += 1;
+        if place.found_as.len() < 8 {
+            place.found_as.push(found);
+        }
         return;
     }
     let first = shown.into_owned();
     let place = PlaceCount {
         hash,
+        found_as: vec![found],
         folded: fold_indexes(&first),
         first,
         count: 1,

@@ -1,7 +1,7 @@
 //! The scanner: the pipeline from capture files to a report.
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::{BuildHasher, DefaultHasher, Hasher};
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
@@ -117,6 +117,8 @@ pub struct Scanner {
     unwrapper: Unwrapper,
     engine: Engine,
     options: ScanOptions,
+    /// Hashes (key, value) pairs for the per-request verdict cache: SipHash under a random key.
+    pair_hasher: std::hash::RandomState,
 }
 
 impl Scanner {
@@ -126,6 +128,7 @@ impl Scanner {
             unwrapper: Unwrapper::new(),
             engine,
             options,
+            pair_hasher: std::hash::RandomState::new(),
         }
     }
 
@@ -163,25 +166,13 @@ impl Scanner {
                     let in_page_url = leaf.path.has_field_of("url");
                     // A batch of events repeats the same fields (model, OS, ids) in every
                     // event: the rules' verdict on a (key, value) pair is worked out once per
-                    // request. Pairs are told apart by a 64-bit hash.
-                    let pair = {
-                        let mut hasher = FxHasher::default();
-                        hasher.write(leaf.key.unwrap_or("\u{0}").as_bytes());
-                        hasher.write_u8(0xff);
-                        hasher.write(text.as_bytes());
-                        hasher.write_u8(u8::from(in_page_url));
-                        hasher.finish()
-                    };
-                    let key = leaf.key.unwrap_or_default();
-                    let cached = verdicts.get(&pair).filter(|known| {
-                        // The hash only finds the entry; the pair itself decides (a crafted
-                        // value whose hash collides must not borrow another's verdict).
-                        known.key.as_ref() == key
-                            && known.value.as_ref() == text.as_ref()
-                            && known.has_key == leaf.key.is_some()
-                            && known.in_page_url == in_page_url
-                    });
-                    let per_request = match cached {
+                    // request. Pairs are told apart by a hash under a key drawn at random for
+                    // each scanner, so a capture cannot be crafted to make one pair borrow
+                    // another's verdict.
+                    let pair = self
+                        .pair_hasher
+                        .hash_one((leaf.key, text.as_ref(), in_page_url));
+                    let per_request = match verdicts.get(&pair) {
                         Some(known) => {
                             hits.clone_from(&known.hits);
                             known.per_request
@@ -196,14 +187,13 @@ impl Scanner {
                                 },
                                 &mut hits,
                             );
-                            verdicts.entry(pair).or_insert_with(|| Verdict {
-                                key: key.into(),
-                                value: text.as_ref().into(),
-                                has_key: leaf.key.is_some(),
-                                in_page_url,
-                                hits: hits.clone(),
-                                per_request,
-                            });
+                            verdicts.insert(
+                                pair,
+                                Verdict {
+                                    hits: hits.clone(),
+                                    per_request,
+                                },
+                            );
                             per_request
                         }
                     };
@@ -487,10 +477,6 @@ impl Collect<'_> {
 /// What the rules said of one (key, value) pair in a request, kept for the next leaf with the
 /// same pair.
 struct Verdict<'r> {
-    key: Box<str>,
-    value: Box<str>,
-    has_key: bool,
-    in_page_url: bool,
     hits: Vec<Hit<'r>>,
     per_request: bool,
 }
