@@ -21,11 +21,11 @@ use leakscope_rules::{Candidate, Engine, Hit};
 const BATCH: usize = 256;
 
 /// A batch is also scanned as soon as its bodies add up to this much, so that a capture of
-/// large uploads does not hold 256 of them at once. At most four batches of exchanges are in
-/// memory at a time (one being read, one waiting, one being scanned, one scanned and waiting).
-/// Measured on a 500 MB HAR of 200–400 KB uploads: 164 MiB peak with 16 MiB batches, 96 MiB
-/// with 4, 89 MiB with 2, at the same speed (benches/README.md).
-const BATCH_BYTES: usize = 2 << 20;
+/// large uploads does not hold 256 of them at once. A batch is being read, one waits for a
+/// worker, one is scanned by each worker, one waits for the collector and a few may wait to be
+/// added in order. Measured on a 500 MB HAR of 200–400 KB uploads (benches/README.md): 70 MiB
+/// peak with 1 MiB batches and queues of one, 102–112 MiB with 2 MiB, at the same speed.
+const BATCH_BYTES: usize = 1 << 20;
 
 /// Headers every HTTP client sends as part of the protocol. Their values describe the client
 /// software and the exchange, not the telemetry an app chose to send, so rules do not run on
@@ -370,8 +370,8 @@ impl Scanner {
     /// Scans one capture. A thread reads batches of exchanges; worker threads (`--jobs`, one
     /// per core by default) each take the next batch from one queue and scan it; the calling
     /// thread adds the scanned batches to the report in capture order (the sink need not be
-    /// sent to another thread). Queues hold a batch per worker, so memory follows a few
-    /// batches, not the capture. Workers that wait for a batch sleep: a thread pool woken per
+    /// sent to another thread). Queues hold one batch, so memory follows a few batches, not
+    /// the capture. Workers that wait for a batch sleep: a thread pool woken per
     /// batch spun instead, and took CPU from the reader and the collector (benches/README.md).
     fn scan_reader(
         &self,
@@ -383,11 +383,11 @@ impl Scanner {
         let first_index = *next_index;
         let workers = self.workers();
         std::thread::scope(|scope| {
-            let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(workers);
+            let (read_tx, read_rx) = mpsc::sync_channel::<Batch>(1);
             // Shared by the workers, and dropped with the last of them: a reader still
             // sending then learns that no one is left to scan.
             let read_rx = Arc::new(Mutex::new(read_rx));
-            let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(workers);
+            let (scanned_tx, scanned_rx) = mpsc::sync_channel::<Scanned>(1);
             let reading = scope.spawn(move || read_batches(reader, name, first_index, &read_tx));
             let scanning: Vec<_> = (0..workers)
                 .map(|_| {
