@@ -834,6 +834,17 @@ pub(crate) mod test_support {
     use super::*;
     use crate::{NoSink, Place, RequestContext, RequestRef, RequestScan, Sighting};
 
+    /// A POST to `host`, entry `index` of `capture.har`.
+    pub(crate) fn request_ref(index: usize, host: &str) -> RequestRef {
+        RequestRef {
+            index,
+            method: "POST".into(),
+            host: host.into(),
+            url: format!("https://{host}/collect"),
+            source: Some(format!("capture.har entry {index}")),
+        }
+    }
+
     /// A request to `host` carrying `sightings` of (rule, category, value, places).
     pub(crate) fn request(
         index: usize,
@@ -841,13 +852,7 @@ pub(crate) mod test_support {
         sightings: &[(&str, Category, &str, &[&str])],
     ) -> RequestScan {
         RequestScan {
-            request: RequestRef {
-                index,
-                method: "POST".into(),
-                host: host.into(),
-                url: format!("https://{host}/collect"),
-                source: Some(format!("capture.har entry {index}")),
-            },
+            request: request_ref(index, host),
             context: RequestContext::default(),
             sightings: sightings
                 .iter()
@@ -879,6 +884,113 @@ pub(crate) mod test_support {
             value_key: Some([7; 16]),
             ..ReportOptions::default()
         }
+    }
+
+    /// A builder with the value key of [`options`], values shown or not, no input yet.
+    pub(crate) fn builder(show_values: bool) -> ReportBuilder {
+        ReportBuilder::new(
+            "leakscope",
+            "0.1.0",
+            ReportOptions {
+                show_values,
+                ..options()
+            },
+        )
+    }
+
+    /// One sighting at one place.
+    pub(crate) fn sighting(
+        rule: &str,
+        category: Category,
+        severity: Severity,
+        value: &str,
+        location: &str,
+    ) -> Sighting {
+        Sighting {
+            rule: rule.to_owned(),
+            category,
+            severity,
+            value: value.to_owned(),
+            places: vec![Place {
+                location: location.to_owned(),
+                span: None,
+            }],
+            evidence: None,
+        }
+    }
+
+    /// A request to `host`, made by a page of `example.org`, carrying `sightings`.
+    pub(crate) fn request_with(index: usize, host: &str, sightings: Vec<Sighting>) -> RequestScan {
+        RequestScan {
+            request: request_ref(index, host),
+            context: RequestContext {
+                initiator: Some("example.org".to_owned()),
+                ..RequestContext::default()
+            },
+            sightings,
+            anomalies: Vec::new(),
+        }
+    }
+
+    /// A small report: two Google hosts, one Xiaomi host and the first party.
+    pub(crate) fn small_report(show_values: bool) -> Report {
+        let mut builder = builder(show_values);
+        builder.add_input("capture.har", Some("har"));
+        let id = "38400000-8cf0-11bd-b23e-10b96e40000d";
+        builder
+            .add(
+                request_with(
+                    0,
+                    "www.google-analytics.com",
+                    vec![
+                        sighting(
+                            "history.url-field",
+                            Category::BrowsingHistory,
+                            Severity::High,
+                            "https://www.example.org/private/page",
+                            "query[dl]",
+                        ),
+                        sighting(
+                            "id.analytics-client-id",
+                            Category::PersistentId,
+                            Severity::High,
+                            id,
+                            "query[cid]",
+                        ),
+                    ],
+                ),
+                &mut NoSink,
+            )
+            .unwrap();
+        builder
+            .add(
+                request_with(
+                    1,
+                    "tracking.intl.miui.com",
+                    vec![
+                        sighting(
+                            "id.advertising-id",
+                            Category::PersistentId,
+                            Severity::High,
+                            id,
+                            "body form[data] > base64 > json $.events[0].gaid",
+                        ),
+                        sighting(
+                            "search.query-field",
+                            Category::SearchQuery,
+                            Severity::High,
+                            "symptoms of depression",
+                            "body form[data] > base64 > json $.events[0].keyword",
+                        ),
+                    ],
+                ),
+                &mut NoSink,
+            )
+            .unwrap();
+        builder
+            .add(request_with(2, "www.example.org", Vec::new()), &mut NoSink)
+            .unwrap();
+        builder.finish()
     }
 
     /// A report of `scans`, built with `options`.
@@ -1243,7 +1355,7 @@ mod tests {
 
     #[test]
     fn the_stream_uses_the_reports_leak_ids() {
-        let mut builder = ReportBuilder::new("leakscope", "0.1.0", options());
+        let mut builder = builder(false);
         let mut lines = Vec::new();
         {
             let mut sink = NdjsonSink::new(&mut lines, false);

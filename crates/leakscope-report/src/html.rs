@@ -761,7 +761,7 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::tests::{request, sighting, small_report};
+    use crate::builder::test_support::{builder, request_with as request, sighting, small_report};
     use crate::{NoSink, ReportBuilder, ReportOptions, diff};
 
     fn render(report: &Report, diff: Option<Diff>) -> String {
@@ -810,15 +810,7 @@ mod tests {
 
     #[test]
     fn escapes_values_names_and_locations() {
-        let mut builder = ReportBuilder::new(
-            "leakscope",
-            "0.1.0",
-            ReportOptions {
-                value_key: Some([7; 16]),
-                show_values: true,
-                ..ReportOptions::default()
-            },
-        );
+        let mut builder = builder(true);
         builder.add_input("<b>cap'ture</b>.har", Some("har"));
         builder
             .add(
@@ -875,15 +867,7 @@ mod tests {
     #[test]
     fn the_diff_section_only_with_a_diff() {
         let base = small_report(false);
-        let other = ReportBuilder::new(
-            "leakscope",
-            "0.1.0",
-            ReportOptions {
-                value_key: Some([7; 16]),
-                ..ReportOptions::default()
-            },
-        )
-        .finish();
+        let other = builder(false).finish();
         let without = render(&base, None);
         assert!(!without.contains("id=\"diff\""));
         let compared = diff(&base, &other);

@@ -345,119 +345,8 @@ fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::{
-        NoSink, Place, ReportBuilder, ReportOptions, RequestContext, RequestRef, RequestScan,
-        Severity, Sighting,
-    };
-
-    /// One sighting at one place.
-    pub(crate) fn sighting(
-        rule: &str,
-        category: Category,
-        severity: Severity,
-        value: &str,
-        location: &str,
-    ) -> Sighting {
-        Sighting {
-            rule: rule.to_owned(),
-            category,
-            severity,
-            value: value.to_owned(),
-            places: vec![Place {
-                location: location.to_owned(),
-                span: None,
-            }],
-            evidence: None,
-        }
-    }
-
-    /// A request to `host` carrying `sightings`.
-    pub(crate) fn request(index: usize, host: &str, sightings: Vec<Sighting>) -> RequestScan {
-        RequestScan {
-            request: RequestRef {
-                index,
-                method: "POST".to_owned(),
-                host: host.to_owned(),
-                url: format!("https://{host}/collect"),
-                source: Some(format!("capture.har entry {index}")),
-            },
-            context: RequestContext {
-                initiator: Some("example.org".to_owned()),
-                ..RequestContext::default()
-            },
-            sightings,
-            anomalies: Vec::new(),
-        }
-    }
-
-    /// A small report: two Google hosts, one Xiaomi host and the first party.
-    pub(crate) fn small_report(show_values: bool) -> Report {
-        let mut builder = ReportBuilder::new(
-            "leakscope",
-            "0.1.0",
-            ReportOptions {
-                value_key: Some([7; 16]),
-                show_values,
-                ..ReportOptions::default()
-            },
-        );
-        builder.add_input("capture.har", Some("har"));
-        let id = "38400000-8cf0-11bd-b23e-10b96e40000d";
-        builder
-            .add(
-                request(
-                    0,
-                    "www.google-analytics.com",
-                    vec![
-                        sighting(
-                            "history.url-field",
-                            Category::BrowsingHistory,
-                            Severity::High,
-                            "https://www.example.org/private/page",
-                            "query[dl]",
-                        ),
-                        sighting(
-                            "id.analytics-client-id",
-                            Category::PersistentId,
-                            Severity::High,
-                            id,
-                            "query[cid]",
-                        ),
-                    ],
-                ),
-                &mut NoSink,
-            )
-            .unwrap();
-        builder
-            .add(
-                request(
-                    1,
-                    "tracking.intl.miui.com",
-                    vec![
-                        sighting(
-                            "id.advertising-id",
-                            Category::PersistentId,
-                            Severity::High,
-                            id,
-                            "body form[data] > base64 > json $.events[0].gaid",
-                        ),
-                        sighting(
-                            "search.query-field",
-                            Category::SearchQuery,
-                            Severity::High,
-                            "symptoms of depression",
-                            "body form[data] > base64 > json $.events[0].keyword",
-                        ),
-                    ],
-                ),
-                &mut NoSink,
-            )
-            .unwrap();
-        builder
-            .add(request(2, "www.example.org", Vec::new()), &mut NoSink)
-            .unwrap();
-        builder.finish()
-    }
+    use crate::builder::test_support::{builder, request_with as request, sighting, small_report};
+    use crate::{NoSink, ReportBuilder, ReportOptions, Severity};
 
     fn render(report: &Report) -> String {
         let mut out = Vec::new();
@@ -505,15 +394,7 @@ pub(crate) mod tests {
 
     #[test]
     fn cells_escape_pipes_and_backticks() {
-        let mut builder = ReportBuilder::new(
-            "leakscope",
-            "0.1.0",
-            ReportOptions {
-                value_key: Some([7; 16]),
-                show_values: true,
-                ..ReportOptions::default()
-            },
-        );
+        let mut builder = builder(true);
         builder.add_input("x|y.har", Some("har"));
         builder
             .add(

@@ -496,8 +496,8 @@ pub(crate) fn recipient_groups(report: &Report) -> Vec<RecipientGroup<'_>> {
 mod tests {
 
     use super::*;
-    use crate::markdown::tests::{request, sighting, small_report};
-    use crate::{Anomaly, Category, NoSink, ReportBuilder, ReportOptions};
+    use crate::builder::test_support::{builder, request_with as request, sighting, small_report};
+    use crate::{Anomaly, Category, NoSink};
 
     fn render(report: &Report, color: bool) -> String {
         let mut out = Vec::new();
@@ -505,18 +505,6 @@ mod tests {
             .render(report, &mut out)
             .unwrap();
         String::from_utf8(out).unwrap()
-    }
-
-    fn builder(show_values: bool) -> ReportBuilder {
-        ReportBuilder::new(
-            "leakscope",
-            "0.1.0",
-            ReportOptions {
-                value_key: Some([7; 16]),
-                show_values,
-                ..ReportOptions::default()
-            },
-        )
     }
 
     #[test]

@@ -518,7 +518,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::markdown::tests::{request, sighting, small_report};
+    use crate::builder::test_support::{request_with as request, sighting, small_report};
     use crate::{Category, NoSink, ReportBuilder, ReportOptions};
 
     fn render(report: &Report) -> Value {
