@@ -123,8 +123,8 @@ pub struct ReportBuilder {
     leaks: Vec<LeakEntry>,
     leak_index: FxHashMap<(u32, u32, u128), u32>,
     evidence: FirstPartyEvidence,
-    /// The first-party domains in force while streaming.
-    first_party: BTreeSet<String>,
+    /// The first party in force while streaming (settled in `finish`).
+    first_party: FirstPartySet,
     request_id_sets: rustc_hash::FxHashSet<u64>,
     /// Requests that carried per-request ids no earlier request carried, one bit a request.
     distinct_id_requests: crate::linkage::RequestBits,
@@ -136,11 +136,14 @@ impl ReportBuilder {
     /// A builder for a report written by `tool` at `version`.
     pub fn new(tool: &str, version: &str, options: ReportOptions) -> Self {
         let key = options.value_key.unwrap_or_else(random_key);
-        let first_party = options
-            .first_party
-            .iter()
-            .filter_map(|given| first_party_domain(given))
-            .collect();
+        let first_party = FirstPartySet {
+            domains: options
+                .first_party
+                .iter()
+                .filter_map(|given| first_party_domain(given))
+                .collect(),
+            given: !options.first_party.is_empty(),
+        };
         ReportBuilder {
             tool: Tool {
                 name: tool.to_owned(),
@@ -317,11 +320,7 @@ impl ReportBuilder {
         let organisation = Organisations::builtin()
             .organisation(&domain)
             .map(str::to_owned);
-        let party = party_of(
-            &self.first_party,
-            !self.options.first_party.is_empty(),
-            &domain,
-        );
+        let party = self.first_party.party(&domain);
         let at = self.recipients.len() as u32;
         self.recipients.push(Recipient {
             host: host.to_owned(),
@@ -336,7 +335,7 @@ impl ReportBuilder {
     /// Records what a request says about the first party, and while the first party is being
     /// inferred, updates it (so that streamed occurrences carry the best party known so far).
     fn note_first_party(&mut self, domain: &str, context: &crate::RequestContext) {
-        if !self.options.first_party.is_empty() {
+        if self.first_party.given {
             return;
         }
         let evidence = &mut self.evidence;
@@ -388,39 +387,29 @@ impl ReportBuilder {
         }
         self.evidence.changed = false;
         let (domains, _) = self.evidence.first_party();
-        if domains != self.first_party {
-            self.first_party = domains;
+        if domains != self.first_party.domains {
+            self.first_party.domains = domains;
             for recipient in &mut self.recipients {
-                recipient.party = party_of(
-                    &self.first_party,
-                    !self.options.first_party.is_empty(),
-                    &recipient.domain,
-                );
+                recipient.party = self.first_party.party(&recipient.domain);
             }
         }
     }
 
     /// The finished report: parties settled, leaks sorted, linkage worked out.
     pub fn finish(mut self) -> Report {
-        let first_party = if self.options.first_party.is_empty() {
-            let (domains, how) = self.evidence.first_party();
-            self.first_party = domains;
-            FirstParty {
-                domains: self.first_party.iter().cloned().collect(),
-                how,
-            }
+        let how = if self.first_party.given {
+            "--first-party".to_owned()
         } else {
-            FirstParty {
-                domains: self.first_party.iter().cloned().collect(),
-                how: "--first-party".to_owned(),
-            }
+            let (domains, how) = self.evidence.first_party();
+            self.first_party.domains = domains;
+            how
+        };
+        let first_party = FirstParty {
+            domains: self.first_party.domains.iter().cloned().collect(),
+            how,
         };
         for recipient in &mut self.recipients {
-            recipient.party = party_of(
-                &self.first_party,
-                !self.options.first_party.is_empty(),
-                &recipient.domain,
-            );
+            recipient.party = self.first_party.party(&recipient.domain);
         }
 
         let keep = |entry: &LeakEntry, recipients: &[Recipient]| {
@@ -444,11 +433,7 @@ impl ReportBuilder {
             tally.1.insert(rule.category);
         }
         for (domain, tally) in &self.domains {
-            let party = party_of(
-                &self.first_party,
-                !self.options.first_party.is_empty(),
-                domain,
-            );
+            let party = self.first_party.party(domain);
             if self.options.third_party_only && party == Party::First {
                 continue;
             }
@@ -639,27 +624,37 @@ impl FirstPartyEvidence {
     }
 }
 
-/// First party: one of the first party's domains, or, when the user gave the first party, a
-/// domain of the same organisation (a site's own analytics domain is still the site's owner).
-fn party_of(first_party: &BTreeSet<String>, given: bool, domain: &str) -> Party {
-    if first_party.contains(domain) {
-        return Party::First;
-    }
-    // Only a first party the user named takes its organisation along: an inferred one can be
-    // a search engine the user came from, and would take the search engine's trackers.
-    if !given {
-        return Party::Third;
-    }
-    let organisations = Organisations::builtin();
-    match organisations.organisation(domain) {
-        Some(owner)
-            if first_party
-                .iter()
-                .any(|d| organisations.organisation(d) == Some(owner)) =>
-        {
-            Party::First
+/// The first party's registrable domains, and whether the user gave them.
+#[derive(Debug, Default)]
+struct FirstPartySet {
+    domains: BTreeSet<String>,
+    given: bool,
+}
+
+impl FirstPartySet {
+    /// First party: one of the domains, or, when the user gave them, a domain of the same
+    /// organisation (a site's own analytics domain is still the site's owner).
+    fn party(&self, domain: &str) -> Party {
+        if self.domains.contains(domain) {
+            return Party::First;
         }
-        _ => Party::Third,
+        // Only a first party the user named takes its organisation along: an inferred one can
+        // be a search engine the user came from, and would take the search engine's trackers.
+        if !self.given {
+            return Party::Third;
+        }
+        let organisations = Organisations::builtin();
+        match organisations.organisation(domain) {
+            Some(owner)
+                if self
+                    .domains
+                    .iter()
+                    .any(|d| organisations.organisation(d) == Some(owner)) =>
+            {
+                Party::First
+            }
+            _ => Party::Third,
+        }
     }
 }
 
