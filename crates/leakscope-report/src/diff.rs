@@ -95,7 +95,7 @@ pub fn normalise_location(location: &str) -> String {
     let mut out = String::with_capacity(folded.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        if crate::redact::looks_like_a_value(word) {
+        if crate::looks_like_a_value(word) {
             out.push_str("<id>");
         } else {
             out.push_str(word);

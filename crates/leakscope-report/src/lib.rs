@@ -55,7 +55,7 @@ pub use model::{
 };
 pub use ndjson::NdjsonSink;
 pub use recipient::{Organisations, OrganisationsError, Party, registrable_domain};
-pub use redact::{redact, redact_location};
+pub use redact::{looks_like_a_value, redact, redact_location};
 pub use render::{Render, TEXT_LEAKS_PER_RECIPIENT, TextRenderer, request_list, shown_value};
 pub use sarif::SarifRenderer;
 pub use scan::{

@@ -202,10 +202,17 @@ fn may_hold_a_value(location: &str) -> bool {
     false
 }
 
-/// Whether a field name looks like a value rather than a name: an e-mail address, eight or more
-/// characters that are mostly digits or all hex with a digit (ids, UUIDs, hashes), or more than
-/// 40 characters.
-pub(crate) fn looks_like_a_value(name: &str) -> bool {
+/// Whether a field name (or a URL path segment) looks like a value rather than a name: an
+/// e-mail address, eight or more characters that are mostly digits or all hex with a digit
+/// (ids, UUIDs, hashes), or more than 40 characters.
+///
+/// ```
+/// use leakscope_report::looks_like_a_value;
+/// assert!(looks_like_a_value("9774d56d682e549c"));
+/// assert!(looks_like_a_value("jane@example.com"));
+/// assert!(!looks_like_a_value("screen_width"));
+/// ```
+pub fn looks_like_a_value(name: &str) -> bool {
     if name.contains('@') || (name.len() > 40 && name.chars().count() > 40) {
         return true;
     }

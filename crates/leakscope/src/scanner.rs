@@ -12,7 +12,8 @@ use leakscope_decode::{Budget, Limits, Path, Unwrapper};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
 use leakscope_report::{
     Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
-    RequestContext, RequestRef, RequestScan, Sighting, redact_location, registrable_domain,
+    RequestContext, RequestRef, RequestScan, Sighting, looks_like_a_value, redact_location,
+    registrable_domain,
 };
 use leakscope_rules::{Candidate, Engine, Hit};
 
@@ -341,7 +342,7 @@ impl Scanner {
             };
             match reader {
                 Ok(reader) => {
-                    builder.add_input(&name, Some(format_name(reader.format())));
+                    builder.add_input(&name, Some(reader.format().name()));
                     let mut collect = Collect {
                         builder: &mut builder,
                         input_errors: &mut input_errors,
@@ -549,14 +550,6 @@ fn initiator(exchange: &Exchange) -> Option<String> {
         .filter(|domain| !domain.is_empty())
 }
 
-fn format_name(format: CaptureFormat) -> &'static str {
-    match format {
-        CaptureFormat::Har => "har",
-        CaptureFormat::RawHttp => "raw",
-        CaptureFormat::Ndjson => "ndjson",
-    }
-}
-
 /// Waits for a stage's thread, passing its panic on, if it panicked, as the scan's own.
 fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
     thread
@@ -568,12 +561,6 @@ fn join<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
 fn path_segment_index(location: &str) -> Option<usize> {
     let rest = location.strip_prefix("path[")?;
     rest[..rest.find(']')?].parse().ok()
-}
-
-/// Whether a path segment would be redacted as a field name: an id, an e-mail address.
-fn redacts_as_a_value(segment: &str) -> bool {
-    let probe = format!("path[{segment}]");
-    redact_location(&probe) != probe.as_str()
 }
 
 /// A URL fit for a shared report: no query string or fragment (they often are the leak), no
@@ -598,7 +585,7 @@ fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
             if part.is_empty() {
                 return part;
             }
-            let shown = if leaking_segments.contains(&segment) || redacts_as_a_value(part) {
+            let shown = if leaking_segments.contains(&segment) || looks_like_a_value(part) {
                 "…"
             } else {
                 part

@@ -45,6 +45,18 @@ impl fmt::Display for CaptureFormat {
     }
 }
 
+impl CaptureFormat {
+    /// The format's name on the command line (`--input-format`) and in reports: `har`, `raw`,
+    /// `ndjson`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CaptureFormat::Har => "har",
+            CaptureFormat::RawHttp => "raw",
+            CaptureFormat::Ndjson => "ndjson",
+        }
+    }
+}
+
 fn trim_start(mut b: &[u8]) -> &[u8] {
     b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
     while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = b {
