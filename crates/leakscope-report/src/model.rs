@@ -130,17 +130,26 @@ pub struct Recipient {
 
 impl Recipient {
     /// The name a person knows the recipient by: the organisation, else the domain, else the
-    /// host.
+    /// host, else `(no host)`.
     pub fn display_name(&self) -> &str {
-        self.organisation
-            .as_deref()
-            .or((!self.domain.is_empty()).then_some(self.domain.as_str()))
-            .unwrap_or(if self.host.is_empty() {
-                "(no host)"
-            } else {
-                &self.host
-            })
+        name_of(self.organisation.as_deref(), &self.domain, &self.host)
     }
+}
+
+impl RecipientSummary {
+    /// The name a person knows the recipient by: the organisation, else the domain, else
+    /// `(no host)`.
+    pub fn display_name(&self) -> &str {
+        name_of(self.organisation.as_deref(), &self.domain, "")
+    }
+}
+
+/// The first of `organisation`, `domain` and `host` that is not empty, else `(no host)`.
+fn name_of<'a>(organisation: Option<&'a str>, domain: &'a str, host: &'a str) -> &'a str {
+    [organisation.unwrap_or_default(), domain, host]
+        .into_iter()
+        .find(|name| !name.is_empty())
+        .unwrap_or("(no host)")
 }
 
 /// One datum sent to one recipient, found by one rule, with every request that carried it.

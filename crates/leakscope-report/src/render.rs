@@ -444,16 +444,7 @@ pub(crate) fn recipient_groups(report: &Report) -> Vec<RecipientGroup<'_>> {
     let mut by_name: HashMap<(String, Party), usize> = HashMap::new();
     let mut by_domain: HashMap<(&str, Party), usize> = HashMap::new();
     for recipient in report.summary.recipients.iter().filter(|r| r.leaks > 0) {
-        let name = recipient
-            .organisation
-            .clone()
-            .filter(|o| !o.is_empty())
-            .unwrap_or_else(|| recipient.domain.clone());
-        let name = if name.is_empty() {
-            "(no host)".to_owned()
-        } else {
-            name
-        };
+        let name = recipient.display_name().to_owned();
         let at = *by_name
             .entry((name.clone(), recipient.party))
             .or_insert_with(|| {
