@@ -77,7 +77,7 @@ struct ScanArgs {
     input_format: Option<InputFormat>,
     /// The site or app being audited (a domain; repeatable). Without it the first party is
     /// inferred from the capture (pages, page loads, Origin/Referer) and the report says how.
-    #[arg(long, value_name = "DOMAIN")]
+    #[arg(long, value_name = "DOMAIN", value_parser = first_party_arg)]
     first_party: Vec<String>,
     /// Leave leaks to the first party out.
     #[arg(long)]
@@ -120,7 +120,7 @@ struct DiffArgs {
     fail_on_new: bool,
     /// The site or app being audited (repeatable), for both sides when they are captures (a
     /// JSON report keeps the first party it was written with).
-    #[arg(long, value_name = "DOMAIN")]
+    #[arg(long, value_name = "DOMAIN", value_parser = first_party_arg)]
     first_party: Vec<String>,
     /// Write the diff to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -199,6 +199,19 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
             eprintln!("leakscope: error: standard output: {error}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `--first-party`: a domain, or a URL whose host is one (checked when the command line is
+/// read, so `scan` and `diff` refuse the same values with the same usage error).
+fn first_party_arg(given: &str) -> Result<String, String> {
+    match leakscope::report::first_party_domain(given) {
+        Some(_) => Ok(given.to_owned()),
+        None => Err(
+            "names no domain (give one such as example.org, or a URL such as \
+                     https://www.example.org/)"
+                .to_owned(),
+        ),
     }
 }
 
@@ -308,17 +321,6 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(bad) = args
-        .first_party
-        .iter()
-        .find(|given| leakscope::report::first_party_domain(given).is_none())
-    {
-        eprintln!(
-            "leakscope: error: --first-party {bad:?} names no domain (give one such as \
-             example.org, or a URL such as https://www.example.org/)"
-        );
-        return ExitCode::from(2);
-    }
     if args.format == Format::Ndjson && args.third_party_only && args.first_party.is_empty() {
         // The stream is written before the capture has said who the first party is (it may
         // say so at its end), so it cannot leave first-party leaks out the way the report
@@ -444,14 +446,6 @@ fn diff_side(
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
-    if let Some(bad) = args
-        .first_party
-        .iter()
-        .find(|given| leakscope::report::first_party_domain(given).is_none())
-    {
-        eprintln!("leakscope: error: --first-party {bad:?} names no domain");
-        return ExitCode::from(2);
-    }
     let mut had_errors = false;
     let sides = diff_side(&args.base, &args.first_party, &mut had_errors).and_then(|base| {
         Ok((

@@ -1369,3 +1369,21 @@ fn values_used_as_field_names_are_not_in_any_format() {
     ]));
     assert!(shown.contains("9774d56d682e549c"));
 }
+
+#[test]
+fn a_first_party_that_names_no_domain_is_a_usage_error() {
+    for args in [
+        vec![
+            "scan",
+            "--first-party",
+            "https:/shop.example",
+            &incognito_har(),
+        ],
+        vec!["diff", "--first-party", "", &normal_har(), &incognito_har()],
+    ] {
+        let out = leakscope(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("names no domain"), "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
