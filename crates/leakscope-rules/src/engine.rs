@@ -137,7 +137,7 @@ impl Engine {
             rules,
             by_key,
             keyless,
-            per_request: crate::per_request_id_keys().iter().cloned().collect(),
+            per_request: crate::per_request_id_keys(),
         }
     }
 
@@ -177,8 +177,8 @@ impl Engine {
     }
 
     /// [`Detector::detect`], and whether the candidate's key names a per-request value (a
-    /// request or event id, a nonce: see [`is_per_request_id_key`](crate::is_per_request_id_key)),
-    /// with the key normalised once for both.
+    /// request or event id, a nonce, a cache buster: the list is data,
+    /// `rules/per-request-ids.toml`), with the key normalised once for both.
     pub fn detect_and_classify<'s>(
         &'s self,
         candidate: &Candidate<'_>,

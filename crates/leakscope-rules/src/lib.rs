@@ -38,31 +38,17 @@ pub use key::normalize_key;
 pub use rule::{Example, ExampleFailure, Rule, RuleError, RuleSet};
 pub use validators::Validator;
 
-/// Whether `key` names a per-request value (a request or event id, a nonce, a cache buster):
-/// never a leak itself, but what tells one request from the next for linkage. The list is
-/// data: `rules/per-request-ids.toml`.
-pub fn is_per_request_id_key(key: &str) -> bool {
-    let keys = per_request_id_keys();
-    match key::normalize_short_ascii(key, &mut [0; key::SHORT_KEY]) {
-        Some(short) => keys.contains(short),
-        None => keys.contains(&normalize_key(key)),
-    }
-}
-
-/// The normalised per-request keys, parsed once (the file is tested, so it parses).
-fn per_request_id_keys() -> &'static std::collections::HashSet<String> {
-    use std::collections::HashSet;
-    use std::sync::OnceLock;
+/// The normalised keys of per-request values (request and event ids, nonces, cache busters):
+/// never leaks themselves, but what tells one request from the next for linkage. The list is
+/// data, `rules/per-request-ids.toml`, tested to parse; the engine reads it once.
+fn per_request_id_keys() -> rustc_hash::FxHashSet<String> {
     #[derive(serde::Deserialize)]
     struct File {
         keys: Vec<String>,
     }
-    static KEYS: OnceLock<HashSet<String>> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        toml::from_str::<File>(include_str!("../rules/per-request-ids.toml"))
-            .map(|file| file.keys.iter().map(|k| normalize_key(k)).collect())
-            .unwrap_or_default()
-    })
+    toml::from_str::<File>(include_str!("../rules/per-request-ids.toml"))
+        .map(|file| file.keys.iter().map(|k| normalize_key(k)).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -71,12 +57,21 @@ mod per_request_id_tests {
 
     #[test]
     fn per_request_id_keys_are_data() {
-        assert!(is_per_request_id_key("request_id"));
-        assert!(is_per_request_id_key("requestId"));
-        assert!(is_per_request_id_key("_track_id"));
-        assert!(!is_per_request_id_key("distinct_id"));
-        let parsed: toml::Value = toml::from_str(include_str!("../rules/per-request-ids.toml"))
-            .expect("the per-request id list parses");
-        assert!(parsed["keys"].as_array().is_some_and(|k| k.len() > 10));
+        let engine = Engine::builtin();
+        let per_request = |key| {
+            engine.detect_and_classify(
+                &Candidate {
+                    key: Some(key),
+                    value: "5b1c7a4e-2d7f-4f4e-9a3b-6f1d2c3b4a59",
+                    in_page_url: false,
+                },
+                &mut Vec::new(),
+            )
+        };
+        assert!(per_request("request_id"));
+        assert!(per_request("requestId"));
+        assert!(per_request("_track_id"));
+        assert!(!per_request("distinct_id"));
+        assert!(per_request_id_keys().len() > 10);
     }
 }
