@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use crate::markdown::{
     category_meaning, category_words, cut_chars, first_location, more_places, shows_values,
 };
-use crate::render::{RecipientGroup, plural, quiet_recipients, recipient_groups};
+use crate::render::{RecipientGroup, inputs_read, plural, quiet_recipients, recipient_groups};
 use crate::{
     Category, Diff, Leak, LeakKind, Party, Render, Report, Severity, request_list, shown_value,
 };
@@ -188,19 +188,11 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     // Title and summary.
     writeln!(out, "<header>")?;
     writeln!(out, "<h1>leakscope report</h1>")?;
-    let inputs: Vec<String> = report
-        .inputs
-        .iter()
-        .map(|i| match &i.format {
-            Some(format) => format!(
-                "<code>{}</code> ({}, {})",
-                Esc(&i.file),
-                Esc(format),
-                plural(i.requests as u64, "request")
-            ),
-            None => format!("<code>{}</code> (not read)", Esc(&i.file)),
-        })
-        .collect();
+    let inputs = inputs_read(
+        report,
+        |file| format!("<code>{}</code>", Esc(file)),
+        |text| Esc(text).to_string(),
+    );
     if inputs.is_empty() {
         writeln!(out, "<p class=\"sub\">No capture read.</p>")?;
     } else {

@@ -14,7 +14,9 @@
 
 use std::io::{self, Write};
 
-use crate::render::{RecipientGroup, counts, one_line, plural, quiet_recipients, recipient_groups};
+use crate::render::{
+    RecipientGroup, counts, inputs_read, one_line, plural, quiet_recipients, recipient_groups,
+};
 use crate::{
     Category, Leak, Party, Render, Report, TEXT_LEAKS_PER_RECIPIENT, request_list, shown_value,
 };
@@ -175,19 +177,7 @@ fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     if !report.inputs.is_empty() {
-        let inputs: Vec<String> = report
-            .inputs
-            .iter()
-            .map(|i| match &i.format {
-                Some(format) => format!(
-                    "{} ({}, {})",
-                    code(&i.file),
-                    md(format),
-                    plural(i.requests as u64, "request")
-                ),
-                None => format!("{} (not read)", code(&i.file)),
-            })
-            .collect();
+        let inputs = inputs_read(report, code, md);
         writeln!(out, "Inputs: {}", inputs.join(", "))?;
         writeln!(out)?;
     }

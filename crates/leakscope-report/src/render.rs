@@ -77,6 +77,28 @@ pub(crate) fn counts(summary: &crate::Summary) -> (String, String) {
     (categories.join(", "), severities.join(", "))
 }
 
+/// The capture files of a report as `capture.har (har, 9 requests)` or `x.har (not read)`, the
+/// file written by `file` and the format by `text` (each escaped for the output format).
+pub(crate) fn inputs_read(
+    report: &Report,
+    file: impl Fn(&str) -> String,
+    text: impl Fn(&str) -> String,
+) -> Vec<String> {
+    report
+        .inputs
+        .iter()
+        .map(|i| match &i.format {
+            Some(format) => format!(
+                "{} ({}, {})",
+                file(&i.file),
+                text(format),
+                plural(i.requests as u64, "request")
+            ),
+            None => format!("{} (not read)", file(&i.file)),
+        })
+        .collect()
+}
+
 /// The recipients that got requests but no leak, as `name (3 requests)`, each domain written
 /// by `name` (escaped for the format).
 pub(crate) fn quiet_recipients(
