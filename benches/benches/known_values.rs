@@ -1,0 +1,263 @@
+//! Known values (`leakscope-known`): what it costs to look for the user's own values, in every
+//! form (as given, normalised, encoded, hashed), in every decoded leaf of a capture.
+//!
+//! - `known/find/*`: `KnownMatcher::find` over about 1 MiB of leaf texts as a scan meets them
+//!   (short ids, words, numbers, versions, URLs, hex digests, base64 blobs, other people's
+//!   e-mail addresses; 1 leaf in 400 holds a form of a known value, half of them one of the
+//!   3), one call per leaf, with 3 values (an e-mail address, a phone number, a name) and
+//!   with 1,000 values; throughput in bytes of leaf text. The aim: 1,000 values cost at most
+//!   1.25× of 3 (not met: the 1,000 values' digests fill the automaton's first levels, so
+//!   most bytes of alphanumeric text walk a few states deep and back; see the crate's
+//!   `DIGEST_AUTOMATON_PATTERN`).
+//! - `known/new/*`: building the matcher (every form of every value and the automaton).
+//!
+//! Setting `LEAKSCOPE_BENCH_AC_KIND=dfa` (or `contiguous`, `noncontiguous`) forces the
+//! automaton kind instead of letting aho-corasick choose.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
+use std::hint::black_box;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use leakscope::rules::Category;
+use leakscope_benches::{Packed, SplitMix64, percent_encode};
+use leakscope_known::{AhoCorasickKind, Hash, KnownMatcher, KnownValue};
+
+const CORPUS_BYTES: usize = 1 << 20;
+
+fn known(label: String, value: String) -> KnownValue {
+    KnownValue {
+        label,
+        category: Category::KnownValue,
+        value,
+    }
+}
+
+/// The three values a user typically gives.
+fn three_values() -> Vec<KnownValue> {
+    vec![
+        known("my email".into(), "Jane.Doe@Example.org".into()),
+        known("my phone".into(), "+1 (207) 555-0142".into()),
+        known("my name".into(), "Jane Ann Doe".into()),
+    ]
+}
+
+/// The three values and 997 more, distinct: e-mail addresses, phone numbers, names and
+/// device ids.
+fn thousand_values() -> Vec<KnownValue> {
+    const FIRST: &[&str] = &[
+        "Jane", "John", "Maria", "Wei", "Aisha", "Lars", "Sofia", "Kenji", "Olga", "Pedro",
+    ];
+    const LAST: &[&str] = &[
+        "Doe", "Smith", "Garcia", "Chen", "Okafor", "Nielsen", "Rossi", "Tanaka", "Ivanova",
+        "Silva",
+    ];
+    const DOMAINS: &[&str] = &[
+        "example.org",
+        "mail.example",
+        "example.co.uk",
+        "post.example",
+    ];
+    let mut rng = SplitMix64::new(0x6b6e_6f77_6e00_0001);
+    let mut values = three_values();
+    let mut i = 0u64;
+    while values.len() < 1000 {
+        let first = rng.pick_str(FIRST);
+        let last = rng.pick_str(LAST);
+        let (label, value) = match i % 4 {
+            0 => (
+                format!("email {i}"),
+                format!(
+                    "{}.{}{}@{}",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i,
+                    rng.pick_str(DOMAINS)
+                ),
+            ),
+            1 => (
+                format!("phone {i}"),
+                format!(
+                    "+{} {} {:03} {:04}",
+                    1 + rng.below(98),
+                    200 + rng.below(700),
+                    rng.below(1000),
+                    i
+                ),
+            ),
+            2 => (format!("name {i}"), format!("{first} {last} {i}")),
+            _ => (
+                format!("device {i}"),
+                format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
+            ),
+        };
+        values.push(known(label, value));
+        i += 1;
+    }
+    values
+}
+
+/// About `target` bytes of leaf texts as a scan meets them; 1 leaf in 400 holds a form of
+/// one of `values` (its SHA-256, its base64, or itself inside a URL).
+fn corpus(target: usize, values: &[KnownValue]) -> Packed {
+    const WORDS: &[&str] = &[
+        "page_view",
+        "track",
+        "screen_view",
+        "true",
+        "false",
+        "en-US",
+        "Android",
+        "WIFI",
+        "Redmi Note 8 Pro",
+        "Xiaomi",
+        "Vodafone",
+        "com.mi.globalbrowser",
+        "purchase",
+        "add_to_cart",
+        "The quick brown fox jumps over the lazy dog",
+        "null",
+        "USD",
+        "landscape",
+    ];
+    const HOSTS: &[&str] = &[
+        "www.example-news.com",
+        "shop.example",
+        "cdn.example.net",
+        "api.tracker.example",
+    ];
+    let mut rng = SplitMix64::new(0x6c65_616b_7363_6f70);
+    let mut leaves = Vec::new();
+    let mut size = 0;
+    while size < target {
+        let leaf = if rng.below(400) == 0 {
+            // Half of them one of the first three values (the 3-value matcher's).
+            let value = if rng.below(2) == 0 {
+                &rng.pick(&values[..3]).value
+            } else {
+                &rng.pick(values).value
+            };
+            match rng.below(3) {
+                0 => {
+                    let digest = Hash::Sha256.digest(value.trim().to_lowercase().as_bytes());
+                    digest.iter().map(|b| format!("{b:02x}")).collect()
+                }
+                1 => STANDARD.encode(format!("{{\"user\":\"{value}\",\"v\":2}}")),
+                _ => format!(
+                    "https://{}/account?u={}&ref=mail",
+                    rng.pick_str(HOSTS),
+                    percent_encode(value)
+                ),
+            }
+        } else {
+            match rng.below(10) {
+                0 | 1 => rng.pick_str(WORDS).to_owned(),
+                2 => format!("{}", 1_588_155_300_000 + rng.below(1_000_000_000)),
+                3 => format!("{}", rng.below(5000)),
+                4 => format!(
+                    "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                    rng.below(1 << 32),
+                    rng.below(1 << 16),
+                    rng.below(1 << 16),
+                    rng.below(1 << 16),
+                    rng.below(1 << 48)
+                ),
+                5 => format!(
+                    "https://{}/2020/04/article-{}.html?utm_source=feed&id={:x}",
+                    rng.pick_str(HOSTS),
+                    rng.below(100_000),
+                    rng.next_u64()
+                ),
+                6 => {
+                    let words = [
+                        rng.next_u64(),
+                        rng.next_u64(),
+                        rng.next_u64(),
+                        rng.next_u64(),
+                    ];
+                    let len = [32, 40, 64][rng.below(3) as usize];
+                    words
+                        .iter()
+                        .map(|w| format!("{w:016x}"))
+                        .collect::<String>()[..len]
+                        .to_owned()
+                }
+                7 => {
+                    let bytes: Vec<u8> = (0..12 + rng.below(180))
+                        .map(|_| rng.next_u64() as u8)
+                        .collect();
+                    if rng.below(2) == 0 {
+                        STANDARD.encode(bytes)
+                    } else {
+                        URL_SAFE_NO_PAD.encode(bytes)
+                    }
+                }
+                8 => format!("user{}@example.net", rng.below(100_000)),
+                _ => format!("{}.{}.{}", rng.below(20), rng.below(20), rng.below(200)),
+            }
+        };
+        size += leaf.len();
+        leaves.push(leaf.into_bytes());
+    }
+    Packed::new(leaves)
+}
+
+fn kind_from_env() -> Option<AhoCorasickKind> {
+    match std::env::var("LEAKSCOPE_BENCH_AC_KIND").as_deref() {
+        Ok("dfa") => Some(AhoCorasickKind::DFA),
+        Ok("contiguous") => Some(AhoCorasickKind::ContiguousNFA),
+        Ok("noncontiguous") => Some(AhoCorasickKind::NoncontiguousNFA),
+        _ => None,
+    }
+}
+
+fn find(c: &mut Criterion) {
+    let kind = kind_from_env();
+    let all = thousand_values();
+    let leaves = corpus(CORPUS_BYTES, &all);
+    let bytes = leaves.bytes.len() as u64;
+    let mut group = c.benchmark_group("known/find");
+    group.throughput(Throughput::Bytes(bytes));
+    for (name, values) in [("3-values", three_values()), ("1000-values", all)] {
+        let matcher = KnownMatcher::with_kind(values, kind).expect("valid values");
+        let mut found = Vec::new();
+        for leaf in leaves.iter() {
+            matcher.find(leaf, &mut found);
+        }
+        eprintln!(
+            "known/find/{name}: {} forms, {:?}, {:.1} MiB, {} matches in {} leaves ({bytes} bytes)",
+            matcher.pattern_count(),
+            matcher.automaton_kind(),
+            matcher.memory_usage() as f64 / f64::from(1 << 20),
+            found.len(),
+            leaves.iter().count(),
+        );
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            let mut found = Vec::new();
+            b.iter(|| {
+                found.clear();
+                for leaf in leaves.iter() {
+                    matcher.find(black_box(leaf), &mut found);
+                }
+                found.len()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn build(c: &mut Criterion) {
+    let kind = kind_from_env();
+    let values = thousand_values();
+    let mut group = c.benchmark_group("known/new");
+    group.sample_size(10);
+    group.bench_function("1000-values", |b| {
+        b.iter(|| KnownMatcher::with_kind(values.clone(), kind).expect("valid values"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, find, build);
+criterion_main!(benches);
