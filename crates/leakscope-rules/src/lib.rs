@@ -27,16 +27,20 @@
 #![deny(missing_docs)]
 
 mod category;
+mod context;
 mod engine;
+mod headers;
 mod key;
 mod rule;
 mod validators;
 
 pub use category::{Category, Severity};
+pub use context::{ContextKeys, TypedKind};
 pub use engine::{Candidate, Detector, Engine, Hit};
+pub use headers::{HeaderPolicy, HeaderPolicyError, HeaderRole};
 pub use key::normalize_key;
 pub use rule::{Example, ExampleFailure, Rule, RuleError, RuleSet};
-pub use validators::Validator;
+pub use validators::{Validator, looks_like_an_identifier};
 
 /// The normalised keys of per-request values (request and event ids, nonces, cache busters):
 /// never leaks themselves, but what tells one request from the next for linkage. The list is

@@ -18,6 +18,10 @@ pub enum Validator {
     /// `unknown`, `none`, `undefined`, `n/a`. Zeroed advertising ids (limit ad tracking) are not
     /// identifiers.
     NotPlaceholder,
+    /// Has the shape of an identifier: 8–256 characters of letters, digits and the punctuation
+    /// ids are made of (`-_.:|~+/=`), with a digit, and not a placeholder, a date, a version
+    /// number or a timestamp (see [`looks_like_an_identifier`]).
+    Identifier,
 }
 
 impl Validator {
@@ -30,6 +34,7 @@ impl Validator {
             Validator::Luhn => luhn(value),
             Validator::Imei => imei(value),
             Validator::NotPlaceholder => not_placeholder(value),
+            Validator::Identifier => looks_like_an_identifier(value),
         }
     }
 }
@@ -101,9 +106,97 @@ fn not_placeholder(value: &str) -> bool {
     }
 }
 
+/// Whether a value (a cookie, a field under a neutral name) has the shape of an identifier.
+///
+/// An id is a token: 8–256 characters of letters, digits and `-_.:|~+/=`, with at least one
+/// digit (random ids almost always have one; words and flags do not). Not ids, though they are
+/// tokens: placeholders (`00000000`), dates (`2024-01-05…`), version numbers (`10.15.7`: dotted
+/// numbers are an id only with a part of six or more digits, as in `GA1.2.1234567890.1596403881`)
+/// and bare Unix timestamps in seconds or milliseconds.
+///
+/// ```
+/// use leakscope_rules::looks_like_an_identifier;
+/// assert!(looks_like_an_identifier("a1B2c3D4e5F6g7H8i9J0kL"));
+/// assert!(looks_like_an_identifier("GA1.1.1234567890.1700000000"));
+/// assert!(looks_like_an_identifier("5b1c7a4e-2d7f-4f4e-9a3b-6f1d2c3b4a59"));
+/// assert!(!looks_like_an_identifier("1700000000"));
+/// assert!(!looks_like_an_identifier("10.15.7"));
+/// assert!(!looks_like_an_identifier("disabled"));
+/// ```
+pub fn looks_like_an_identifier(value: &str) -> bool {
+    let value = value.trim().trim_matches('"');
+    let bytes = value.as_bytes();
+    if !(8..=256).contains(&bytes.len())
+        || !bytes.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'_' | b'.' | b':' | b'|' | b'~' | b'+' | b'/' | b'='
+                )
+        })
+        || !bytes.iter().any(u8::is_ascii_digit)
+        || !not_placeholder(value)
+    {
+        return false;
+    }
+    // A date or a timestamp: `2024-01-05`, `2024-01-05T10:00:00Z`.
+    if bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+    {
+        return false;
+    }
+    // Dotted numbers: a version unless one part is long.
+    if bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.') && bytes.contains(&b'.') {
+        return value.split('.').any(|part| part.len() >= 6);
+    }
+    // A Unix time in seconds or milliseconds between 2001 and 2100.
+    if bytes.iter().all(u8::is_ascii_digit)
+        && let Ok(number) = value.parse::<u64>()
+    {
+        let seconds = (1_000_000_000..4_102_444_800).contains(&number);
+        let millis = (1_000_000_000_000..4_102_444_800_000).contains(&number);
+        return !(seconds && bytes.len() == 10 || millis && bytes.len() == 13);
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_and_things_that_are_not() {
+        for id in [
+            "a1B2c3D4e5F6g7H8i9J0kL",
+            "fb.1.1700000000000.1234567890",
+            "GA1.1.1234567890.1700000000",
+            "1.1.1234567890.1700000000",
+            "9774d56d682e549c",
+            "CAESEJ2x9kP3Vb1sQ2nR8tY4wZ0",
+            "123456789012",
+        ] {
+            assert!(looks_like_an_identifier(id), "{id}");
+        }
+        for not in [
+            "true",
+            "1",
+            "en-US",
+            "disabled",
+            "00000000-0000-0000-0000-000000000000",
+            "2024-01-05T10:00:00Z",
+            "1.2.3",
+            "119.0.6045.163",
+            "1700000000",
+            "1700000000123",
+            "a=1&b=2345678",
+            "{\"id\":12345678}",
+            "hello world 12345",
+        ] {
+            assert!(!looks_like_an_identifier(not), "{not}");
+        }
+    }
 
     #[test]
     fn truthy_values() {

@@ -1,0 +1,336 @@
+//! What request headers mean: protocol noise, the page a request came from, or what the
+//! device is. The policy is data, `rules/headers.toml`; this module reads and applies it.
+//!
+//! Headers are not fields an app chose to send, so key rules would either drown in them
+//! (`Accept`, `Connection`) or miss what they carry: a `Referer` that tells a tracker which page
+//! of a health site the user was on, a `User-Agent` that names the phone model. Those only
+//! matter when a third party receives them, which the scanner knows and this module does not:
+//! it says what a header *is*, and what it reveals.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rustc_hash::FxHashSet;
+use serde::Deserialize;
+
+/// What a request header is, for the scanner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderRole {
+    /// Sent by every client as part of HTTP: rules do not run on it.
+    Protocol,
+    /// Names the page the request was made from (`Referer`, `Origin`).
+    Page,
+    /// Describes the device or its software (`User-Agent`, client hints).
+    Device,
+    /// Anything else: examined like any field.
+    Field,
+}
+
+/// Why a [`HeaderPolicy`] could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderPolicyError {
+    /// The file is not TOML of the expected shape.
+    #[error("{origin}: {message}")]
+    Toml {
+        /// Where the policy came from.
+        origin: String,
+        /// The parser's message (with line and column).
+        message: String,
+    },
+    /// A User-Agent pattern does not compile.
+    #[error("{origin}: user-agent pattern for {what}: {error}")]
+    Pattern {
+        /// Where the policy came from.
+        origin: String,
+        /// The pattern's `what`.
+        what: String,
+        /// The regex error.
+        error: Box<regex::Error>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    protocol: Vec<String>,
+    protocol_prefixes: Vec<String>,
+    page: Vec<String>,
+    device: Vec<DeviceFile>,
+    #[serde(rename = "user-agent")]
+    user_agent: Vec<UserAgentFile>,
+    cookies: CookiesFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceFile {
+    header: String,
+    reveals: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserAgentFile {
+    what: String,
+    pattern: String,
+    #[serde(default)]
+    frozen: Frozen,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Frozen {
+    #[serde(default)]
+    os: Vec<String>,
+    #[serde(default)]
+    model: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CookiesFile {
+    not_ids: Vec<String>,
+}
+
+#[derive(Debug)]
+struct UserAgentPattern {
+    what: String,
+    pattern: Regex,
+    frozen: Frozen,
+}
+
+/// The header policy: which headers are protocol, page or device headers, and what a
+/// User-Agent reveals.
+#[derive(Debug)]
+pub struct HeaderPolicy {
+    protocol: FxHashSet<String>,
+    protocol_prefixes: Vec<String>,
+    page: FxHashSet<String>,
+    device: Vec<(String, String)>,
+    user_agent: Vec<UserAgentPattern>,
+    cookie_not_ids: Vec<String>,
+}
+
+impl HeaderPolicy {
+    /// Read a policy from TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<HeaderPolicy, HeaderPolicyError> {
+        let file: File = toml::from_str(text).map_err(|e| HeaderPolicyError::Toml {
+            origin: origin.to_owned(),
+            message: e.to_string(),
+        })?;
+        let lower = |names: Vec<String>| names.into_iter().map(|n| n.to_ascii_lowercase());
+        let user_agent = file
+            .user_agent
+            .into_iter()
+            .map(|ua| {
+                let pattern =
+                    Regex::new(&ua.pattern).map_err(|error| HeaderPolicyError::Pattern {
+                        origin: origin.to_owned(),
+                        what: ua.what.clone(),
+                        error: Box::new(error),
+                    })?;
+                Ok(UserAgentPattern {
+                    what: ua.what,
+                    pattern,
+                    frozen: ua.frozen,
+                })
+            })
+            .collect::<Result<_, HeaderPolicyError>>()?;
+        Ok(HeaderPolicy {
+            protocol: lower(file.protocol).collect(),
+            protocol_prefixes: lower(file.protocol_prefixes).collect(),
+            page: lower(file.page).collect(),
+            device: file
+                .device
+                .into_iter()
+                .map(|d| (d.header.to_ascii_lowercase(), d.reveals))
+                .collect(),
+            user_agent,
+            cookie_not_ids: lower(file.cookies.not_ids).collect(),
+        })
+    }
+
+    /// The built-in policy, `rules/headers.toml`, read once.
+    pub fn builtin() -> &'static HeaderPolicy {
+        static POLICY: OnceLock<HeaderPolicy> = OnceLock::new();
+        POLICY.get_or_init(|| {
+            // The file is compiled in and read by this module's tests: an error here is a
+            // defect of the build, not of anything a user gave.
+            HeaderPolicy::from_toml(include_str!("../rules/headers.toml"), "rules/headers.toml")
+                .expect("the built-in header policy is tested to parse")
+        })
+    }
+
+    /// What the header called `name` is.
+    pub fn role(&self, name: &str) -> HeaderRole {
+        let lower = name.to_ascii_lowercase();
+        if self.page.contains(&lower) {
+            HeaderRole::Page
+        } else if self.device.iter().any(|(header, _)| *header == lower) {
+            HeaderRole::Device
+        } else if self.protocol.contains(&lower)
+            || self.protocol_prefixes.iter().any(|p| lower.starts_with(p))
+        {
+            HeaderRole::Protocol
+        } else {
+            HeaderRole::Field
+        }
+    }
+
+    /// What a device header reveals, said for a report ("the User-Agent: Android 13, model
+    /// SM-A536B"); `None` when it reveals no model or OS version (a reduced User-Agent, an
+    /// empty client hint, a header that is not a device header).
+    pub fn device_reveals(&self, name: &str, value: &str) -> Option<String> {
+        let lower = name.to_ascii_lowercase();
+        let (_, reveals) = self.device.iter().find(|(header, _)| *header == lower)?;
+        if lower == "user-agent" {
+            let found = self.user_agent_reveals(value)?;
+            return Some(format!("{reveals}: {found}"));
+        }
+        let bare = value.trim().trim_matches('"').trim();
+        (!bare.is_empty()).then(|| reveals.clone())
+    }
+
+    /// What a User-Agent reveals beyond its frozen values: `Android 13, model SM-A536B`.
+    pub fn user_agent_reveals(&self, user_agent: &str) -> Option<String> {
+        let mut found: Vec<String> = Vec::new();
+        for ua in &self.user_agent {
+            let Some(captures) = ua.pattern.captures(user_agent) else {
+                continue;
+            };
+            let os = captures
+                .name("os")
+                .map(|m| m.as_str())
+                .filter(|os| !ua.frozen.os.iter().any(|f| f == os));
+            let model = captures
+                .name("model")
+                .map(|m| m.as_str().trim())
+                .filter(|model| !model.is_empty() && !ua.frozen.model.iter().any(|f| f == model));
+            let said = match (os, model) {
+                (Some(os), Some(model)) => format!("{} {os}, model {model}", ua.what),
+                (Some(os), None) => format!("{} {os}", ua.what),
+                (None, Some(model)) => format!("model {model}"),
+                (None, None) => continue,
+            };
+            if !found.contains(&said) {
+                found.push(said);
+            }
+        }
+        (!found.is_empty()).then(|| found.join("; "))
+    }
+
+    /// Whether a cookie of this name may hold an identifier (consent records do not, however
+    /// random they look).
+    pub fn cookie_may_be_id(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        !self
+            .cookie_not_ids
+            .iter()
+            .any(|n| lower.contains(n.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> &'static HeaderPolicy {
+        HeaderPolicy::builtin()
+    }
+
+    #[test]
+    fn headers_have_roles() {
+        assert_eq!(policy().role("Referer"), HeaderRole::Page);
+        assert_eq!(policy().role("origin"), HeaderRole::Page);
+        assert_eq!(policy().role("User-Agent"), HeaderRole::Device);
+        assert_eq!(policy().role("Sec-CH-UA-Model"), HeaderRole::Device);
+        assert_eq!(policy().role("Sec-Fetch-Dest"), HeaderRole::Protocol);
+        assert_eq!(policy().role("Accept-Language"), HeaderRole::Protocol);
+        assert_eq!(policy().role(":authority"), HeaderRole::Protocol);
+        assert_eq!(policy().role("X-Device-Id"), HeaderRole::Field);
+    }
+
+    #[test]
+    fn user_agents_reveal_models_and_versions_unless_reduced() {
+        let reveals = |ua| policy().user_agent_reveals(ua);
+        assert_eq!(
+            reveals(
+                "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) \
+                 AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0 Mobile Safari/537.36"
+            )
+            .as_deref(),
+            Some("Android 13, model SM-A536B")
+        );
+        assert_eq!(
+            reveals("Dalvik/2.1.0 (Linux; U; Android 11; Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM)")
+                .as_deref(),
+            Some(
+                "Android 11, model Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM; MIUI V12.0.3.0.RGGMIXM"
+            )
+        );
+        assert_eq!(
+            reveals(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15"
+            )
+            .as_deref(),
+            Some("iOS 17_1_2, model iPhone")
+        );
+        assert_eq!(
+            reveals("Health/4.2 (iPhone14,2; iOS 16.1; Scale/3.00)").as_deref(),
+            Some("iOS 16.1, model iPhone14,2")
+        );
+        assert_eq!(
+            reveals("Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36").as_deref(),
+            Some("Windows 6.1")
+        );
+        // Reduced User-Agents say nothing about the device.
+        for reduced in [
+            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+            "okhttp/4.9.0",
+        ] {
+            assert_eq!(reveals(reduced), None, "{reduced}");
+        }
+    }
+
+    #[test]
+    fn client_hints_reveal_when_not_empty() {
+        assert_eq!(
+            policy()
+                .device_reveals("Sec-CH-UA-Model", "\"Pixel 7\"")
+                .as_deref(),
+            Some("the device model (client hint)")
+        );
+        assert_eq!(policy().device_reveals("Sec-CH-UA-Model", "\"\""), None);
+        assert_eq!(policy().device_reveals("X-Model", "Pixel 7"), None);
+        assert!(
+            policy()
+                .device_reveals("user-agent", "Mozilla/5.0 (Linux; Android 14; Pixel 7)")
+                .is_some_and(|r| r.starts_with("the User-Agent: Android 14, model Pixel 7"))
+        );
+    }
+
+    #[test]
+    fn consent_cookies_are_not_ids() {
+        assert!(!policy().cookie_may_be_id("OptanonConsent"));
+        assert!(!policy().cookie_may_be_id("euconsent-v2"));
+        assert!(policy().cookie_may_be_id("uid"));
+    }
+
+    #[test]
+    fn a_broken_policy_names_its_file() {
+        let error = HeaderPolicy::from_toml("protocol = 3", "mine.toml").unwrap_err();
+        assert!(error.to_string().starts_with("mine.toml: "), "{error}");
+        let bad_pattern = include_str!("../rules/headers.toml")
+            .replace(r"pattern = '\bWindows NT", r"pattern = '(\bWindows NT");
+        let error = HeaderPolicy::from_toml(&bad_pattern, "mine.toml").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("mine.toml: user-agent pattern for Windows"),
+            "{error}"
+        );
+    }
+}
