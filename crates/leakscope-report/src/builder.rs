@@ -18,6 +18,7 @@ use std::io;
 use rustc_hash::FxHashMap;
 use siphasher::sip128::{Hasher128, SipHasher24};
 
+use crate::first_party::{FirstPartyInference, FirstPartySet};
 use crate::linkage::{FingerprintSets, link};
 use crate::recipient::{Organisations, registrable_domain};
 use crate::scan::{LeakId, Occurrence, OccurrenceSink, RequestScan};
@@ -43,6 +44,11 @@ pub struct ReportOptions {
     pub first_party: Vec<String>,
     /// Leave first-party leaks out (`--third-party-only`).
     pub third_party_only: bool,
+    /// The first party as a first pass over the capture inferred it (see
+    /// [`FirstPartyInference`](crate::FirstPartyInference)), used as it is when
+    /// `first_party` is empty: nothing is inferred again while requests are added, so streamed
+    /// occurrences carry their final party.
+    pub inferred_first_party: Option<FirstParty>,
     /// The key of `value_id`s. `None`: a random key, so that a shared report's ids cannot be
     /// checked against guessed values; give one to compare ids across reports.
     pub value_key: Option<[u8; 16]>,
@@ -92,21 +98,6 @@ struct DomainTally {
     hosts: BTreeSet<String>,
 }
 
-/// What the capture said about its first party so far.
-#[derive(Debug, Default)]
-struct FirstPartyEvidence {
-    pages: BTreeMap<String, usize>,
-    documents: BTreeMap<String, usize>,
-    initiators: BTreeMap<String, usize>,
-    /// Initiators of requests that are not page loads (a page's subresources and beacons name
-    /// the page; a page load's Referer names the page the user came from).
-    subresource_initiators: BTreeSet<String>,
-    /// The most common initiator and its count.
-    leader: Option<(String, usize)>,
-    /// Whether the answer may have changed since it was last worked out.
-    changed: bool,
-}
-
 /// Assembles a [`Report`] as requests are scanned; add them in request order.
 #[derive(Debug)]
 pub struct ReportBuilder {
@@ -122,7 +113,7 @@ pub struct ReportBuilder {
     domains: BTreeMap<String, DomainTally>,
     leaks: Vec<LeakEntry>,
     leak_index: FxHashMap<(u32, u32, u128), u32>,
-    evidence: FirstPartyEvidence,
+    inference: FirstPartyInference,
     /// The first party in force while streaming (settled in `finish`).
     first_party: FirstPartySet,
     request_id_sets: rustc_hash::FxHashSet<u64>,
@@ -136,14 +127,7 @@ impl ReportBuilder {
     /// A builder for a report written by `tool` at `version`.
     pub fn new(tool: &str, version: &str, options: ReportOptions) -> Self {
         let key = options.value_key.unwrap_or_else(random_key);
-        let first_party = FirstPartySet {
-            domains: options
-                .first_party
-                .iter()
-                .filter_map(|given| first_party_domain(given))
-                .collect(),
-            given: !options.first_party.is_empty(),
-        };
+        let first_party = FirstPartySet::new(&options);
         ReportBuilder {
             tool: Tool {
                 name: tool.to_owned(),
@@ -160,7 +144,7 @@ impl ReportBuilder {
             domains: BTreeMap::new(),
             leaks: Vec::new(),
             leak_index: FxHashMap::default(),
-            evidence: FirstPartyEvidence::default(),
+            inference: FirstPartyInference::default(),
             first_party,
             request_id_sets: rustc_hash::FxHashSet::default(),
             distinct_id_requests: crate::linkage::RequestBits::default(),
@@ -335,58 +319,10 @@ impl ReportBuilder {
     /// Records what a request says about the first party, and while the first party is being
     /// inferred, updates it (so that streamed occurrences carry the best party known so far).
     fn note_first_party(&mut self, domain: &str, context: &crate::RequestContext) {
-        if self.first_party.given {
+        if self.first_party.settled() || !self.inference.note(domain, context) {
             return;
         }
-        let evidence = &mut self.evidence;
-        if let Some(page) = &context.page
-            && let Some(page_domain) = page_domain(page)
-        {
-            let count = evidence.pages.entry(page_domain).or_default();
-            evidence.changed |= *count == 0;
-            *count += 1;
-        }
-        if context.document && !domain.is_empty() {
-            let count = evidence.documents.entry(domain.to_owned()).or_default();
-            evidence.changed |= *count == 0;
-            *count += 1;
-        }
-        if let Some(initiator) = &context.initiator {
-            if !context.document && !evidence.subresource_initiators.contains(initiator) {
-                evidence.subresource_initiators.insert(initiator.clone());
-                evidence.changed = true;
-            }
-            let count = match evidence.initiators.get_mut(initiator) {
-                Some(count) => count,
-                None => {
-                    // A new initiator can confirm a page load.
-                    evidence.changed = true;
-                    evidence.initiators.entry(initiator.clone()).or_default()
-                }
-            };
-            *count += 1;
-            let count = *count;
-            // The leader as `first_party` picks it: most requests, then the smaller name.
-            let leads = match &evidence.leader {
-                Some((name, most)) => {
-                    name != initiator && (count > *most || (count == *most && initiator < name))
-                }
-                None => true,
-            };
-            if leads {
-                evidence.leader = Some((initiator.clone(), count));
-                evidence.changed = true;
-            } else if let Some((name, most)) = &mut evidence.leader
-                && name == initiator
-            {
-                *most = count;
-            }
-        }
-        if !self.evidence.changed {
-            return;
-        }
-        self.evidence.changed = false;
-        let (domains, _) = self.evidence.first_party();
+        let domains = self.inference.domains_and_how().0;
         if domains != self.first_party.domains {
             self.first_party.domains = domains;
             for recipient in &mut self.recipients {
@@ -397,12 +333,13 @@ impl ReportBuilder {
 
     /// The finished report: parties settled, leaks sorted, linkage worked out.
     pub fn finish(mut self) -> Report {
-        let how = if self.first_party.given {
-            "--first-party".to_owned()
-        } else {
-            let (domains, how) = self.evidence.first_party();
-            self.first_party.domains = domains;
-            how
+        let how = match &self.first_party.how {
+            Some(how) => how.clone(),
+            None => {
+                let (domains, how) = self.inference.domains_and_how();
+                self.first_party.domains = domains;
+                how
+            }
         };
         let first_party = FirstParty {
             domains: self.first_party.domains.iter().cloned().collect(),
@@ -578,123 +515,6 @@ impl ReportBuilder {
             })
             .collect()
     }
-}
-
-impl FirstPartyEvidence {
-    /// The first party the evidence points to, and how: HAR pages, else page loads, else the
-    /// most common initiator.
-    fn first_party(&self) -> (BTreeSet<String>, String) {
-        if !self.pages.is_empty() {
-            return (self.pages.keys().cloned().collect(), "HAR pages".to_owned());
-        }
-        if !self.documents.is_empty() {
-            // A page load that other requests name as their Origin or Referer is a page the
-            // user was on; a click-through to an ad server or a sign-in redirect is a page load
-            // nothing else names. When none is named, every page load counts.
-            let named: BTreeSet<String> = self
-                .documents
-                .keys()
-                .filter(|d| self.subresource_initiators.contains(*d))
-                .cloned()
-                .collect();
-            let how = "top-level document requests".to_owned();
-            return if named.is_empty() {
-                (self.documents.keys().cloned().collect(), how)
-            } else {
-                (named, how + " named as Origin/Referer")
-            };
-        }
-        if let Some((domain, count)) = self
-            .initiators
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-        {
-            let total: usize = self.initiators.values().sum();
-            return (
-                BTreeSet::from([domain.clone()]),
-                format!("most common Origin/Referer ({count} of {total} requests that name one)"),
-            );
-        }
-        (
-            BTreeSet::new(),
-            "none found (no pages, page loads, Origin or Referer): every recipient is taken as \
-             third party; --first-party DOMAIN says who the first party is"
-                .to_owned(),
-        )
-    }
-}
-
-/// The first party's registrable domains, and whether the user gave them.
-#[derive(Debug, Default)]
-struct FirstPartySet {
-    domains: BTreeSet<String>,
-    given: bool,
-}
-
-impl FirstPartySet {
-    /// First party: one of the domains, or, when the user gave them, a domain of the same
-    /// organisation (a site's own analytics domain is still the site's owner).
-    fn party(&self, domain: &str) -> Party {
-        if self.domains.contains(domain) {
-            return Party::First;
-        }
-        // Only a first party the user named takes its organisation along: an inferred one can
-        // be a search engine the user came from, and would take the search engine's trackers.
-        if !self.given {
-            return Party::Third;
-        }
-        let organisations = Organisations::builtin();
-        match organisations.organisation(domain) {
-            Some(owner)
-                if self
-                    .domains
-                    .iter()
-                    .any(|d| organisations.organisation(d) == Some(owner)) =>
-            {
-                Party::First
-            }
-            _ => Party::Third,
-        }
-    }
-}
-
-/// The registrable domain a `--first-party` value names: a domain (`www.example.org`) or a URL
-/// (`https://www.example.org/a`); `None` for a value that names no host with a dot in it
-/// (`https:/example.org` names the host `https`), other than `localhost` or an IP address.
-///
-/// ```
-/// use leakscope_report::first_party_domain;
-/// assert_eq!(first_party_domain("https://www.bbc.co.uk/news").as_deref(), Some("bbc.co.uk"));
-/// assert_eq!(first_party_domain("shop.example").as_deref(), Some("shop.example"));
-/// assert_eq!(first_party_domain("https:/shop.example"), None);
-/// assert_eq!(first_party_domain(""), None);
-/// ```
-pub fn first_party_domain(given: &str) -> Option<String> {
-    let host = given_host(given.trim());
-    let plausible = host.contains('.') || host.starts_with('[') || host == "localhost";
-    let domain = registrable_domain(host);
-    (plausible && !domain.is_empty()).then_some(domain)
-}
-
-/// The host of a `--first-party` value: a domain as it is, or the host of a URL
-/// (`https://www.example.org/` → `www.example.org`).
-fn given_host(given: &str) -> &str {
-    let rest = given.split_once("://").map_or(given, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    if host_port.starts_with('[') {
-        return host_port.split_inclusive(']').next().unwrap_or(host_port);
-    }
-    host_port.split(':').next().unwrap_or(host_port)
-}
-
-/// The registrable domain of a HAR page's title when it is a URL (browsers title pages with
-/// their URL); `None` for a title that is not one.
-fn page_domain(page: &str) -> Option<String> {
-    let rest = page.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#', ':']).next()?;
-    let domain = registrable_domain(host);
-    (!domain.is_empty()).then_some(domain)
 }
 
 /// Counts an occurrence at `location`; a new place is kept with its field names redacted

@@ -28,6 +28,7 @@
 
 mod builder;
 mod diff;
+mod first_party;
 mod html;
 mod json;
 mod linkage;
@@ -40,11 +41,12 @@ mod render;
 mod sarif;
 mod scan;
 
-pub use builder::{MAX_LOCATIONS, ReportBuilder, ReportOptions, first_party_domain, fold_indexes};
+pub use builder::{MAX_LOCATIONS, ReportBuilder, ReportOptions, fold_indexes};
 pub use diff::{
     DIFF_SCHEMA, Diff, DiffSide, LeakKind, RecipientDiff, diff, normalise_location,
     render_diff_markdown, render_diff_text,
 };
+pub use first_party::{FirstPartyInference, FirstPartySet, first_party_domain};
 pub use html::HtmlRenderer;
 pub use json::{JsonRenderer, report_schema};
 pub use leakscope_rules::{Category, Severity};
