@@ -2,7 +2,8 @@
 //!
 //! The header and payload are JSON (handed back to the unwrapper as fields `header` and
 //! `payload`); the signature is a MAC of the other two and says nothing about the user, so it
-//! is dropped.
+//! is dropped. A token is read with its `Authorization` scheme too (`Bearer eyJ…`), the way
+//! most APIs receive it: an email in the token of an analytics API's requests is a leak.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,7 +19,20 @@ fn is_base64url(part: &[u8]) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
+/// The token of an `Authorization` value: without a `Bearer ` scheme (any case) if it has one.
+fn without_scheme(input: &[u8]) -> &[u8] {
+    match input.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case(b"bearer ") => {
+            let token = &input[7..];
+            let start = token.iter().position(|&b| b != b' ').unwrap_or(token.len());
+            &token[start..]
+        }
+        _ => input,
+    }
+}
+
 fn split(input: &[u8]) -> Option<[&[u8]; 3]> {
+    let input = without_scheme(input);
     let mut parts = input.split(|&b| b == b'.');
     let header = parts.next()?;
     let payload = parts.next()?;
@@ -38,11 +52,11 @@ impl Decoder for Jwt {
         "jwt"
     }
 
-    /// Three base64url parts joined by dots, starting `eyJ`.
+    /// Three base64url parts joined by dots, starting `eyJ`, perhaps after `Bearer `.
     fn needs(&self) -> Needs {
         Needs::ANYTHING
             .min_len(8)
-            .first_byte_in(b"e")
+            .first_byte_in(b"eBb")
             .all_of(class::LETTER | class::PUNCTUATION)
             .within(
                 class::DIGIT
@@ -50,12 +64,13 @@ impl Decoder for Jwt {
                     | class::HEX_UPPER
                     | class::LETTER
                     | class::DASH_UNDERSCORE
-                    | class::PUNCTUATION,
+                    | class::PUNCTUATION
+                    | class::SPACE,
             )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
-        input.starts_with(b"eyJ") && split(input).is_some()
+        without_scheme(input).starts_with(b"eyJ") && split(input).is_some()
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
@@ -110,6 +125,25 @@ mod tests {
             &fields[1].value[..],
             br#"{"sub":"user-42","email":"jane@example.com"}"#
         );
+    }
+
+    #[test]
+    fn a_bearer_token_is_read_past_its_scheme() {
+        let jwt = token(r#"{"alg":"HS256"}"#, r#"{"email":"jane@example.com"}"#);
+        for value in [format!("Bearer {jwt}"), format!("bearer  {jwt}")] {
+            assert!(Jwt.sniff_alone(value.as_bytes()), "{value}");
+            let Decoded::Fields(fields) = Jwt
+                .decode(value.as_bytes(), &mut Budget::default())
+                .unwrap()
+            else {
+                panic!("fields expected");
+            };
+            assert_eq!(&fields[1].value[..], br#"{"email":"jane@example.com"}"#);
+        }
+        // Another scheme, or words before a token, are not a token.
+        for value in [format!("Basic {jwt}"), format!("Bearer token {jwt}")] {
+            assert!(!Jwt.sniff_alone(value.as_bytes()), "{value}");
+        }
     }
 
     #[test]
