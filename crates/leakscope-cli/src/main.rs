@@ -20,6 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use leakscope::http::CaptureFormat;
+use leakscope::known::{KnownValue, parse_known_arg, parse_known_values};
 use leakscope::report::{
     HtmlRenderer, JsonRenderer, MarkdownRenderer, Render, SarifRenderer, TextRenderer,
 };
@@ -88,6 +89,21 @@ struct ScanArgs {
     /// Threads scanning requests (default: one per core).
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Values to look for wherever they go, plain, encoded or hashed: a TOML file of
+    /// `[[known]]` tables with `label`, `value` and optionally `category` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    known_values: Vec<PathBuf>,
+    /// One value to look for, as `LABEL=VALUE` (repeatable): `--known "my email=jane@example.org"`.
+    #[arg(long, value_name = "LABEL=VALUE", value_parser = known_arg)]
+    known: Vec<KnownValue>,
+    /// Do not look for what the capture reveals (pages visited, searches and form fields on
+    /// the first party's site, its cookie ids) in what third parties receive.
+    #[arg(long)]
+    no_context: bool,
+    /// The capture was made in a private (incognito) window: persistent ids and browsing
+    /// history sent in it are also reported as `private-mode`.
+    #[arg(long)]
+    private_mode: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -309,8 +325,28 @@ fn scan_options(args: &ScanArgs) -> ScanOptions {
         first_party: args.first_party.clone(),
         third_party_only: args.third_party_only,
         jobs: args.jobs.map(usize::from),
+        no_context: args.no_context,
+        private_mode: args.private_mode,
         ..ScanOptions::default()
     }
+}
+
+/// `--known LABEL=VALUE`, checked as clap parses it.
+fn known_arg(arg: &str) -> Result<KnownValue, String> {
+    parse_known_arg(arg).map_err(|e| e.to_string())
+}
+
+/// Every value to look for: those of the `--known-values` files, then the `--known` ones. An
+/// unreadable or malformed file is an error naming the file (and the line).
+fn known_values(args: &ScanArgs) -> Result<Vec<KnownValue>, String> {
+    let mut values = Vec::new();
+    for file in &args.known_values {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{name}: {e}"))?;
+        values.extend(parse_known_values(&text, &name).map_err(|e| e.to_string())?);
+    }
+    values.extend(args.known.iter().cloned());
+    Ok(values)
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
@@ -321,17 +357,17 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.format == Format::Ndjson && args.third_party_only && args.first_party.is_empty() {
-        // The stream is written before the capture has said who the first party is (it may
-        // say so at its end), so it cannot leave first-party leaks out the way the report
-        // would.
-        eprintln!(
-            "leakscope: error: --format ndjson with --third-party-only needs --first-party \
-             DOMAIN: occurrences are streamed before the capture has shown its first party"
-        );
-        return ExitCode::from(2);
-    }
-    let scanner = Scanner::builtin(scan_options(&args));
+    let scanner = match known_values(&args).and_then(|known| {
+        Scanner::builtin(scan_options(&args))
+            .with_known_values(known)
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(scanner) => scanner,
+        Err(message) => {
+            eprintln!("leakscope: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
 
     let (scan, written) = if args.format == Format::Ndjson {
         // Streamed: each occurrence is written as it is added to the report.

@@ -27,10 +27,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod context;
+mod lookout;
 mod scanner;
 
 pub use leakscope_decode as decode;
 pub use leakscope_http as http;
+pub use leakscope_known as known;
 pub use leakscope_report as report;
 pub use leakscope_rules as rules;
 

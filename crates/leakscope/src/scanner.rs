@@ -9,13 +9,21 @@ use std::sync::{Arc, Mutex, mpsc};
 use rustc_hash::{FxHashMap, FxHasher};
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
+use leakscope_http::urlencoded::{url_path, url_query};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
+use leakscope_known::{KnownError, KnownMatch, KnownValue};
 use leakscope_report::{
-    Anomaly, ByteSpan, NoSink, OccurrenceSink, Place, Report, ReportBuilder, ReportOptions,
-    RequestContext, RequestRef, RequestScan, Sighting, looks_like_a_value, redact_location,
-    registrable_domain,
+    Anomaly, ByteSpan, FirstPartySet, NoSink, OccurrenceSink, Party, Place, Report, ReportBuilder,
+    ReportOptions, RequestContext, RequestRef, RequestScan, Sighting, looks_like_a_value,
+    redact_location, registrable_domain,
 };
-use leakscope_rules::{Candidate, Engine, Hit};
+use leakscope_rules::{
+    Candidate, Category, Engine, HeaderPolicy, HeaderRole, Hit, Rule, Severity,
+    looks_like_an_identifier,
+};
+
+use crate::context::{CaptureContext, Collector};
+use crate::lookout::Lookout;
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
 /// that memory follows the largest requests, not the file.
@@ -27,40 +35,6 @@ const BATCH: usize = 256;
 /// added in order. Measured on a 500 MB HAR of 200–400 KB uploads (benches/README.md): 70 MiB
 /// peak with 1 MiB batches and queues of one, 102–112 MiB with 2 MiB, at the same speed.
 const BATCH_BYTES: usize = 1 << 20;
-
-/// Headers every HTTP client sends as part of the protocol. Their values describe the client
-/// software and the exchange, not the telemetry an app chose to send, so rules do not run on
-/// them (custom headers such as `X-Device-Id` are still examined).
-const PROTOCOL_HEADERS: &[&str] = &[
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "cache-control",
-    "connection",
-    "content-length",
-    "content-type",
-    "content-encoding",
-    "dnt",
-    "host",
-    "if-modified-since",
-    "if-none-match",
-    "origin",
-    "pragma",
-    "priority",
-    "range",
-    "referer",
-    "te",
-    "transfer-encoding",
-    "upgrade-insecure-requests",
-    "user-agent",
-];
-
-fn is_protocol_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.starts_with("sec-")
-        || lower.starts_with(':')
-        || PROTOCOL_HEADERS.contains(&lower.as_str())
-}
 
 /// How a scan behaves.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +54,13 @@ pub struct ScanOptions {
     pub jobs: Option<usize>,
     /// The key of the report's `value_id`s; `None`: random (see [`ReportOptions::value_key`]).
     pub value_key: Option<[u8; 16]>,
+    /// Do not look for what the capture reveals about the user (`--no-context`): the pages
+    /// they visited, what they searched for and typed on the first party's site, and the
+    /// first party's ids, wherever third parties receive them.
+    pub no_context: bool,
+    /// The capture was made in a private (incognito) window (`--private-mode`): persistent
+    /// ids and browsing history sent in it are also reported as `private-mode` leaks.
+    pub private_mode: bool,
 }
 
 /// One capture to read.
@@ -117,18 +98,50 @@ pub struct Scan {
 pub struct Scanner {
     unwrapper: Unwrapper,
     engine: Engine,
+    headers: &'static HeaderPolicy,
     options: ScanOptions,
+    /// The values the user asked to look for (`--known-values`, `--known`).
+    known: Vec<KnownValue>,
+    /// What [`Scanner::scan_exchange`] knows without a first pass: the given first party and
+    /// the known values.
+    alone: Session,
     /// Hashes (key, value) pairs for the per-request verdict cache: SipHash under a random key.
     pair_hasher: std::hash::RandomState,
+}
+
+/// What a scan knows about the capture as a whole before it looks at a request: who the
+/// first party is, and which values to look for.
+#[derive(Debug, Default)]
+struct Session {
+    /// Settled before the scan (given, or inferred by the first pass); `None` only for
+    /// [`Scanner::scan_exchange`] without a given first party.
+    first_party: Option<FirstPartySet>,
+    lookout: Option<Lookout>,
+}
+
+/// Who found a datum in a request: a rule of the engine, or a named finder (a known value, a
+/// header); sightings are folded per finder and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Finder {
+    Rule(usize),
+    Named(&'static str),
 }
 
 impl Scanner {
     /// A scanner with the given rule engine.
     pub fn new(engine: Engine, options: ScanOptions) -> Self {
+        let alone = Session {
+            first_party: (!options.first_party.is_empty())
+                .then(|| FirstPartySet::new(&report_options(&options))),
+            lookout: None,
+        };
         Scanner {
             unwrapper: Unwrapper::new(),
             engine,
+            headers: HeaderPolicy::builtin(),
             options,
+            known: Vec::new(),
+            alone,
             pair_hasher: std::hash::RandomState::new(),
         }
     }
@@ -138,24 +151,86 @@ impl Scanner {
         Scanner::new(Engine::builtin(), options)
     }
 
-    /// Scan one request. `index` is its number over all inputs; `source` says where it is
-    /// (`capture.har entry 3`).
+    /// Look for these values wherever they go, in any encoding or hash (`--known-values`,
+    /// `--known`). Fails on a value too short to look for, naming its label.
+    pub fn with_known_values(mut self, known: Vec<KnownValue>) -> Result<Self, KnownError> {
+        self.alone.lookout = Lookout::new(&known, &[])?;
+        self.known = known;
+        Ok(self)
+    }
+
+    /// Scan one request on its own. `index` is its number over all inputs; `source` says
+    /// where it is (`capture.har entry 3`). Without the rest of the capture, the first party
+    /// is only known when the options give it, and nothing the capture reveals is looked for:
+    /// [`Scanner::scan_inputs`] reads the capture first for both.
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> RequestScan {
+        self.scan_exchange_in(&self.alone, index, source, exchange)
+    }
+
+    fn scan_exchange_in(
+        &self,
+        session: &Session,
+        index: usize,
+        source: &str,
+        exchange: &Exchange,
+    ) -> RequestScan {
         let mut budget = Budget::new(self.options.limits);
-        let mut sightings: Vec<Sighting> = Vec::new();
-        // (rule, hash of the value) → the sightings with that rule and hash.
-        let mut seen: FxHashMap<(usize, u64), Vec<usize>> = FxHashMap::default();
-        let mut hits = Vec::new();
+        let host = recipient_host(exchange);
+        let domain = registrable_domain(&host);
+        // Whether a third party receives the request, when the first party is known.
+        let third_party = session
+            .first_party
+            .as_ref()
+            .map(|first| first.party(&domain) == Party::Third);
+        let mut found = Found::default();
         let mut verdicts: FxHashMap<u64, Verdict<'_>> = FxHashMap::default();
+        let mut hits = Vec::new();
+        let mut matches: Vec<KnownMatch> = Vec::new();
+        let mut raw_matches: Vec<KnownMatch> = Vec::new();
         // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
         let mut request_ids: Option<DefaultHasher> = None;
         // One path buffer for all the parts: each part is pushed, walked and popped.
         let mut path = Path::default();
         for part in request_parts(exchange) {
-            if part.kind == PartKind::Header && part.key.as_deref().is_some_and(is_protocol_header)
-            {
-                continue;
+            let role = match (part.kind, part.key.as_deref()) {
+                (PartKind::Header, Some(name)) => self.headers.role(name),
+                _ => HeaderRole::Field,
+            };
+            match role {
+                HeaderRole::Protocol => continue,
+                HeaderRole::Page | HeaderRole::Device => {
+                    if third_party == Some(true) {
+                        let text = String::from_utf8_lossy(&part.value);
+                        self.header_finding(session, role, &part, &text, &domain, &mut found);
+                        if role == HeaderRole::Page
+                            && let Some(lookout) = &session.lookout
+                        {
+                            // What the user typed or searched can ride in the page's URL.
+                            raw_matches.clear();
+                            lookout.find(text.as_bytes(), &mut raw_matches);
+                            raw_matches.retain(|m| {
+                                !matches!(
+                                    lookout.source(m).context,
+                                    Some(crate::context::ContextKind::Page)
+                                        | Some(crate::context::ContextKind::Title)
+                                )
+                            });
+                            found.add_matches(lookout, &raw_matches, &text, &part.location, None);
+                        }
+                    }
+                    continue;
+                }
+                HeaderRole::Field => {}
             }
+            // The raw part: a value may be where no decoder reaches (inside an unparsed blob).
+            raw_matches.clear();
+            if let Some(lookout) = &session.lookout {
+                lookout.find(&part.value, &mut raw_matches);
+                raw_matches.retain(|m| reportable(lookout, m, third_party, &domain));
+            }
+            let sightings_before = found.sightings.len();
+            let mut part_hit = false;
+            let mut found_in_leaves: Vec<usize> = Vec::new();
             path.push_part(&part.location);
             self.unwrapper.unwrap_at(
                 &mut path,
@@ -166,7 +241,7 @@ impl Scanner {
                     let text = leaf.text();
                     let in_page_url = leaf.path.has_field_of("url");
                     // A batch of events repeats the same fields (model, OS, ids) in every
-                    // event: the rules' verdict on a (key, value) pair is worked out once per
+                    // event: the verdict on a (key, value) pair is worked out once per
                     // request. Pairs are told apart by a hash under a key drawn at random for
                     // each scanner, so a capture cannot be crafted to make one pair borrow
                     // another's verdict.
@@ -176,10 +251,12 @@ impl Scanner {
                     let per_request = match verdicts.get(&pair) {
                         Some(known) => {
                             hits.clone_from(&known.hits);
+                            matches.clone_from(&known.matches);
                             known.per_request
                         }
                         None => {
                             hits.clear();
+                            matches.clear();
                             let per_request = self.engine.detect_and_classify(
                                 &Candidate {
                                     key: leaf.key,
@@ -188,10 +265,23 @@ impl Scanner {
                                 },
                                 &mut hits,
                             );
+                            if let Some(lookout) = &session.lookout {
+                                lookout.find(leaf.value, &mut matches);
+                                matches.retain(|m| reportable(lookout, m, third_party, &domain));
+                                keep_widest(lookout, &mut matches);
+                                // What a rule already reports under the same category needs
+                                // no second leak from a context value.
+                                matches.retain(|m| {
+                                    let source = lookout.source(m);
+                                    source.context.is_none()
+                                        || !hits.iter().any(|h| h.rule.category == source.category)
+                                });
+                            }
                             verdicts.insert(
                                 pair,
                                 Verdict {
                                     hits: hits.clone(),
+                                    matches: matches.clone(),
                                     per_request,
                                 },
                             );
@@ -203,45 +293,66 @@ impl Scanner {
                             .get_or_insert_with(DefaultHasher::new)
                             .write(leaf.value);
                     }
-                    if hits.is_empty() {
+                    if hits.is_empty() && matches.is_empty() {
                         return;
                     }
-                    let value_hash = {
-                        let mut hasher = FxHasher::default();
-                        hasher.write(leaf.value);
-                        hasher.finish()
-                    };
+                    part_hit = true;
+                    // As found: the report redacts the few it keeps (see `redact_location`),
+                    // not every occurrence here.
+                    let location = leaf.path.to_string();
                     for hit in &hits {
-                        let place = Place {
-                            // As found: the report redacts the few it keeps (see
-                            // `redact_location`), not every occurrence here.
-                            location: leaf.path.to_string(),
-                            span: leaf.span.map(|s| ByteSpan {
-                                start: s.start,
-                                end: s.end,
-                            }),
-                        };
-                        let same = seen
-                            .entry((std::ptr::from_ref(hit.rule) as usize, value_hash))
-                            .or_default();
-                        if let Some(&at) = same.iter().find(|&&at| sightings[at].value == *text) {
-                            sightings[at].places.push(place);
-                            continue;
-                        }
-                        same.push(sightings.len());
-                        sightings.push(Sighting {
-                            rule: hit.rule.id.clone(),
-                            category: hit.rule.category,
-                            severity: hit.rule.severity,
-                            value: text.to_string(),
-                            places: vec![place],
-                            evidence: None,
-                        });
+                        found.add(
+                            Finder::Rule(std::ptr::from_ref::<Rule>(hit.rule) as usize),
+                            hit.rule,
+                            &text,
+                            place(&location, leaf.span, 0, text.len()),
+                        );
+                    }
+                    if let Some(lookout) = &session.lookout {
+                        found_in_leaves.extend(matches.iter().map(|m| m.value));
+                        found.add_matches(lookout, &matches, &text, &location, leaf.span);
                     }
                 },
             );
             path.pop();
+            if let Some(lookout) = &session.lookout {
+                raw_matches.retain(|m| !found_in_leaves.contains(&m.value));
+                keep_widest(lookout, &mut raw_matches);
+                if !raw_matches.is_empty() {
+                    part_hit = true;
+                    let text = String::from_utf8_lossy(&part.value);
+                    let whole = leakscope_decode::Span {
+                        start: 0,
+                        end: part.value.len(),
+                    };
+                    found.add_matches(lookout, &raw_matches, &text, &part.location, Some(whole));
+                }
+            }
+            // A third party's own cookie that is an id: the main cross-site identifier.
+            if part.kind == PartKind::Cookie
+                && third_party == Some(true)
+                && !part_hit
+                && found.sightings.len() == sightings_before
+                && let Some(name) = part.key.as_deref()
+                && self.headers.cookie_may_be_id(name)
+            {
+                let text = String::from_utf8_lossy(&part.value);
+                if looks_like_an_identifier(&text) {
+                    found.add_named(
+                        COOKIE_ID_RULE,
+                        Category::PersistentId,
+                        Severity::Medium,
+                        &text,
+                        place(&part.location, Some(whole_span(&part.value)), 0, text.len()),
+                        None,
+                    );
+                }
+            }
         }
+        if self.options.private_mode {
+            found.add_private_mode();
+        }
+        let sightings = found.sightings;
         let leaking_segments: Vec<usize> = sightings
             .iter()
             .flat_map(|s| &s.places)
@@ -269,16 +380,76 @@ impl Scanner {
         RequestScan {
             request,
             context: RequestContext {
-                document: exchange
-                    .header("sec-fetch-dest")
-                    .or(exchange.resource_type.as_deref())
-                    .is_some_and(|d| d.eq_ignore_ascii_case("document")),
-                initiator: initiator(exchange),
-                page: exchange.page.clone(),
                 request_ids: request_ids.map(|h| h.finish()),
+                ..request_context(exchange)
             },
             sightings,
             anomalies,
+        }
+    }
+
+    /// A `Referer`/`Origin` or device header sent to a third party: browsing history when it
+    /// names a first-party page with a path or query, a device fingerprint when it reveals a
+    /// model or OS version.
+    fn header_finding(
+        &self,
+        session: &Session,
+        role: HeaderRole,
+        part: &leakscope_http::Part<'_>,
+        text: &str,
+        domain: &str,
+        found: &mut Found,
+    ) {
+        let name = part.key.as_deref().unwrap_or_default();
+        let at = place(
+            &part.location,
+            Some(whole_span(&part.value)),
+            0,
+            part.value.len(),
+        );
+        match role {
+            HeaderRole::Page => {
+                let Some(first) = &session.first_party else {
+                    return;
+                };
+                let Some(page_host) = url_host(text) else {
+                    return;
+                };
+                let page_domain =
+                    registrable_domain(&page_host.trim_end_matches('.').to_ascii_lowercase());
+                let names_a_page = url_path(text).len() > 1
+                    || url_query(text).is_some_and(|query| !query.is_empty());
+                if page_domain.is_empty()
+                    || page_domain == domain
+                    || first.party(&page_domain) != Party::First
+                    || !names_a_page
+                {
+                    return;
+                }
+                found.add_named(
+                    REFERER_RULE,
+                    Category::BrowsingHistory,
+                    Severity::High,
+                    text,
+                    at,
+                    Some(format!(
+                        "the first-party page the request was made from, in its {name} header"
+                    )),
+                );
+            }
+            HeaderRole::Device => {
+                if let Some(reveals) = self.headers.device_reveals(name, text) {
+                    found.add_named(
+                        DEVICE_HEADER_RULE,
+                        Category::DeviceFingerprint,
+                        Severity::Medium,
+                        text,
+                        at,
+                        Some(reveals),
+                    );
+                }
+            }
+            HeaderRole::Protocol | HeaderRole::Field => {}
         }
     }
 
@@ -297,12 +468,7 @@ impl Scanner {
         RequestRef {
             index,
             method: exchange.method.clone(),
-            // `T.Tracker.IO.` and `t.tracker.io` are one recipient.
-            host: exchange
-                .host()
-                .unwrap_or_default()
-                .trim_end_matches('.')
-                .to_ascii_lowercase(),
+            host: recipient_host(exchange),
             url,
             source: Some(source.to_owned()),
         }
@@ -319,27 +485,59 @@ impl Scanner {
     /// report (in request order, with the report's leak ids). When the sink fails, the scan
     /// stops there and the error is in [`Scan::sink_error`].
     pub fn scan_inputs_with(&self, inputs: &[Input], sink: &mut dyn OccurrenceSink) -> Scan {
-        let mut builder = ReportBuilder::new(
-            "leakscope",
-            env!("CARGO_PKG_VERSION"),
-            ReportOptions {
-                show_values: self.options.show_values,
-                first_party: self.options.first_party.clone(),
-                third_party_only: self.options.third_party_only,
-                value_key: self.options.value_key,
-            },
-        );
         let mut input_errors = Vec::new();
+        // Standard input is read twice (a first pass, then the scan): it is kept in a file
+        // that has no name and goes when the scan does.
+        let stdin = match inputs.contains(&Input::Stdin) && self.needs_first_pass() {
+            true => match spool_stdin() {
+                Ok(file) => Some(file),
+                Err(error) => {
+                    input_errors.push(format!(
+                        "-: could not keep standard input to read it twice: {error}"
+                    ));
+                    None
+                }
+            },
+            false => None,
+        };
+        let mut options = report_options(&self.options);
+        let context = if self.needs_first_pass() {
+            self.first_pass(inputs, &options, stdin.as_ref())
+        } else {
+            CaptureContext::default()
+        };
+        options.inferred_first_party = context.first_party.clone();
+        let mut builder =
+            ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"), options.clone());
+        let session = Session {
+            first_party: Some(FirstPartySet::new(&options)),
+            lookout: match Lookout::new(&self.known, &context.values) {
+                Ok(lookout) => lookout,
+                // The known values were checked by `with_known_values`; the context values are
+                // long enough by construction. Should one still be refused, the scan goes on
+                // with the known values alone, and says so.
+                Err(error) => {
+                    builder.add_anomaly(Anomaly {
+                        request: None,
+                        source: "context".to_owned(),
+                        message: format!("what the capture revealed is not looked for: {error}"),
+                    });
+                    Lookout::new(&self.known, &[]).ok().flatten()
+                }
+            },
+        };
+        for note in &context.notes {
+            builder.add_anomaly(Anomaly {
+                request: None,
+                source: "context".to_owned(),
+                message: note.clone(),
+            });
+        }
         let mut sink_error = None;
         let mut next_index = 0;
         for input in inputs {
             let name = input.name();
-            let reader = match input {
-                Input::Path(path) => leakscope_http::open_capture(path, self.options.format),
-                Input::Stdin => {
-                    leakscope_http::read_capture(std::io::stdin(), "-", self.options.format)
-                }
-            };
+            let reader = self.open(input, stdin.as_ref());
             match reader {
                 Ok(reader) => {
                     builder.add_input(&name, Some(reader.format().name()));
@@ -350,11 +548,11 @@ impl Scanner {
                         sink_error: &mut sink_error,
                         name: &name,
                     };
-                    self.scan_reader(reader, &name, &mut next_index, &mut collect);
+                    self.scan_reader(&session, reader, &name, &mut next_index, &mut collect);
                 }
                 Err(error) => {
                     builder.add_input(&name, None);
-                    record_input_error(&mut builder, &mut input_errors, &name, error.to_string())
+                    record_input_error(&mut builder, &mut input_errors, &name, error)
                 }
             }
             if sink_error.is_some() {
@@ -368,6 +566,53 @@ impl Scanner {
         }
     }
 
+    /// A first pass is needed to look for what the capture reveals, and to know each
+    /// request's party before it is scanned when the user did not give the first party.
+    fn needs_first_pass(&self) -> bool {
+        !self.options.no_context || self.options.first_party.is_empty()
+    }
+
+    /// Reads every input once, cheaply: infers the first party (unless given) and collects
+    /// what the capture reveals about the user (unless `no_context`). Unreadable inputs and
+    /// broken entries are skipped here; the scan reports them.
+    fn first_pass(
+        &self,
+        inputs: &[Input],
+        options: &ReportOptions,
+        stdin: Option<&std::fs::File>,
+    ) -> CaptureContext {
+        let mut collector = Collector::new(options, !self.options.no_context, self.options.limits);
+        let mut index = 0;
+        for input in inputs {
+            let Ok(reader) = self.open(input, stdin) else {
+                continue;
+            };
+            for exchange in reader.flatten() {
+                collector.note(index, &exchange);
+                index += 1;
+            }
+        }
+        collector.finish()
+    }
+
+    /// Opens an input for reading from its start; standard input from its spooled copy when
+    /// there is one.
+    fn open(&self, input: &Input, stdin: Option<&std::fs::File>) -> Result<CaptureReader, String> {
+        let format = self.options.format;
+        match (input, stdin) {
+            (Input::Path(path), _) => {
+                leakscope_http::open_capture(path, format).map_err(|e| e.to_string())
+            }
+            (Input::Stdin, Some(file)) => {
+                let mut copy = file.try_clone().map_err(|e| format!("-: {e}"))?;
+                io::Seek::rewind(&mut copy).map_err(|e| format!("-: {e}"))?;
+                leakscope_http::read_capture(copy, "-", format).map_err(|e| e.to_string())
+            }
+            (Input::Stdin, None) => leakscope_http::read_capture(std::io::stdin(), "-", format)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
     /// Scans one capture. A thread reads batches of exchanges; worker threads (`--jobs`, one
     /// per core by default) each take the next batch from one queue and scan it; the calling
     /// thread adds the scanned batches to the report in capture order (the sink need not be
@@ -376,6 +621,7 @@ impl Scanner {
     /// batch spun instead, and took CPU from the reader and the collector (benches/README.md).
     fn scan_reader(
         &self,
+        session: &Session,
         reader: CaptureReader,
         name: &str,
         next_index: &mut usize,
@@ -404,7 +650,7 @@ impl Scanner {
                                 .exchanges
                                 .iter()
                                 .map(|(index, source, exchange)| {
-                                    self.scan_exchange(*index, source, exchange)
+                                    self.scan_exchange_in(session, *index, source, exchange)
                                 })
                                 .collect();
                             let scanned = Scanned {
@@ -450,6 +696,25 @@ impl Scanner {
     }
 }
 
+/// The report options a scan's options make (the first party, if given, is not inferred).
+fn report_options(options: &ScanOptions) -> ReportOptions {
+    ReportOptions {
+        show_values: options.show_values,
+        first_party: options.first_party.clone(),
+        third_party_only: options.third_party_only,
+        value_key: options.value_key,
+        inferred_first_party: None,
+    }
+}
+
+/// Standard input, copied into an anonymous file (deleted by the system when closed, so it
+/// cannot outlive the process).
+fn spool_stdin() -> io::Result<std::fs::File> {
+    let mut file = tempfile::tempfile()?;
+    io::copy(&mut io::stdin().lock(), &mut file)?;
+    Ok(file)
+}
+
 /// The collecting stage: adds scanned requests to the report and the sink.
 struct Collect<'a> {
     builder: &'a mut ReportBuilder,
@@ -479,7 +744,217 @@ impl Collect<'_> {
 /// same pair.
 struct Verdict<'r> {
     hits: Vec<Hit<'r>>,
+    /// Known and context values found in the leaf, already filtered for the request.
+    matches: Vec<KnownMatch>,
     per_request: bool,
+}
+
+/// The rule of a third party's own cookie whose value is an identifier.
+const COOKIE_ID_RULE: &str = "cookie.id";
+/// The rule of a `Referer` or `Origin` naming a first-party page to a third party.
+const REFERER_RULE: &str = "header.referer";
+/// The rule of a `User-Agent` or client hint revealing the device to a third party.
+const DEVICE_HEADER_RULE: &str = "header.device";
+
+/// What was found in one request so far: its sightings, folded per finder and value.
+#[derive(Default)]
+struct Found {
+    sightings: Vec<Sighting>,
+    /// (finder, hash of the value) → the sightings with that finder and hash.
+    seen: FxHashMap<(Finder, u64), Vec<usize>>,
+}
+
+impl Found {
+    /// A place where a finder saw a value: a new sighting, or one more place of the same.
+    fn add_sighting(
+        &mut self,
+        finder: Finder,
+        value: &str,
+        place: Place,
+        new: impl FnOnce() -> Sighting,
+    ) {
+        let value_hash = {
+            let mut hasher = FxHasher::default();
+            hasher.write(value.as_bytes());
+            hasher.finish()
+        };
+        let same = self.seen.entry((finder, value_hash)).or_default();
+        if let Some(&at) = same.iter().find(|&&at| self.sightings[at].value == value) {
+            self.sightings[at].places.push(place);
+            return;
+        }
+        same.push(self.sightings.len());
+        let mut sighting = new();
+        sighting.places.push(place);
+        self.sightings.push(sighting);
+    }
+
+    /// A rule of the engine matched.
+    fn add(&mut self, finder: Finder, rule: &Rule, value: &str, place: Place) {
+        self.add_sighting(finder, value, place, || Sighting {
+            rule: rule.id.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            value: value.to_owned(),
+            places: Vec::new(),
+            evidence: None,
+        });
+    }
+
+    /// A named finder (a header, a cookie, a looked-for value) saw a value.
+    fn add_named(
+        &mut self,
+        rule: &'static str,
+        category: Category,
+        severity: Severity,
+        value: &str,
+        place: Place,
+        evidence: Option<String>,
+    ) {
+        self.add_sighting(Finder::Named(rule), value, place, || Sighting {
+            rule: rule.to_owned(),
+            category,
+            severity,
+            value: value.to_owned(),
+            places: Vec::new(),
+            evidence,
+        });
+    }
+
+    /// Looked-for values found in `text` (at `location`, whose bytes are at `span` of the
+    /// part when there verbatim).
+    fn add_matches(
+        &mut self,
+        lookout: &Lookout,
+        matches: &[KnownMatch],
+        text: &str,
+        location: &str,
+        span: Option<leakscope_decode::Span>,
+    ) {
+        for found in matches {
+            let source = lookout.source(found);
+            let value = text.get(found.start..found.end).unwrap_or(text);
+            let category = source.category;
+            self.add_sighting(
+                Finder::Named(source.rule),
+                value,
+                place(location, span, found.start, found.end),
+                || Sighting {
+                    rule: source.rule.to_owned(),
+                    category,
+                    severity: source.severity,
+                    value: value.to_owned(),
+                    places: Vec::new(),
+                    evidence: Some(lookout.evidence(found)),
+                },
+            );
+        }
+    }
+
+    /// `--private-mode`: every persistent id and page sent is also a `private-mode` leak.
+    fn add_private_mode(&mut self) {
+        let private: Vec<Sighting> = self
+            .sightings
+            .iter()
+            .filter_map(|sighting| {
+                let rule = match sighting.category {
+                    Category::PersistentId => "private-mode.persistent-id",
+                    Category::BrowsingHistory => "private-mode.browsing-history",
+                    _ => return None,
+                };
+                Some(Sighting {
+                    rule: rule.to_owned(),
+                    category: Category::PrivateMode,
+                    severity: Severity::High,
+                    evidence: Some(format!(
+                        "{} sent from a private (incognito) window (--private-mode)",
+                        match sighting.category {
+                            Category::PersistentId => "a persistent id",
+                            _ => "a page visited",
+                        }
+                    )),
+                    ..sighting.clone()
+                })
+            })
+            .collect();
+        self.sightings.extend(private);
+    }
+}
+
+/// Whether a looked-for value found in a request to `domain` is reported: a known value
+/// always, a context value only when a third party receives it (and not the third party whose
+/// cookie it is).
+fn reportable(
+    lookout: &Lookout,
+    found: &KnownMatch,
+    third_party: Option<bool>,
+    domain: &str,
+) -> bool {
+    let source = lookout.source(found);
+    source.context.is_none()
+        || (third_party == Some(true) && source.owner.as_deref() != Some(domain))
+}
+
+/// Of matches found by one rule, keeps the widest: a page's path inside its full URL, the
+/// home page's URL inside another page's, the same text in two forms are one finding.
+fn keep_widest(lookout: &Lookout, matches: &mut Vec<KnownMatch>) {
+    if matches.len() < 2 {
+        return;
+    }
+    matches.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let mut kept: Vec<KnownMatch> = Vec::with_capacity(matches.len());
+    for m in matches.drain(..) {
+        let rule = lookout.source(&m).rule;
+        let inside = kept
+            .iter()
+            .any(|k| lookout.source(k).rule == rule && k.start <= m.start && m.end <= k.end);
+        if !inside {
+            kept.push(m);
+        }
+    }
+    *matches = kept;
+}
+
+/// A place at `location`, the bytes `start..end` of a value found at `span` of its part.
+fn place(location: &str, span: Option<leakscope_decode::Span>, start: usize, end: usize) -> Place {
+    Place {
+        location: location.to_owned(),
+        span: span.map(|s| ByteSpan {
+            start: s.start + start,
+            end: (s.start + end).min(s.end),
+        }),
+    }
+}
+
+/// The whole of a part's value, as a span of it.
+fn whole_span(value: &[u8]) -> leakscope_decode::Span {
+    leakscope_decode::Span {
+        start: 0,
+        end: value.len(),
+    }
+}
+
+/// The host a request goes to, as reports name it: `T.Tracker.IO.` and `t.tracker.io` are
+/// one recipient.
+fn recipient_host(exchange: &Exchange) -> String {
+    exchange
+        .host()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// What a request says about the session: a page load, the page that made it, its HAR page.
+pub(crate) fn request_context(exchange: &Exchange) -> RequestContext {
+    RequestContext {
+        document: exchange
+            .header("sec-fetch-dest")
+            .or(exchange.resource_type.as_deref())
+            .is_some_and(|d| d.eq_ignore_ascii_case("document")),
+        initiator: initiator(exchange),
+        page: exchange.page.clone(),
+        request_ids: None,
+    }
 }
 
 /// Exchanges read together, and the input errors met while reading them.

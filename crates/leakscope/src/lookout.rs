@@ -1,0 +1,125 @@
+//! The values a scan looks for wherever they go, in any form: the user's own
+//! (`--known-values`, `--known`) and those the capture revealed (see [`crate::context`]).
+//!
+//! Both kinds go into one [`KnownMatcher`]: one automaton over every form of every value, run
+//! once over each leaf. What differs is what a match means: a known value is reported
+//! wherever it is found, under the category the user gave it; a context value only when a
+//! third party receives it (the user's email posted to the site itself is the user talking
+//! to the site), under the category of what it is.
+
+use leakscope_known::{Encoding, Form, KnownError, KnownMatch, KnownMatcher, KnownValue};
+use leakscope_rules::{Category, Severity};
+
+use crate::context::{ContextKind, ContextValue};
+
+/// The rule a known value's leaks are reported under.
+pub(crate) const KNOWN_VALUE_RULE: &str = "known-value";
+
+/// What one looked-for value is.
+#[derive(Debug)]
+pub(crate) struct Source {
+    pub(crate) rule: &'static str,
+    pub(crate) category: Category,
+    pub(crate) severity: Severity,
+    /// A context value: reported only when a third party receives it.
+    pub(crate) context: Option<ContextKind>,
+    /// Said in evidence: `'my email'` for a known value, the provenance of a context value.
+    subject: String,
+    /// The registrable domain whose requests do not count (a third party's own cookie id).
+    pub(crate) owner: Option<String>,
+}
+
+/// Every looked-for value, and one matcher over all their forms.
+#[derive(Debug)]
+pub(crate) struct Lookout {
+    matcher: KnownMatcher,
+    sources: Vec<Source>,
+}
+
+impl Lookout {
+    /// The lookout for these values; `None` when there are none.
+    pub(crate) fn new(
+        known: &[KnownValue],
+        context: &[ContextValue],
+    ) -> Result<Option<Lookout>, KnownError> {
+        if known.is_empty() && context.is_empty() {
+            return Ok(None);
+        }
+        let mut values = Vec::with_capacity(known.len() + context.len());
+        let mut sources = Vec::with_capacity(known.len() + context.len());
+        for value in known {
+            values.push(value.clone());
+            sources.push(Source {
+                rule: KNOWN_VALUE_RULE,
+                category: value.category,
+                severity: match value.category {
+                    Category::Contact => Severity::Critical,
+                    _ => Severity::High,
+                },
+                context: None,
+                subject: format!("'{}'", value.label),
+                owner: None,
+            });
+        }
+        for value in context {
+            values.push(KnownValue {
+                label: value.provenance.clone(),
+                category: value.kind.category(),
+                value: value.value.clone(),
+            });
+            sources.push(Source {
+                rule: value.kind.rule(),
+                category: value.kind.category(),
+                severity: match value.kind {
+                    ContextKind::Typed(_) | ContextKind::NamePart => Severity::Critical,
+                    ContextKind::Search | ContextKind::Page | ContextKind::Title => Severity::High,
+                    ContextKind::Id => Severity::Medium,
+                },
+                context: Some(value.kind),
+                subject: value.provenance.clone(),
+                owner: value.owner.clone(),
+            });
+        }
+        let first_context = known.len();
+        let matcher = KnownMatcher::with_forms(values, &|index, form: &Form| {
+            let Some(kind) = index
+                .checked_sub(first_context)
+                .and_then(|at| context.get(at))
+                .map(|v| v.kind)
+            else {
+                return true;
+            };
+            match form.hash {
+                Some(_) => kind.hashed_too(),
+                None => !kind.hashed_only() && plain_or_common_encoding(form),
+            }
+        })?;
+        Ok(Some(Lookout { matcher, sources }))
+    }
+
+    /// Appends every match in `text` to `out`.
+    pub(crate) fn find(&self, text: &[u8], out: &mut Vec<KnownMatch>) {
+        self.matcher.find(text, out);
+    }
+
+    /// What a matched value is.
+    pub(crate) fn source(&self, found: &KnownMatch) -> &Source {
+        &self.sources[found.value]
+    }
+
+    /// The evidence of a match: which value, in which form, and where it came from.
+    pub(crate) fn evidence(&self, found: &KnownMatch) -> String {
+        let source = self.source(found);
+        let form = self.matcher.form(found.form);
+        if *form == Form::AS_GIVEN && source.context.is_some() {
+            return source.subject.clone();
+        }
+        form.describe_subject(&source.subject)
+    }
+}
+
+/// Context values are looked for as they are, percent- or form-encoded, and in base64: what
+/// pixels and SDKs do with pages and ids. Hex of a URL is not a form anyone sends.
+fn plain_or_common_encoding(form: &Form) -> bool {
+    !matches!(form.encoding, Encoding::Hex)
+}
