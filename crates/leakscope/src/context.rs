@@ -53,6 +53,9 @@ pub(crate) enum ContextKind {
     NamePart,
     /// An identifier the first party keeps for the user in a cookie.
     Id,
+    /// An identifier a third party keeps in its cookie: found at another recipient, it has
+    /// been synced (the cookie-sync of ad exchanges, `put`, `external_user_id`, …).
+    SyncedId,
 }
 
 impl ContextKind {
@@ -63,6 +66,7 @@ impl ContextKind {
             ContextKind::Search => "context.search",
             ContextKind::Typed(_) | ContextKind::NamePart => "context.typed",
             ContextKind::Id => "context.first-party-id",
+            ContextKind::SyncedId => "context.synced-id",
         }
     }
 
@@ -72,7 +76,7 @@ impl ContextKind {
             ContextKind::Page | ContextKind::Title => Category::BrowsingHistory,
             ContextKind::Search => Category::SearchQuery,
             ContextKind::Typed(_) | ContextKind::NamePart => Category::Contact,
-            ContextKind::Id => Category::PersistentId,
+            ContextKind::Id | ContextKind::SyncedId => Category::PersistentId,
         }
     }
 
@@ -386,6 +390,7 @@ impl<'a> Collector<'a> {
                     if value.kind != ContextKind::Id {
                         continue;
                     }
+                    value.kind = ContextKind::SyncedId;
                     value.owner = Some(domain.clone());
                 }
                 if seen.insert((value.kind, value.value.clone())) {

@@ -73,7 +73,7 @@ impl Lookout {
                 severity: match value.kind {
                     ContextKind::Typed(_) | ContextKind::NamePart => Severity::Critical,
                     ContextKind::Search | ContextKind::Page | ContextKind::Title => Severity::High,
-                    ContextKind::Id => Severity::Medium,
+                    ContextKind::Id | ContextKind::SyncedId => Severity::Medium,
                 },
                 context: Some(value.kind),
                 subject: value.provenance.clone(),
@@ -105,6 +105,23 @@ impl Lookout {
     /// What a matched value is.
     pub(crate) fn source(&self, found: &KnownMatch) -> &Source {
         &self.sources[found.value]
+    }
+
+    /// Whether a match in `text` is the value itself and not the start of something longer:
+    /// a visited page's URL found inside the URL of another page of the site
+    /// (`https://site.example/` in `https://site.example/contact`) is not that page. A page
+    /// may go on with a query or a fragment; an id or a typed value is bounded by the
+    /// matcher's own rules.
+    pub(crate) fn whole(&self, text: &[u8], found: &KnownMatch) -> bool {
+        if !matches!(
+            self.source(found).context,
+            Some(ContextKind::Page | ContextKind::Title)
+        ) {
+            return true;
+        }
+        !text.get(found.end).is_some_and(|&next| {
+            next.is_ascii_alphanumeric() || matches!(next, b'/' | b'%' | b'.' | b'_' | b'~' | b'-')
+        })
     }
 
     /// The evidence of a match: which value, in which form, and where it came from.

@@ -226,11 +226,22 @@ impl Scanner {
             raw_matches.clear();
             if let Some(lookout) = &session.lookout {
                 lookout.find(&part.value, &mut raw_matches);
-                raw_matches.retain(|m| reportable(lookout, m, third_party, &domain));
+                raw_matches.retain(|m| {
+                    reportable(lookout, m, third_party, &domain) && lookout.whole(&part.value, m)
+                });
             }
             let sightings_before = found.sightings.len();
             let mut part_hit = false;
             let mut found_in_leaves: Vec<usize> = Vec::new();
+            let mut part_categories: Vec<Category> = Vec::new();
+            // Context values found in the part's leaves: (matches, leaf text, location, span).
+            #[allow(clippy::type_complexity)]
+            let mut pending: Vec<(
+                Vec<KnownMatch>,
+                String,
+                String,
+                Option<leakscope_decode::Span>,
+            )> = Vec::new();
             path.push_part(&part.location);
             self.unwrapper.unwrap_at(
                 &mut path,
@@ -267,15 +278,11 @@ impl Scanner {
                             );
                             if let Some(lookout) = &session.lookout {
                                 lookout.find(leaf.value, &mut matches);
-                                matches.retain(|m| reportable(lookout, m, third_party, &domain));
-                                keep_widest(lookout, &mut matches);
-                                // What a rule already reports under the same category needs
-                                // no second leak from a context value.
                                 matches.retain(|m| {
-                                    let source = lookout.source(m);
-                                    source.context.is_none()
-                                        || !hits.iter().any(|h| h.rule.category == source.category)
+                                    reportable(lookout, m, third_party, &domain)
+                                        && lookout.whole(leaf.value, m)
                                 });
+                                keep_widest(lookout, &mut matches);
                             }
                             verdicts.insert(
                                 pair,
@@ -308,15 +315,35 @@ impl Scanner {
                             place(&location, leaf.span, 0, text.len()),
                         );
                     }
+                    part_categories.extend(hits.iter().map(|h| h.rule.category));
                     if let Some(lookout) = &session.lookout {
                         found_in_leaves.extend(matches.iter().map(|m| m.value));
-                        found.add_matches(lookout, &matches, &text, &location, leaf.span);
+                        // Known values are reported as found. A context value waits for the
+                        // end of the part: what a rule reports under the same category there
+                        // (a search in a URL's `q`, the URL itself) needs no second leak.
+                        let (known, context): (Vec<KnownMatch>, Vec<KnownMatch>) = matches
+                            .iter()
+                            .partition(|m| lookout.source(m).context.is_none());
+                        found.add_matches(lookout, &known, &text, &location, leaf.span);
+                        if !context.is_empty() {
+                            pending.push((context, text.to_string(), location, leaf.span));
+                        }
                     }
                 },
             );
             path.pop();
             if let Some(lookout) = &session.lookout {
-                raw_matches.retain(|m| !found_in_leaves.contains(&m.value));
+                for (mut context, text, location, span) in pending {
+                    context.retain(|m| !part_categories.contains(&lookout.source(m).category));
+                    found.add_matches(lookout, &context, &text, &location, span);
+                }
+                // Found in a leaf already, or a context value of a kind a rule reported in
+                // this part: the raw part adds nothing.
+                raw_matches.retain(|m| {
+                    let source = lookout.source(m);
+                    !found_in_leaves.contains(&m.value)
+                        && (source.context.is_none() || !part_categories.contains(&source.category))
+                });
                 keep_widest(lookout, &mut raw_matches);
                 if !raw_matches.is_empty() {
                     part_hit = true;
@@ -349,6 +376,10 @@ impl Scanner {
                 }
             }
         }
+        // A page the request names in its Referer and also carries elsewhere (`dl`, `url`) is
+        // reported where it was put on purpose; the header is a leak of its own only when it is
+        // how the page reaches the recipient.
+        found.drop_referers_said_elsewhere();
         if self.options.private_mode {
             found.add_private_mode();
         }
@@ -848,6 +879,28 @@ impl Found {
                     evidence: Some(lookout.evidence(found)),
                 },
             );
+        }
+    }
+
+    /// Drops `Referer`/`Origin` sightings whose page another browsing-history sighting of the
+    /// request carries.
+    fn drop_referers_said_elsewhere(&mut self) {
+        let said: Vec<usize> = self
+            .sightings
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.rule == REFERER_RULE)
+            .filter(|(_, referer)| {
+                self.sightings.iter().any(|other| {
+                    other.rule != REFERER_RULE
+                        && other.category == Category::BrowsingHistory
+                        && other.value == referer.value
+                })
+            })
+            .map(|(at, _)| at)
+            .collect();
+        for at in said.into_iter().rev() {
+            self.sightings.remove(at);
         }
     }
 

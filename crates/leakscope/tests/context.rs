@@ -272,7 +272,7 @@ fn a_first_party_cookie_id_and_search_found_at_a_third_party() {
     );
     let ga = entry(
         "POST",
-        "https://region1.example-analytics.com/g/collect?v=2&c_id=1234567890.1700000000&page=%2Fsearch%3Fq%3Dsuicide%2Bhotline%2Bnear%2Bme",
+        "https://region1.example-analytics.com/g/collect?v=2&ux=1234567890.1700000000&page=%2Fsearch%3Fq%3Dsuicide%2Bhotline%2Bnear%2Bme",
         &[("Origin", "https://www.example-helpline.org")],
         None,
     );
