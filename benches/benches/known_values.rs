@@ -37,66 +37,18 @@ fn known(label: String, value: String) -> KnownValue {
 
 /// The three values a user typically gives.
 fn three_values() -> Vec<KnownValue> {
-    vec![
-        known("my email".into(), "Jane.Doe@Example.org".into()),
-        known("my phone".into(), "+1 (207) 555-0142".into()),
-        known("my name".into(), "Jane Ann Doe".into()),
-    ]
+    leakscope_benches::known_values(3)
+        .into_iter()
+        .map(|(label, value)| known(label, value))
+        .collect()
 }
 
-/// The three values and 997 more, distinct: e-mail addresses, phone numbers, names and
-/// device ids.
+/// The three values and 997 more, distinct.
 fn thousand_values() -> Vec<KnownValue> {
-    const FIRST: &[&str] = &[
-        "Jane", "John", "Maria", "Wei", "Aisha", "Lars", "Sofia", "Kenji", "Olga", "Pedro",
-    ];
-    const LAST: &[&str] = &[
-        "Doe", "Smith", "Garcia", "Chen", "Okafor", "Nielsen", "Rossi", "Tanaka", "Ivanova",
-        "Silva",
-    ];
-    const DOMAINS: &[&str] = &[
-        "example.org",
-        "mail.example",
-        "example.co.uk",
-        "post.example",
-    ];
-    let mut rng = SplitMix64::new(0x6b6e_6f77_6e00_0001);
-    let mut values = three_values();
-    let mut i = 0u64;
-    while values.len() < 1000 {
-        let first = rng.pick_str(FIRST);
-        let last = rng.pick_str(LAST);
-        let (label, value) = match i % 4 {
-            0 => (
-                format!("email {i}"),
-                format!(
-                    "{}.{}{}@{}",
-                    first.to_lowercase(),
-                    last.to_lowercase(),
-                    i,
-                    rng.pick_str(DOMAINS)
-                ),
-            ),
-            1 => (
-                format!("phone {i}"),
-                format!(
-                    "+{} {} {:03} {:04}",
-                    1 + rng.below(98),
-                    200 + rng.below(700),
-                    rng.below(1000),
-                    i
-                ),
-            ),
-            2 => (format!("name {i}"), format!("{first} {last} {i}")),
-            _ => (
-                format!("device {i}"),
-                format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
-            ),
-        };
-        values.push(known(label, value));
-        i += 1;
-    }
-    values
+    leakscope_benches::known_values(1000)
+        .into_iter()
+        .map(|(label, value)| known(label, value))
+        .collect()
 }
 
 /// About `target` bytes of leaf texts as a scan meets them; 1 leaf in 400 holds a form of

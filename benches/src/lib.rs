@@ -1021,6 +1021,70 @@ pub fn pipelined_requests(target_bytes: usize) -> (Vec<u8>, usize) {
     (stream, count)
 }
 
+/// `count` distinct values a user could ask to look for, as (label, value): first the three a
+/// user typically gives (an e-mail address, a phone number, a name), then e-mail addresses,
+/// phone numbers, names and device ids. Deterministic.
+pub fn known_values(count: usize) -> Vec<(String, String)> {
+    const FIRST: &[&str] = &[
+        "Jane", "John", "Maria", "Wei", "Aisha", "Lars", "Sofia", "Kenji", "Olga", "Pedro",
+    ];
+    const LAST: &[&str] = &[
+        "Doe", "Smith", "Garcia", "Chen", "Okafor", "Nielsen", "Rossi", "Tanaka", "Ivanova",
+        "Silva",
+    ];
+    const DOMAINS: &[&str] = &[
+        "example.org",
+        "mail.example",
+        "example.co.uk",
+        "post.example",
+    ];
+    let mut values: Vec<(String, String)> = [
+        ("my email", "Jane.Doe@Example.org"),
+        ("my phone", "+1 (207) 555-0142"),
+        ("my name", "Jane Ann Doe"),
+    ]
+    .iter()
+    .map(|(l, v)| (l.to_string(), v.to_string()))
+    .take(count)
+    .collect();
+    let mut rng = SplitMix64::new(0x6b6e_6f77_6e00_0001);
+    let mut i = 0u64;
+    while values.len() < count {
+        let first = rng.pick_str(FIRST);
+        let last = rng.pick_str(LAST);
+        let (label, value) = match i % 4 {
+            0 => (
+                format!("email {i}"),
+                format!(
+                    "{}.{}{}@{}",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i,
+                    rng.pick_str(DOMAINS)
+                ),
+            ),
+            1 => (
+                format!("phone {i}"),
+                format!(
+                    "+{} {} {:03} {:04}",
+                    1 + rng.below(98),
+                    200 + rng.below(700),
+                    rng.below(1000),
+                    i
+                ),
+            ),
+            2 => (format!("name {i}"), format!("{first} {last} {i}")),
+            _ => (
+                format!("device {i}"),
+                format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64()),
+            ),
+        };
+        values.push((label, value));
+        i += 1;
+    }
+    values
+}
+
 #[cfg(test)]
 mod tests {
     use leakscope::decode::{Budget, Path, Unwrapper};

@@ -3,6 +3,7 @@
 //! ```text
 //! gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only] [--telemetry-only]
 //! gen_capture --read FILE
+//! gen_capture --known-values N --out FILE
 //! ```
 //!
 //! The capture mixes analytics beacons (Google-Analytics-style GETs, Sensors-style form POSTs
@@ -24,7 +25,7 @@ use std::time::Instant;
 
 use leakscope_benches::{CaptureKind, ExchangeGen, write_capture};
 
-const USAGE: &str = "usage: gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only] [--telemetry-only]\n       gen_capture --read FILE";
+const USAGE: &str = "usage: gen_capture --format har|raw|ndjson --size-mb N --out FILE [--seed S] [--large-every K] [--assets-only] [--telemetry-only]\n       gen_capture --read FILE\n       gen_capture --known-values N --out FILE";
 
 struct Args {
     kind: CaptureKind,
@@ -39,6 +40,8 @@ struct Args {
 enum Command {
     Generate(Args),
     Read(String),
+    /// Write a `--known-values` file of this many values.
+    KnownValues(usize, String),
 }
 
 fn parse_args() -> Result<Command, String> {
@@ -49,6 +52,7 @@ fn parse_args() -> Result<Command, String> {
     let mut large_every = 400;
     let mut assets_only = false;
     let mut telemetry_only = false;
+    let mut known_values = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -68,9 +72,19 @@ fn parse_args() -> Result<Command, String> {
             "--assets-only" => assets_only = true,
             "--telemetry-only" => telemetry_only = true,
             "--read" => return Ok(Command::Read(value()?)),
+            "--known-values" => {
+                known_values = Some(
+                    value()?
+                        .parse()
+                        .map_err(|e| format!("--known-values: {e}"))?,
+                );
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
+    }
+    if let Some(count) = known_values {
+        return Ok(Command::KnownValues(count, out.ok_or(USAGE)?));
     }
     Ok(Command::Generate(Args {
         kind: kind.ok_or(USAGE)?,
@@ -145,6 +159,7 @@ fn read(path: &str) -> ExitCode {
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(Command::Read(path)) => return read(&path),
+        Ok(Command::KnownValues(count, path)) => return write_known_values(count, &path),
         Ok(Command::Generate(args)) => args,
         Err(message) => {
             eprintln!("{message}");
@@ -163,6 +178,23 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("gen_capture: {}: {e}", args.out);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A `leakscope scan --known-values` file of `count` values (`leakscope_benches::known_values`).
+fn write_known_values(count: usize, path: &str) -> ExitCode {
+    let mut text = String::new();
+    for (label, value) in leakscope_benches::known_values(count) {
+        text.push_str(&format!(
+            "[[known]]\nlabel = {label:?}\nvalue = {value:?}\n\n"
+        ));
+    }
+    match std::fs::write(path, text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gen_capture: {path}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -130,6 +130,15 @@ fn location(origin: &str, line: Option<usize>, column: Option<usize>) -> String 
     }
 }
 
+/// Whether every value can be looked for (what [`KnownMatcher::new`] would refuse, without
+/// building it): a value shorter than [`MIN_VALUE_LEN`] after trimming is an error naming its
+/// label.
+pub fn check_values(values: &[KnownValue]) -> Result<(), KnownError> {
+    values
+        .iter()
+        .try_for_each(|known| check_len(&known.label, known.value.trim()))
+}
+
 /// Refuse a value (already trimmed) shorter than [`MIN_VALUE_LEN`].
 pub(crate) fn check_len(label: &str, trimmed: &str) -> Result<(), KnownError> {
     if trimmed.len() < MIN_VALUE_LEN {

@@ -14,6 +14,9 @@ use crate::{KnownError, KnownValue};
 /// its patterns; 32 bytes keep apart values that share long prefixes (the pages of one site).
 const MAX_AUTOMATON_PATTERN: usize = 32;
 
+/// Up to this many bytes of patterns, the automaton is a DFA (see `build`).
+const DFA_PATTERN_BYTES: usize = 64 * 1024;
+
 /// Digests (hex or base64 of MD5, SHA-1, SHA-256, SHA-512) are not in the automaton. They are
 /// most of the forms (every normalisation × 4 hashes × 2 or 3 renderings), and as random
 /// strings over the alphanumeric alphabet they fill the automaton's first levels, so that with
@@ -216,7 +219,14 @@ impl KnownMatcher {
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(kind)
+            .kind(kind.or_else(|| {
+                // A DFA walks text several times faster than the NFAs (one table lookup a
+                // byte), and its tables stay small for a few thousand patterns: the values of
+                // one capture and a user's few. aho-corasick's own choice takes a DFA only for
+                // very few patterns.
+                let bytes: usize = patterns.iter().map(Vec::len).sum();
+                (bytes <= DFA_PATTERN_BYTES).then_some(AhoCorasickKind::DFA)
+            }))
             .build(&patterns)
             .map_err(|e| KnownError::Build {
                 message: e.to_string(),

@@ -97,6 +97,12 @@ impl Lookout {
         Ok(Some(Lookout { matcher, sources }))
     }
 
+    /// Whether the user gave values to look for (they are looked for in every request; the
+    /// capture's own only in what third parties receive).
+    pub(crate) fn has_known_values(&self) -> bool {
+        self.sources.iter().any(|s| s.context.is_none())
+    }
+
     /// Appends every match in `text` to `out`.
     pub(crate) fn find(&self, text: &[u8], out: &mut Vec<KnownMatch>) {
         self.matcher.find(text, out);

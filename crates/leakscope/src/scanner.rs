@@ -103,8 +103,9 @@ pub struct Scanner {
     /// The values the user asked to look for (`--known-values`, `--known`).
     known: Vec<KnownValue>,
     /// What [`Scanner::scan_exchange`] knows without a first pass: the given first party and
-    /// the known values.
-    alone: Session,
+    /// the known values (looked for with a lookout built when first needed: a scan of
+    /// whole captures builds its own, with the capture's values too).
+    alone: std::sync::OnceLock<Session>,
     /// Hashes (key, value) pairs for the per-request verdict cache: SipHash under a random key.
     pair_hasher: std::hash::RandomState,
 }
@@ -130,18 +131,13 @@ enum Finder {
 impl Scanner {
     /// A scanner with the given rule engine.
     pub fn new(engine: Engine, options: ScanOptions) -> Self {
-        let alone = Session {
-            first_party: (!options.first_party.is_empty())
-                .then(|| FirstPartySet::new(&report_options(&options))),
-            lookout: None,
-        };
         Scanner {
             unwrapper: Unwrapper::new(),
             engine,
             headers: HeaderPolicy::builtin(),
             options,
             known: Vec::new(),
-            alone,
+            alone: std::sync::OnceLock::new(),
             pair_hasher: std::hash::RandomState::new(),
         }
     }
@@ -154,7 +150,7 @@ impl Scanner {
     /// Look for these values wherever they go, in any encoding or hash (`--known-values`,
     /// `--known`). Fails on a value too short to look for, naming its label.
     pub fn with_known_values(mut self, known: Vec<KnownValue>) -> Result<Self, KnownError> {
-        self.alone.lookout = Lookout::new(&known, &[])?;
+        leakscope_known::check_values(&known)?;
         self.known = known;
         Ok(self)
     }
@@ -164,7 +160,13 @@ impl Scanner {
     /// is only known when the options give it, and nothing the capture reveals is looked for:
     /// [`Scanner::scan_inputs`] reads the capture first for both.
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> RequestScan {
-        self.scan_exchange_in(&self.alone, index, source, exchange)
+        let alone = self.alone.get_or_init(|| Session {
+            first_party: (!self.options.first_party.is_empty())
+                .then(|| FirstPartySet::new(&report_options(&self.options))),
+            // The values were checked by `with_known_values`.
+            lookout: Lookout::new(&self.known, &[]).ok().flatten(),
+        });
+        self.scan_exchange_in(alone, index, source, exchange)
     }
 
     fn scan_exchange_in(
@@ -183,6 +185,12 @@ impl Scanner {
             .as_ref()
             .map(|first| first.party(&domain) == Party::Third);
         let mut found = Found::default();
+        // Context values are only looked for in what third parties receive: a first-party
+        // request is only searched for the user's known values.
+        let lookout = session
+            .lookout
+            .as_ref()
+            .filter(|lookout| third_party == Some(true) || lookout.has_known_values());
         let mut verdicts: FxHashMap<u64, Verdict<'_>> = FxHashMap::default();
         let mut hits = Vec::new();
         let mut matches: Vec<KnownMatch> = Vec::new();
@@ -200,10 +208,10 @@ impl Scanner {
                 HeaderRole::Protocol => continue,
                 HeaderRole::Page | HeaderRole::Device => {
                     if third_party == Some(true) {
-                        let text = String::from_utf8_lossy(&part.value);
+                        let text = as_text(&part.value);
                         self.header_finding(session, role, &part, &text, &domain, &mut found);
                         if role == HeaderRole::Page
-                            && let Some(lookout) = &session.lookout
+                            && let Some(lookout) = lookout
                         {
                             // What the user typed or searched can ride in the page's URL.
                             raw_matches.clear();
@@ -222,14 +230,9 @@ impl Scanner {
                 }
                 HeaderRole::Field => {}
             }
-            // The raw part: a value may be where no decoder reaches (inside an unparsed blob).
-            raw_matches.clear();
-            if let Some(lookout) = &session.lookout {
-                lookout.find(&part.value, &mut raw_matches);
-                raw_matches.retain(|m| {
-                    reportable(lookout, m, third_party, &domain) && lookout.whole(&part.value, m)
-                });
-            }
+            // Whether the part came out as one leaf, as it is (most query parameters, headers
+            // and cookies): then looking in the raw part would find what the leaf had.
+            let mut part_is_a_leaf = false;
             let sightings_before = found.sightings.len();
             let mut part_hit = false;
             let mut found_in_leaves: Vec<usize> = Vec::new();
@@ -249,6 +252,8 @@ impl Scanner {
                 &part.value,
                 &mut budget,
                 &mut |leaf| {
+                    part_is_a_leaf |= leaf.value.len() == part.value.len()
+                        && leaf.span.is_some_and(|span| span.start == 0);
                     let text = leaf.text();
                     let in_page_url = leaf.path.has_field_of("url");
                     // A batch of events repeats the same fields (model, OS, ids) in every
@@ -276,7 +281,7 @@ impl Scanner {
                                 },
                                 &mut hits,
                             );
-                            if let Some(lookout) = &session.lookout {
+                            if let Some(lookout) = lookout {
                                 lookout.find(leaf.value, &mut matches);
                                 matches.retain(|m| {
                                     reportable(lookout, m, third_party, &domain)
@@ -316,7 +321,7 @@ impl Scanner {
                         );
                     }
                     part_categories.extend(hits.iter().map(|h| h.rule.category));
-                    if let Some(lookout) = &session.lookout {
+                    if let Some(lookout) = lookout {
                         found_in_leaves.extend(matches.iter().map(|m| m.value));
                         // Known values are reported as found. A context value waits for the
                         // end of the part: what a rule reports under the same category there
@@ -332,10 +337,22 @@ impl Scanner {
                 },
             );
             path.pop();
-            if let Some(lookout) = &session.lookout {
+            if let Some(lookout) = lookout {
                 for (mut context, text, location, span) in pending {
                     context.retain(|m| !part_categories.contains(&lookout.source(m).category));
                     found.add_matches(lookout, &context, &text, &location, span);
+                }
+                // The raw part: a value may be where no decoder reaches (a map keyed by it, an
+                // unparsed blob).
+                raw_matches.clear();
+                // Binary parts are left to the decoders: what text they hold comes out as
+                // leaves, and scanning the raw bytes again would double the work on uploads.
+                if !part_is_a_leaf && std::str::from_utf8(&part.value).is_ok() {
+                    lookout.find(&part.value, &mut raw_matches);
+                    raw_matches.retain(|m| {
+                        reportable(lookout, m, third_party, &domain)
+                            && lookout.whole(&part.value, m)
+                    });
                 }
                 // Found in a leaf already, or a context value of a kind a rule reported in
                 // this part: the raw part adds nothing.
@@ -347,7 +364,7 @@ impl Scanner {
                 keep_widest(lookout, &mut raw_matches);
                 if !raw_matches.is_empty() {
                     part_hit = true;
-                    let text = String::from_utf8_lossy(&part.value);
+                    let text = as_text(&part.value);
                     let whole = leakscope_decode::Span {
                         start: 0,
                         end: part.value.len(),
@@ -363,7 +380,7 @@ impl Scanner {
                 && let Some(name) = part.key.as_deref()
                 && self.headers.cookie_may_be_id(name)
             {
-                let text = String::from_utf8_lossy(&part.value);
+                let text = as_text(&part.value);
                 if looks_like_an_identifier(&text) {
                     found.add_named(
                         COOKIE_ID_RULE,
@@ -618,10 +635,17 @@ impl Scanner {
             let Ok(reader) = self.open(input, stdin) else {
                 continue;
             };
-            for exchange in reader.flatten() {
-                collector.note(index, &exchange);
-                index += 1;
-            }
+            // Reading (parsing JSON, inflating bodies) on one thread, noting on this one.
+            std::thread::scope(|scope| {
+                let (tx, rx) = mpsc::sync_channel::<Batch>(2);
+                let reading = scope.spawn(move || read_batches(reader, "", index, &tx));
+                for batch in rx {
+                    for (at, _, exchange) in &batch.exchanges {
+                        collector.note(*at, exchange);
+                    }
+                }
+                index = join(reading);
+            });
         }
         collector.finish()
     }
@@ -984,6 +1008,15 @@ fn whole_span(value: &[u8]) -> leakscope_decode::Span {
     leakscope_decode::Span {
         start: 0,
         end: value.len(),
+    }
+}
+
+/// Bytes as text, borrowed when they are UTF-8 (as nearly all are; `from_utf8_lossy` walks
+/// them in chunks even then).
+fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
