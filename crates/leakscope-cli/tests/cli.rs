@@ -1387,3 +1387,138 @@ fn a_first_party_that_names_no_domain_is_a_usage_error() {
         assert!(out.stdout.is_empty());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The user's own data: known values, what the capture reveals, private mode
+
+fn contact_form() -> String {
+    capture("contact-form.har")
+}
+
+#[test]
+fn known_values_from_a_file_and_the_command_line_are_found_hashed_and_named_by_label() {
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    write!(
+        file,
+        "[[known]]\nlabel = \"my phone\"\ncategory = \"contact\"\nvalue = \"+1 (207) 555-0142\"\n"
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap().to_owned();
+    let report = json_report(&[
+        "--known-values",
+        &path,
+        "--known",
+        "my email=jane.doe@example.org",
+        &contact_form(),
+    ]);
+    let known: Vec<&Value> = leaks(&report)
+        .iter()
+        .filter(|l| l["rule"] == "known-value")
+        .collect();
+    let evidence: BTreeSet<&str> = known.iter().map(|l| str_of(l, "evidence")).collect();
+    assert!(
+        evidence.contains("SHA-256 (hex) of 'my email'"),
+        "{evidence:#?}"
+    );
+    assert!(
+        evidence.contains("SHA-256 (hex) of 'my phone' as digits with the country code"),
+        "{evidence:#?}"
+    );
+    // The category the file gave, and never the value in the evidence.
+    assert!(known.iter().any(|l| l["category"] == "contact"));
+    assert!(
+        evidence
+            .iter()
+            .all(|e| !e.contains("555") && !e.contains("jane"))
+    );
+    // Redacted without --show-values.
+    assert!(known.iter().all(|l| l.get("value").is_none()));
+}
+
+#[test]
+fn a_bad_known_values_file_is_exit_2_naming_its_line() {
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    write!(
+        file,
+        "[[known]]\nlabel = \"mine\"\nvalue = \"jane@example.org\"\n\n[[known]]\nlabel = \"x\"\ncategory = \"contacts\"\nvalue = \"abc\"\n"
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap().to_owned();
+    let out = leakscope(&["scan", "--known-values", &path, &contact_form()]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(message.contains(&format!("{path}:7")), "{message}");
+    assert!(message.contains("contacts"), "{message}");
+    // A value too short to look for, and a --known without `=`.
+    let out = leakscope(&["scan", "--known", "pin=42", &contact_form()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pin"), "{}", stderr(&out));
+    let out = leakscope(&["scan", "--known", "no equals sign", &contact_form()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn known_values_that_never_occur_report_nothing() {
+    let with = json_report(&[
+        "--known",
+        "someone else=nobody-at-all@example.net",
+        &contact_form(),
+    ]);
+    let without = json_report(&[&contact_form()]);
+    assert_eq!(with["summary"]["leaks"], without["summary"]["leaks"]);
+    assert!(leaks(&with).iter().all(|l| l["rule"] != "known-value"));
+}
+
+#[test]
+fn no_context_leaves_out_what_the_capture_reveals() {
+    let with = json_report(&[&contact_form()]);
+    let without = json_report(&["--no-context", &contact_form()]);
+    let context = |report: &Value| {
+        leaks(report)
+            .iter()
+            .filter(|l| str_of(l, "rule").starts_with("context."))
+            .count()
+    };
+    assert!(context(&with) >= 4);
+    assert_eq!(context(&without), 0);
+    assert_eq!(with["first_party"], without["first_party"]);
+}
+
+#[test]
+fn private_mode_reports_ids_and_pages_again_as_private_mode() {
+    let normal = json_report(&[&capture("mi-browser-normal.har")]);
+    let private = json_report(&["--private-mode", &capture("mi-browser-normal.har")]);
+    let of = |report: &Value, category: &str| {
+        leaks(report)
+            .iter()
+            .filter(|l| l["category"] == category)
+            .count()
+    };
+    assert_eq!(of(&normal, "private-mode"), 0);
+    assert_eq!(
+        of(&private, "private-mode"),
+        of(&normal, "persistent-id") + of(&normal, "browsing-history")
+    );
+}
+
+#[test]
+fn ndjson_third_party_only_streams_final_parties_without_first_party_given() {
+    let lines = ndjson_lines(&["--third-party-only", &contact_form()]);
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l["recipient"]["party"] == "third"));
+    let report = json_report(&["--third-party-only", &contact_form()]);
+    let ids: BTreeSet<&str> = lines.iter().map(|l| str_of(l, "leak")).collect();
+    assert_eq!(ids.len(), leaks(&report).len());
+}
+
+#[test]
+fn standard_input_is_read_twice_for_the_first_pass() {
+    let har = std::fs::read(contact_form()).unwrap();
+    let out = leakscope_with_stdin(&["scan", "--format", "json", "-"], &har);
+    let report: Value = serde_json::from_str(&succeeded(&out)).unwrap();
+    assert_eq!(
+        report["first_party"]["domains"],
+        json!(["example-helpline.org"])
+    );
+    assert!(leaks(&report).iter().any(|l| l["rule"] == "context.typed"));
+}

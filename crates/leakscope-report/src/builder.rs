@@ -107,7 +107,8 @@ pub struct ReportBuilder {
     inputs: Vec<InputSummary>,
     requests: usize,
     rules: Vec<RuleInfo>,
-    rule_index: FxHashMap<String, u32>,
+    /// Rule id → its (category, severity) variants and their numbers.
+    rule_index: FxHashMap<String, Vec<(Category, Severity, u32)>>,
     recipients: Vec<Recipient>,
     host_index: FxHashMap<String, u32>,
     domains: BTreeMap<String, DomainTally>,
@@ -282,8 +283,15 @@ impl ReportBuilder {
         self.anomalies.push(anomaly);
     }
 
+    /// The rule's number. A rule is known by its id, category and severity together: one id
+    /// can report under several categories (`known-value`, whose category each known value
+    /// gives), and those are different leaks.
     fn rule(&mut self, id: &str, category: Category, severity: Severity) -> u32 {
-        if let Some(&at) = self.rule_index.get(id) {
+        if let Some(&(_, _, at)) = self
+            .rule_index
+            .get(id)
+            .and_then(|same| same.iter().find(|r| r.0 == category && r.1 == severity))
+        {
             return at;
         }
         let at = self.rules.len() as u32;
@@ -292,7 +300,10 @@ impl ReportBuilder {
             category,
             severity,
         });
-        self.rule_index.insert(id.to_owned(), at);
+        self.rule_index
+            .entry(id.to_owned())
+            .or_default()
+            .push((category, severity, at));
         at
     }
 
