@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashSet;
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
-use leakscope_http::urlencoded::{url_path, url_query};
+use leakscope_http::urlencoded::{parse_urlencoded, url_path, url_query};
 use leakscope_http::{Exchange, PartKind, request_parts, url_host};
 use leakscope_report::{
     FirstParty, FirstPartyInference, FirstPartySet, Party, ReportOptions, registrable_domain,
@@ -267,17 +267,21 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Searches on the site: `q`, `query`, `s`, … in the query of a request to it.
+    /// Searches on the site: `q`, `query`, `s`, … in the query of a request to it. (Read
+    /// from the URL alone: this runs for every request of the capture.)
     fn note_searches(&mut self, domain: &str, index: usize, exchange: &Exchange) {
+        let Some(query) = url_query(&exchange.url).filter(|q| q.contains('=')) else {
+            return;
+        };
         let keys = ContextKeys::builtin();
-        for part in request_parts(exchange) {
-            if part.kind != PartKind::Query {
-                continue;
-            }
-            let Some(key) = part.key.as_deref().filter(|k| keys.is_search(k)) else {
+        for pair in parse_urlencoded(query.as_bytes()) {
+            let Some(key) = pair.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) else {
                 continue;
             };
-            let value = String::from_utf8_lossy(&part.value);
+            if !keys.is_search(key) {
+                continue;
+            }
+            let value = String::from_utf8_lossy(&pair.value);
             self.add(domain, ContextKind::Search, &value, || {
                 format!("searched for on {domain} in request #{index} (`{key}`)")
             });
