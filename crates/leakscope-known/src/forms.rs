@@ -260,8 +260,6 @@ pub(crate) fn variants(value: &str) -> Vec<(Normalisation, String)> {
         if let Some(international) = international {
             add(Normalisation::CountryCodeDigits, international.to_owned());
             add(Normalisation::DigitsWithPlus, format!("+{international}"));
-        } else if !digits.starts_with('0') {
-            add(Normalisation::DigitsWithPlus, format!("+{digits}"));
         }
         add(Normalisation::Digits, digits.clone());
         let mut national = |rest: &str| {
@@ -272,9 +270,9 @@ pub(crate) fn variants(value: &str) -> Vec<(Normalisation, String)> {
         };
         match international {
             Some(international) => {
-                for country_code in 1..=3 {
-                    national(&international[country_code..]);
-                }
+                // Only the number's own country code comes off: guessing other lengths
+                // would make numbers the user never had.
+                national(&international[country_code_len(international)..]);
             }
             None => {
                 if let Some(rest) = digits.strip_prefix('0') {
@@ -284,6 +282,31 @@ pub(crate) fn variants(value: &str) -> Vec<(Normalisation, String)> {
         }
     }
     out
+}
+
+/// The two-digit country calling codes (ITU-T E.164). Codes are prefix-free: a number
+/// starting with 1 or 7 has a one-digit code, one starting with a code of this list a two-digit
+/// code, and every other number a three-digit code.
+const TWO_DIGIT_COUNTRY_CODES: [&str; 44] = [
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+    "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+];
+
+/// The length of the country calling code an international number (digits after `+` or
+/// `00`) starts with.
+fn country_code_len(international: &str) -> usize {
+    if international.starts_with(['1', '7']) {
+        1
+    } else if TWO_DIGIT_COUNTRY_CODES
+        .iter()
+        .any(|code| international.starts_with(code))
+    {
+        2
+    } else {
+        3
+    }
+    .min(international.len())
 }
 
 /// Where a form's match must not continue an alphanumeric run.

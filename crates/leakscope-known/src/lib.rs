@@ -114,6 +114,16 @@ pub enum KnownError {
         /// Its length in bytes after trimming.
         len: usize,
     },
+    /// The same value was given twice, under two labels.
+    #[error(
+        "known values `{first}` and `{second}` are the same value: give it once, under one label"
+    )]
+    Duplicate {
+        /// The label it was first given under.
+        first: String,
+        /// The label it was given under again.
+        second: String,
+    },
     /// The automaton over every form could not be built.
     #[error("known values: could not build the matcher: {message} (give fewer values)")]
     Build {
@@ -134,9 +144,19 @@ fn location(origin: &str, line: Option<usize>, column: Option<usize>) -> String 
 /// building it): a value shorter than [`MIN_VALUE_LEN`] after trimming is an error naming its
 /// label.
 pub fn check_values(values: &[KnownValue]) -> Result<(), KnownError> {
-    values
-        .iter()
-        .try_for_each(|known| check_len(&known.label, known.value.trim()))
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for known in values {
+        let value = known.value.trim();
+        check_len(&known.label, value)?;
+        // Two labels for one value would be one leak under whichever label came first.
+        if let Some(first) = seen.insert(value, &known.label) {
+            return Err(KnownError::Duplicate {
+                first: first.to_owned(),
+                second: known.label.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a value (already trimmed) shorter than [`MIN_VALUE_LEN`].

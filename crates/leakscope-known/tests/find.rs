@@ -765,3 +765,26 @@ mod property {
         }
     }
 }
+
+#[test]
+fn only_the_numbers_own_country_code_comes_off() {
+    // +1 is the country code: 207 555 0142 is the national number; 75550142 is no number of
+    // the user's, nor is 075550142.
+    assert_found(
+        "n=2075550142",
+        "'my phone' as national digits (no country code or leading 0)",
+        "2075550142",
+    );
+    assert!(found("order=75550142").is_empty(), "{:?}", found("order=75550142"));
+    assert!(found("order=075550142").is_empty());
+    let uk = KnownMatcher::new(vec![known("uk", "+44 7700 900123")]).unwrap();
+    assert!(
+        found_in(&uk, "tel=07700900123")
+            .iter()
+            .any(|f| f.starts_with("'uk' as the national number with a leading 0"))
+    );
+    assert!(found_in(&uk, "tel=700900123").is_empty());
+    // A national number gets no invented `+`.
+    let national = KnownMatcher::new(vec![known("home", "(207) 555-0142")]).unwrap();
+    assert!(found_in(&national, "p=+2075550142").iter().all(|f| !f.contains("leading +")));
+}

@@ -153,3 +153,13 @@ fn bad_known_args_are_refused() {
     );
     assert!(message("pin=42").starts_with("known value `pin` is too short: 2 byte(s)"));
 }
+
+#[test]
+fn a_value_given_twice_is_refused_naming_both_labels() {
+    let values = vec![
+        leakscope_known::parse_known_arg("work=jane@example.org").unwrap(),
+        leakscope_known::parse_known_arg("home= jane@example.org ").unwrap(),
+    ];
+    let error = leakscope_known::check_values(&values).unwrap_err().to_string();
+    assert!(error.contains("`work`") && error.contains("`home`"), "{error}");
+}
