@@ -1522,3 +1522,31 @@ fn standard_input_is_read_twice_for_the_first_pass() {
     );
     assert!(leaks(&report).iter().any(|l| l["rule"] == "context.typed"));
 }
+
+#[test]
+fn a_pipe_given_as_a_file_is_kept_to_be_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.har");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        // No mkfifo on this system: nothing to test.
+        eprintln!("mkfifo unavailable; skipped");
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let har = std::fs::read(contact_form()).unwrap();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .unwrap()
+                .write_all(&har)
+                .unwrap();
+        })
+    };
+    let report = json_report(&[fifo.to_str().unwrap()]);
+    writer.join().unwrap();
+    assert_eq!(report["summary"]["requests"], 24);
+    assert!(leaks(&report).iter().any(|l| l["rule"] == "context.typed"));
+}

@@ -288,9 +288,9 @@ pub(crate) fn variants(value: &str) -> Vec<(Normalisation, String)> {
 /// starting with 1 or 7 has a one-digit code, one starting with a code of this list a two-digit
 /// code, and every other number a three-digit code.
 const TWO_DIGIT_COUNTRY_CODES: [&str; 44] = [
-    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
-    "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
+    "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
+    "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
 ];
 
 /// The length of the country calling code an international number (digits after `+` or

@@ -775,7 +775,11 @@ fn only_the_numbers_own_country_code_comes_off() {
         "'my phone' as national digits (no country code or leading 0)",
         "2075550142",
     );
-    assert!(found("order=75550142").is_empty(), "{:?}", found("order=75550142"));
+    assert!(
+        found("order=75550142").is_empty(),
+        "{:?}",
+        found("order=75550142")
+    );
     assert!(found("order=075550142").is_empty());
     let uk = KnownMatcher::new(vec![known("uk", "+44 7700 900123")]).unwrap();
     assert!(
@@ -786,5 +790,9 @@ fn only_the_numbers_own_country_code_comes_off() {
     assert!(found_in(&uk, "tel=700900123").is_empty());
     // A national number gets no invented `+`.
     let national = KnownMatcher::new(vec![known("home", "(207) 555-0142")]).unwrap();
-    assert!(found_in(&national, "p=+2075550142").iter().all(|f| !f.contains("leading +")));
+    assert!(
+        found_in(&national, "p=+2075550142")
+            .iter()
+            .all(|f| !f.contains("leading +"))
+    );
 }

@@ -160,6 +160,11 @@ fn a_value_given_twice_is_refused_naming_both_labels() {
         leakscope_known::parse_known_arg("work=jane@example.org").unwrap(),
         leakscope_known::parse_known_arg("home= jane@example.org ").unwrap(),
     ];
-    let error = leakscope_known::check_values(&values).unwrap_err().to_string();
-    assert!(error.contains("`work`") && error.contains("`home`"), "{error}");
+    let error = leakscope_known::check_values(&values)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("`work`") && error.contains("`home`"),
+        "{error}"
+    );
 }

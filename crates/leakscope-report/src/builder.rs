@@ -328,7 +328,8 @@ impl ReportBuilder {
     }
 
     /// Records what a request says about the first party, and while the first party is being
-    /// inferred, updates it (so that streamed occurrences carry the best party known so far).
+    /// inferred here (no first pass gave it: see [`ReportOptions::inferred_first_party`]),
+    /// updates it, so that streamed occurrences carry the best party known so far.
     fn note_first_party(&mut self, domain: &str, context: &crate::RequestContext) {
         if self.first_party.settled() || !self.inference.note(domain, context) {
             return;

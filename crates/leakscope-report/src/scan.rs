@@ -103,8 +103,10 @@ pub struct Occurrence<'a> {
     pub category: Category,
     /// How bad it is.
     pub severity: Severity,
-    /// Who received it. Its party is what is known so far: when the first party is inferred
-    /// rather than given, a later page load can still make a recipient first party.
+    /// Who received it. Its party is final when the first party was given or settled by a
+    /// first pass ([`ReportOptions::inferred_first_party`](crate::ReportOptions)), as the
+    /// scanner does; a builder that infers it as requests go by gives the party known so far
+    /// (a later page load can still make a recipient first party).
     pub recipient: &'a Recipient,
     /// Where in the request, as found: its field names may be values (a map keyed by device
     /// id), so a sink that writes it somewhere shared should pass it through

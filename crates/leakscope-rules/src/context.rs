@@ -50,6 +50,8 @@ impl fmt::Display for TypedKind {
 struct File {
     search: Vec<String>,
     typed: std::collections::BTreeMap<TypedKind, Vec<String>>,
+    #[serde(rename = "typed-in-forms")]
+    typed_in_forms: std::collections::BTreeMap<TypedKind, Vec<String>>,
 }
 
 /// The field lists of `rules/context.toml`, ready for lookups.
@@ -57,21 +59,35 @@ struct File {
 pub struct ContextKeys {
     search: rustc_hash::FxHashSet<String>,
     typed: FxHashMap<String, TypedKind>,
+    typed_in_forms: FxHashMap<String, TypedKind>,
+}
+
+/// Where a field was sent: what decides how much its name says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSource {
+    /// A form post (form-urlencoded or multipart): a form the user filled in.
+    Form,
+    /// Anything else: a JSON post, a page's query.
+    Other,
 }
 
 impl ContextKeys {
     /// Read the lists from TOML text; the error names `origin` and the position.
     pub fn from_toml(text: &str, origin: &str) -> Result<ContextKeys, String> {
         let file: File = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
-        let mut typed = FxHashMap::default();
-        for (kind, keys) in file.typed {
-            for key in keys {
-                typed.insert(normalize_key(&key), kind);
+        let index = |lists: std::collections::BTreeMap<TypedKind, Vec<String>>| {
+            let mut index = FxHashMap::default();
+            for (kind, keys) in lists {
+                for key in keys {
+                    index.insert(normalize_key(&key), kind);
+                }
             }
-        }
+            index
+        };
         Ok(ContextKeys {
             search: file.search.iter().map(|k| normalize_key(k)).collect(),
-            typed,
+            typed: index(file.typed),
+            typed_in_forms: index(file.typed_in_forms),
         })
     }
 
@@ -90,17 +106,25 @@ impl ContextKeys {
         self.search.contains(&normalize_key(field_name(key)))
     }
 
-    /// What a form or JSON field holds, by its name, else by its value's shape (an email
-    /// address; a phone number written with `+` or separators).
-    pub fn typed(&self, key: Option<&str>, value: &str) -> Option<TypedKind> {
+    /// What a field the user sent to the site holds: an email address by its shape, else by
+    /// the field's name, else a phone number written with `+` or separators by its shape. Names too common
+    /// elsewhere (`name`, `city`) count only in a form post, for a value of the right shape.
+    pub fn typed(&self, key: Option<&str>, value: &str, source: FieldSource) -> Option<TypedKind> {
         let value = value.trim();
         if looks_like_email(value) {
             return Some(TypedKind::Email);
         }
-        if let Some(kind) = key.and_then(|k| self.typed.get(&normalize_key(field_name(k)))) {
+        let key = key.map(|key| normalize_key(field_name(key)));
+        if let Some(kind) = key.as_ref().and_then(|key| self.typed.get(key)) {
             return Some(*kind);
         }
-        looks_like_written_phone(value).then_some(TypedKind::Phone)
+        if looks_like_written_phone(value) {
+            return Some(TypedKind::Phone);
+        }
+        match self.typed_in_forms.get(&key?) {
+            Some(kind) if source == FieldSource::Form && looks_like_a_name(value) => Some(*kind),
+            _ => None,
+        }
     }
 }
 
@@ -139,6 +163,21 @@ const ASSET_EXTENSIONS: [&str; 9] = [
     "png", "jpg", "jpeg", "gif", "webp", "svg", "ico", "css", "js",
 ];
 
+/// `Jane Doe`, `O'Brien`, `São Paulo`, `St. Albans`: letters (any script), with spaces,
+/// apostrophes, hyphens and dots, one to five words; not `add_to_cart`, `v2`, `true`.
+fn looks_like_a_name(value: &str) -> bool {
+    let words = value.split_whitespace().count();
+    (1..=5).contains(&words)
+        && value.chars().count() >= 2
+        && value.chars().next().is_some_and(char::is_alphabetic)
+        && value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.' | '’'))
+        && !["true", "false", "null", "none", "undefined"]
+            .iter()
+            .any(|word| value.eq_ignore_ascii_case(word))
+}
+
 /// `+1 (207) 555-0142`, `207-555-0142`, `0207 946 0958`: 7–15 digits, written with a `+` or
 /// separators (a bare run of digits is as likely an id or a count).
 fn looks_like_written_phone(value: &str) -> bool {
@@ -171,38 +210,62 @@ mod tests {
 
     #[test]
     fn typed_fields_are_told_by_name_or_shape() {
+        use FieldSource::{Form, Other};
         let keys = ContextKeys::builtin();
-        assert_eq!(keys.typed(Some("email"), "jane"), Some(TypedKind::Email));
+        let typed = |key, value, source| keys.typed(key, value, source);
+        assert_eq!(typed(Some("email"), "jane", Other), Some(TypedKind::Email));
         assert_eq!(
-            keys.typed(Some("contact[email]"), "x"),
+            typed(Some("contact[email]"), "x", Form),
             Some(TypedKind::Email)
         );
         assert_eq!(
-            keys.typed(Some("message"), "Jane.Doe@example.org"),
+            typed(Some("message"), "Jane.Doe@example.org", Other),
             Some(TypedKind::Email)
         );
         assert_eq!(
-            keys.typed(Some("your-name"), "Jane Doe"),
+            typed(Some("your-name"), "Jane Doe", Other),
             Some(TypedKind::Name)
         );
-        assert_eq!(keys.typed(Some("zip"), "04101"), Some(TypedKind::Postcode));
         assert_eq!(
-            keys.typed(Some("dob"), "1990-02-01"),
+            typed(Some("zip"), "04101", Other),
+            Some(TypedKind::Postcode)
+        );
+        assert_eq!(
+            typed(Some("dob"), "1990-02-01", Form),
             Some(TypedKind::BirthDate)
         );
         assert_eq!(
-            keys.typed(Some("tel"), "2075550142"),
+            typed(Some("tel"), "2075550142", Other),
             Some(TypedKind::Phone)
         );
         assert_eq!(
-            keys.typed(None, "+1 (207) 555-0142"),
+            typed(None, "+1 (207) 555-0142", Other),
             Some(TypedKind::Phone)
         );
         // A bare number, a version or a word under a neutral key is nothing typed.
-        assert_eq!(keys.typed(Some("id"), "2075550142"), None);
-        assert_eq!(keys.typed(Some("v"), "1.2.3.4567"), None);
-        assert_eq!(keys.typed(Some("message"), "I need to talk"), None);
-        assert_eq!(keys.typed(Some("icon"), "icon@2x.png"), None);
+        assert_eq!(typed(Some("id"), "2075550142", Other), None);
+        assert_eq!(typed(Some("v"), "1.2.3.4567", Other), None);
+        assert_eq!(typed(Some("message"), "I need to talk", Form), None);
+        assert_eq!(typed(Some("icon"), "icon@2x.png", Other), None);
+    }
+
+    #[test]
+    fn common_names_count_only_in_forms_and_for_values_of_their_shape() {
+        use FieldSource::{Form, Other};
+        let keys = ContextKeys::builtin();
+        assert_eq!(
+            keys.typed(Some("name"), "Jane Doe", Form),
+            Some(TypedKind::Name)
+        );
+        assert_eq!(
+            keys.typed(Some("city"), "São Paulo", Form),
+            Some(TypedKind::Address)
+        );
+        // An event's name, a product page's query, a JSON store locator: not the user's.
+        assert_eq!(keys.typed(Some("name"), "add_to_cart", Form), None);
+        assert_eq!(keys.typed(Some("name"), "Jane Doe", Other), None);
+        assert_eq!(keys.typed(Some("city"), "Portland", Other), None);
+        assert_eq!(keys.typed(Some("name"), "v2", Form), None);
     }
 
     #[test]

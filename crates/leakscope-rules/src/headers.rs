@@ -177,38 +177,46 @@ impl HeaderPolicy {
         }
     }
 
-    /// What a device header reveals, said for a report ("the User-Agent: Android 13, model
-    /// SM-A536B"); `None` when it reveals no model or OS version (a reduced User-Agent, an
-    /// empty client hint, a header that is not a device header).
+    /// What a device header reveals, said for a report without the values themselves (a
+    /// report may be shared, and the model is part of the value): "the User-Agent names the
+    /// Android version and the device model". `None` when it reveals no model or OS version (a
+    /// reduced User-Agent, an empty client hint, a header that is not a device header).
     pub fn device_reveals(&self, name: &str, value: &str) -> Option<String> {
         let lower = name.to_ascii_lowercase();
         let (_, reveals) = self.device.iter().find(|(header, _)| *header == lower)?;
         if lower == "user-agent" {
-            let found = self.user_agent_reveals(value)?;
-            return Some(format!("{reveals}: {found}"));
+            let mut kinds: Vec<String> = Vec::new();
+            for (what, os, model) in self.user_agent_parts(value) {
+                for kind in [
+                    os.map(|_| format!("the {what} version")),
+                    model.map(|_| "the device model".to_owned()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if !kinds.contains(&kind) {
+                        kinds.push(kind);
+                    }
+                }
+            }
+            if kinds.is_empty() {
+                return None;
+            }
+            return Some(format!("{reveals} names {}", kinds.join(" and ")));
         }
         let bare = value.trim().trim_matches('"').trim();
         (!bare.is_empty()).then(|| reveals.clone())
     }
 
-    /// What a User-Agent reveals beyond its frozen values: `Android 13, model SM-A536B`.
+    /// What a User-Agent reveals beyond its frozen values, with the values:
+    /// `Android 13, model SM-A536B`. For a person looking at one value; reports say
+    /// [`HeaderPolicy::device_reveals`].
     pub fn user_agent_reveals(&self, user_agent: &str) -> Option<String> {
         let mut found: Vec<String> = Vec::new();
-        for ua in &self.user_agent {
-            let Some(captures) = ua.pattern.captures(user_agent) else {
-                continue;
-            };
-            let os = captures
-                .name("os")
-                .map(|m| m.as_str())
-                .filter(|os| !ua.frozen.os.iter().any(|f| f == os));
-            let model = captures
-                .name("model")
-                .map(|m| m.as_str().trim())
-                .filter(|model| !model.is_empty() && !ua.frozen.model.iter().any(|f| f == model));
+        for (what, os, model) in self.user_agent_parts(user_agent) {
             let said = match (os, model) {
-                (Some(os), Some(model)) => format!("{} {os}, model {model}", ua.what),
-                (Some(os), None) => format!("{} {os}", ua.what),
+                (Some(os), Some(model)) => format!("{what} {os}, model {model}"),
+                (Some(os), None) => format!("{what} {os}"),
                 (None, Some(model)) => format!("model {model}"),
                 (None, None) => continue,
             };
@@ -217,6 +225,25 @@ impl HeaderPolicy {
             }
         }
         (!found.is_empty()).then(|| found.join("; "))
+    }
+
+    /// Each pattern's (what, OS version, model) in a User-Agent, frozen values left out.
+    fn user_agent_parts<'u>(
+        &'u self,
+        user_agent: &'u str,
+    ) -> impl Iterator<Item = (&'u str, Option<&'u str>, Option<&'u str>)> + 'u {
+        self.user_agent.iter().filter_map(move |ua| {
+            let captures = ua.pattern.captures(user_agent)?;
+            let os = captures
+                .name("os")
+                .map(|m| m.as_str())
+                .filter(|os| !ua.frozen.os.iter().any(|f| f == os));
+            let model = captures
+                .name("model")
+                .map(|m| m.as_str().trim())
+                .filter(|model| !model.is_empty() && !ua.frozen.model.iter().any(|f| f == model));
+            (os.is_some() || model.is_some()).then_some((ua.what.as_str(), os, model))
+        })
     }
 
     /// Whether a cookie of this name may hold an identifier (consent records do not, however
@@ -305,10 +332,18 @@ mod tests {
         );
         assert_eq!(policy().device_reveals("Sec-CH-UA-Model", "\"\""), None);
         assert_eq!(policy().device_reveals("X-Model", "Pixel 7"), None);
-        assert!(
+        // Said without the values: a report may be shared.
+        assert_eq!(
             policy()
                 .device_reveals("user-agent", "Mozilla/5.0 (Linux; Android 14; Pixel 7)")
-                .is_some_and(|r| r.starts_with("the User-Agent: Android 14, model Pixel 7"))
+                .as_deref(),
+            Some("the User-Agent names the Android version and the device model")
+        );
+        assert_eq!(
+            policy()
+                .device_reveals("User-Agent", "Mozilla/5.0 (Windows NT 6.1; Win64; x64)")
+                .as_deref(),
+            Some("the User-Agent names the Windows version")
         );
     }
 

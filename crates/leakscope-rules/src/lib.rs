@@ -35,7 +35,7 @@ mod rule;
 mod validators;
 
 pub use category::{Category, Severity};
-pub use context::{ContextKeys, TypedKind};
+pub use context::{ContextKeys, FieldSource, TypedKind};
 pub use engine::{Candidate, Detector, Engine, Hit};
 pub use headers::{HeaderPolicy, HeaderPolicyError, HeaderRole};
 pub use key::normalize_key;

@@ -17,12 +17,14 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashSet;
 
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
-use leakscope_http::urlencoded::{parse_urlencoded, url_path, url_query};
+use leakscope_http::urlencoded::{parse_urlencoded, url_query};
 use leakscope_http::{Exchange, PartKind, request_parts, url_host};
 use leakscope_report::{
     FirstParty, FirstPartyInference, FirstPartySet, Party, ReportOptions, registrable_domain,
 };
-use leakscope_rules::{Category, ContextKeys, HeaderPolicy, TypedKind, looks_like_an_identifier};
+use leakscope_rules::{
+    Category, ContextKeys, FieldSource, HeaderPolicy, TypedKind, looks_like_an_identifier,
+};
 
 /// Candidate values kept per registrable domain; past this many, a domain's later values are
 /// not looked for (a note says so). Bounds the first pass's memory on huge captures.
@@ -33,6 +35,10 @@ const MAX_VALUES: usize = 20_000;
 
 /// Values shorter than this are not looked for: too many chance matches.
 const MIN_LEN: usize = 3;
+
+/// Searches shorter than this are not looked for: a three-letter search (`red`) is in any
+/// font path and colour field.
+const MIN_SEARCH_LEN: usize = 4;
 
 /// Titles shorter than this are not looked for (`Home`, `Login`).
 const MIN_TITLE_LEN: usize = 12;
@@ -275,13 +281,20 @@ impl<'a> Collector<'a> {
         };
         let keys = ContextKeys::builtin();
         for pair in parse_urlencoded(query.as_bytes()) {
-            let Some(key) = pair.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) else {
+            let Some(key) = pair
+                .key
+                .as_deref()
+                .and_then(|k| std::str::from_utf8(k).ok())
+            else {
                 continue;
             };
             if !keys.is_search(key) {
                 continue;
             }
             let value = String::from_utf8_lossy(&pair.value);
+            if value.trim().len() < MIN_SEARCH_LEN {
+                continue;
+            }
             self.add(domain, ContextKind::Search, &value, || {
                 format!("searched for on {domain} in request #{index} (`{key}`)")
             });
@@ -305,15 +318,13 @@ impl<'a> Collector<'a> {
         let mut budget = Budget::new(self.limits);
         let mut found: Vec<(TypedKind, String, String)> = Vec::new();
         for part in request_parts(exchange) {
-            let wanted = match part.kind {
-                PartKind::FormField | PartKind::MultipartField | PartKind::Body => posted,
+            let source = match part.kind {
+                PartKind::FormField | PartKind::MultipartField if posted => FieldSource::Form,
+                PartKind::Body if posted => FieldSource::Other,
                 // A form sent with GET is a page load with the fields in its query.
-                PartKind::Query => document,
-                _ => false,
+                PartKind::Query if document => FieldSource::Other,
+                _ => continue,
             };
-            if !wanted {
-                continue;
-            }
             self.unwrapper.unwrap(
                 Path::from_part(part.location.as_str()),
                 part.key.as_deref(),
@@ -321,7 +332,7 @@ impl<'a> Collector<'a> {
                 &mut budget,
                 &mut |leaf| {
                     let text = leaf.text();
-                    if let Some(kind) = keys.typed(leaf.key, &text) {
+                    if let Some(kind) = keys.typed(leaf.key, &text, source) {
                         let field = leaf.key.unwrap_or("(no name)").to_owned();
                         found.push((kind, text.trim().to_owned(), field));
                     }
@@ -421,17 +432,17 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// A URL's path and query (`/a/b?c=d`), or the text as it is when it is not an absolute URL.
+/// A URL's path and query (`/a/b?c=d`), without a fragment; `?x=1` for a URL with a query
+/// and no path; the text as it is when it is not an absolute URL.
 fn path_and_query(url: &str) -> &str {
-    let path = url_path(url);
-    match url_query(url) {
-        Some(query) if !query.is_empty() => {
-            let start = path.as_ptr() as usize - url.as_ptr() as usize;
-            let end = query.as_ptr() as usize - url.as_ptr() as usize + query.len();
-            url.get(start..end).unwrap_or(path)
-        }
-        _ => path,
-    }
+    let url = url.split('#').next().unwrap_or_default();
+    let rest = match url.split_once("://") {
+        Some((_, rest)) => rest,
+        None => return url.strip_suffix('?').unwrap_or(url),
+    };
+    let start = rest.find(['/', '?']).unwrap_or(rest.len());
+    let path = &rest[start..];
+    path.strip_suffix('?').unwrap_or(path)
 }
 
 /// `GA1.1.1234567890.1700000000` → `1234567890.1700000000`; `1.1.…` (`_gcl_au`) alike; `None`
@@ -463,6 +474,9 @@ mod tests {
         assert_eq!(path_and_query("https://www.example.org/"), "/");
         assert_eq!(path_and_query("https://www.example.org"), "");
         assert_eq!(path_and_query("https://www.example.org/a?"), "/a");
+        assert_eq!(path_and_query("https://shop.example?x=1"), "?x=1");
+        assert_eq!(path_and_query("https://shop.example/a#top"), "/a");
+        assert_eq!(path_and_query("/relative?q=1"), "/relative?q=1");
     }
 
     #[test]

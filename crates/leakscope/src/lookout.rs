@@ -2,10 +2,11 @@
 //! (`--known-values`, `--known`) and those the capture revealed (see [`crate::context`]).
 //!
 //! Both kinds go into one [`KnownMatcher`]: one automaton over every form of every value, run
-//! once over each leaf. What differs is what a match means: a known value is reported
-//! wherever it is found, under the category the user gave it; a context value only when a
-//! third party receives it (the user's email posted to the site itself is the user talking
-//! to the site), under the category of what it is.
+//! once over each leaf (and over headers, the host, and raw parts that are text). What
+//! differs is what a match means: a known value is reported wherever it is found, under the
+//! category the user gave it; a context value only when a third party receives it (the user's
+//! email posted to the site itself is the user talking to the site), under the category of
+//! what it is.
 
 use leakscope_known::{Encoding, Form, KnownError, KnownMatch, KnownMatcher, KnownValue};
 use leakscope_rules::{Category, Severity};
@@ -34,6 +35,8 @@ pub(crate) struct Source {
 pub(crate) struct Lookout {
     matcher: KnownMatcher,
     sources: Vec<Source>,
+    /// Whether any value is the user's own (the others are the capture's).
+    has_known: bool,
 }
 
 impl Lookout {
@@ -94,13 +97,17 @@ impl Lookout {
                 None => !kind.hashed_only() && plain_or_common_encoding(form),
             }
         })?;
-        Ok(Some(Lookout { matcher, sources }))
+        Ok(Some(Lookout {
+            matcher,
+            sources,
+            has_known: !known.is_empty(),
+        }))
     }
 
     /// Whether the user gave values to look for (they are looked for in every request; the
     /// capture's own only in what third parties receive).
     pub(crate) fn has_known_values(&self) -> bool {
-        self.sources.iter().any(|s| s.context.is_none())
+        self.has_known
     }
 
     /// Appends every match in `text` to `out`.
@@ -113,21 +120,41 @@ impl Lookout {
         &self.sources[found.value]
     }
 
-    /// Whether a match in `text` is the value itself and not the start of something longer:
-    /// a visited page's URL found inside the URL of another page of the site
-    /// (`https://site.example/` in `https://site.example/contact`) is not that page. A page
-    /// may go on with a query or a fragment; an id or a typed value is bounded by the
-    /// matcher's own rules.
+    /// Whether a match in `text` is the value itself and not part of something else:
+    ///
+    /// - a visited page's URL found inside the URL of another page of the site
+    ///   (`https://site.example/` in `https://site.example/contact`) is not that page; a page
+    ///   may go on with a query or a fragment;
+    /// - a short value the capture revealed (under 8 bytes: a postcode, a one-word search such
+    ///   as `shoes`) is only taken when it is the whole field, not a word in a path or a
+    ///   sentence, where it would be found by chance.
+    ///
+    /// The user's own values are bounded by the matcher's rules alone: they asked for them.
     pub(crate) fn whole(&self, text: &[u8], found: &KnownMatch) -> bool {
-        if !matches!(
-            self.source(found).context,
-            Some(ContextKind::Page | ContextKind::Title)
-        ) {
+        let Some(kind) = self.source(found).context else {
             return true;
+        };
+        if matches!(kind, ContextKind::Page | ContextKind::Title) {
+            return !text.get(found.end).is_some_and(|&next| {
+                next.is_ascii_alphanumeric()
+                    || matches!(next, b'/' | b'%' | b'.' | b'_' | b'~' | b'-')
+            });
         }
-        !text.get(found.end).is_some_and(|&next| {
-            next.is_ascii_alphanumeric() || matches!(next, b'/' | b'%' | b'.' | b'_' | b'~' | b'-')
-        })
+        !self.short(found) || (found.start == 0 && found.end == text.len())
+    }
+
+    /// Whether a match is of a context value so short or plain (under 8 bytes, a one-word
+    /// search) that it is only taken as a whole field, and not as a URL path segment, where
+    /// words are names of things (`/fonts/s/shoes/`), not what the user did.
+    pub(crate) fn short(&self, found: &KnownMatch) -> bool {
+        let Some(kind) = self.source(found).context else {
+            return false;
+        };
+        if matches!(kind, ContextKind::Page | ContextKind::Title) {
+            return false;
+        }
+        let value = self.matcher.values()[found.value].value.trim();
+        value.len() < 8 || (kind == ContextKind::Search && !value.contains(' '))
     }
 
     /// The evidence of a match: which value, in which form, and where it came from.

@@ -22,7 +22,7 @@ use leakscope_rules::{
     looks_like_an_identifier,
 };
 
-use crate::context::{CaptureContext, Collector};
+use crate::context::{CaptureContext, Collector, ContextKind};
 use crate::lookout::Lookout;
 
 /// Requests scanned together in parallel. Large enough to keep every core busy, small enough
@@ -68,7 +68,7 @@ pub struct ScanOptions {
 pub enum Input {
     /// A file.
     Path(PathBuf),
-    /// Standard input (raw HTTP or NDJSON; named `-` in messages).
+    /// Standard input (any capture format; named `-` in messages).
     Stdin,
 }
 
@@ -105,7 +105,7 @@ pub struct Scanner {
     /// What [`Scanner::scan_exchange`] knows without a first pass: the given first party and
     /// the known values (looked for with a lookout built when first needed: a scan of
     /// whole captures builds its own, with the capture's values too).
-    alone: std::sync::OnceLock<Session>,
+    alone: std::sync::OnceLock<(Session, Option<String>)>,
     /// Hashes (key, value) pairs for the per-request verdict cache: SipHash under a random key.
     pair_hasher: std::hash::RandomState,
 }
@@ -160,13 +160,32 @@ impl Scanner {
     /// is only known when the options give it, and nothing the capture reveals is looked for:
     /// [`Scanner::scan_inputs`] reads the capture first for both.
     pub fn scan_exchange(&self, index: usize, source: &str, exchange: &Exchange) -> RequestScan {
-        let alone = self.alone.get_or_init(|| Session {
-            first_party: (!self.options.first_party.is_empty())
-                .then(|| FirstPartySet::new(&report_options(&self.options))),
-            // The values were checked by `with_known_values`.
-            lookout: Lookout::new(&self.known, &[]).ok().flatten(),
+        let (alone, refused) = self.alone.get_or_init(|| {
+            // The values were checked by `with_known_values`; should the matcher still not
+            // build, every request scanned alone says so.
+            let (lookout, refused) = match Lookout::new(&self.known, &[]) {
+                Ok(lookout) => (lookout, None),
+                Err(error) => (
+                    None,
+                    Some(format!("the known values were not looked for: {error}")),
+                ),
+            };
+            let session = Session {
+                first_party: (!self.options.first_party.is_empty())
+                    .then(|| FirstPartySet::new(&report_options(&self.options))),
+                lookout,
+            };
+            (session, refused)
         });
-        self.scan_exchange_in(alone, index, source, exchange)
+        let mut scan = self.scan_exchange_in(alone, index, source, exchange);
+        if let Some(message) = refused {
+            scan.anomalies.push(Anomaly {
+                request: Some(index),
+                source: source.to_owned(),
+                message: message.clone(),
+            });
+        }
+        scan
     }
 
     fn scan_exchange_in(
@@ -197,6 +216,12 @@ impl Scanner {
         let mut raw_matches: Vec<KnownMatch> = Vec::new();
         // Per-request ids (request_id, nonce, …) are hashed together, in the order found.
         let mut request_ids: Option<DefaultHasher> = None;
+        // The user's own values in the host name (an id or a hashed email as a subdomain).
+        if let Some(lookout) = lookout.filter(|l| l.has_known_values()) {
+            lookout.find(host.as_bytes(), &mut raw_matches);
+            raw_matches.retain(|m| lookout.source(m).context.is_none());
+            found.add_matches(lookout, &raw_matches, host.as_bytes(), "host", None);
+        }
         // One path buffer for all the parts: each part is pushed, walked and popped.
         let mut path = Path::default();
         for part in request_parts(exchange) {
@@ -204,31 +229,39 @@ impl Scanner {
                 (PartKind::Header, Some(name)) => self.headers.role(name),
                 _ => HeaderRole::Field,
             };
-            match role {
-                HeaderRole::Protocol => continue,
-                HeaderRole::Page | HeaderRole::Device => {
-                    if third_party == Some(true) {
-                        let text = as_text(&part.value);
-                        self.header_finding(session, role, &part, &text, &domain, &mut found);
-                        if role == HeaderRole::Page
-                            && let Some(lookout) = lookout
-                        {
-                            // What the user typed or searched can ride in the page's URL.
-                            raw_matches.clear();
-                            lookout.find(text.as_bytes(), &mut raw_matches);
-                            raw_matches.retain(|m| {
-                                !matches!(
-                                    lookout.source(m).context,
-                                    Some(crate::context::ContextKind::Page)
-                                        | Some(crate::context::ContextKind::Title)
-                                )
-                            });
-                            found.add_matches(lookout, &raw_matches, &text, &part.location, None);
-                        }
-                    }
-                    continue;
+            if role != HeaderRole::Field {
+                // Headers are not unwrapped: rules do not run on them. Sent to a third party,
+                // a page or device header may be a leak of its own; and the user's own values
+                // are looked for in every header, whoever receives it.
+                let text = as_text(&part.value);
+                if third_party == Some(true) {
+                    self.header_finding(session, role, &part, &text, &domain, &mut found);
                 }
-                HeaderRole::Field => {}
+                if let Some(lookout) = lookout {
+                    raw_matches.clear();
+                    lookout.find(text.as_bytes(), &mut raw_matches);
+                    raw_matches.retain(|m| {
+                        let wanted = match lookout.source(m).context {
+                            None => true,
+                            // A page in a page header is `header.referer`'s to report.
+                            Some(ContextKind::Page | ContextKind::Title) => false,
+                            // What the user typed or searched, riding in the page's URL.
+                            Some(_) => role == HeaderRole::Page && third_party == Some(true),
+                        };
+                        wanted
+                            && reportable(lookout, m, third_party, &domain)
+                            && lookout.whole(text.as_bytes(), m)
+                    });
+                    keep_widest(lookout, &mut raw_matches);
+                    found.add_matches(
+                        lookout,
+                        &raw_matches,
+                        text.as_bytes(),
+                        &part.location,
+                        Some(whole_span(&part.value)),
+                    );
+                }
+                continue;
             }
             // Whether the part came out as one leaf, as it is (most query parameters, headers
             // and cookies): then looking in the raw part would find what the leaf had.
@@ -237,11 +270,11 @@ impl Scanner {
             let mut part_hit = false;
             let mut found_in_leaves: Vec<usize> = Vec::new();
             let mut part_categories: Vec<Category> = Vec::new();
-            // Context values found in the part's leaves: (matches, leaf text, location, span).
+            // Context values found in the part's leaves: (matches, leaf bytes, location, span).
             #[allow(clippy::type_complexity)]
             let mut pending: Vec<(
                 Vec<KnownMatch>,
-                String,
+                Vec<u8>,
                 String,
                 Option<leakscope_decode::Span>,
             )> = Vec::new();
@@ -283,9 +316,11 @@ impl Scanner {
                             );
                             if let Some(lookout) = lookout {
                                 lookout.find(leaf.value, &mut matches);
+                                let in_path = part.kind == PartKind::Path;
                                 matches.retain(|m| {
                                     reportable(lookout, m, third_party, &domain)
                                         && lookout.whole(leaf.value, m)
+                                        && !(in_path && lookout.short(m))
                                 });
                                 keep_widest(lookout, &mut matches);
                             }
@@ -326,12 +361,16 @@ impl Scanner {
                         // Known values are reported as found. A context value waits for the
                         // end of the part: what a rule reports under the same category there
                         // (a search in a URL's `q`, the URL itself) needs no second leak.
-                        let (known, context): (Vec<KnownMatch>, Vec<KnownMatch>) = matches
+                        let (known, mut context): (Vec<KnownMatch>, Vec<KnownMatch>) = matches
                             .iter()
                             .partition(|m| lookout.source(m).context.is_none());
-                        found.add_matches(lookout, &known, &text, &location, leaf.span);
+                        // What the user gave, found where the capture's value is, is reported
+                        // under the user's label once.
+                        context
+                            .retain(|c| !known.iter().any(|k| k.start < c.end && c.start < k.end));
+                        found.add_matches(lookout, &known, leaf.value, &location, leaf.span);
                         if !context.is_empty() {
-                            pending.push((context, text.to_string(), location, leaf.span));
+                            pending.push((context, leaf.value.to_vec(), location, leaf.span));
                         }
                     }
                 },
@@ -364,12 +403,14 @@ impl Scanner {
                 keep_widest(lookout, &mut raw_matches);
                 if !raw_matches.is_empty() {
                     part_hit = true;
-                    let text = as_text(&part.value);
-                    let whole = leakscope_decode::Span {
-                        start: 0,
-                        end: part.value.len(),
-                    };
-                    found.add_matches(lookout, &raw_matches, &text, &part.location, Some(whole));
+                    let whole = whole_span(&part.value);
+                    found.add_matches(
+                        lookout,
+                        &raw_matches,
+                        &part.value,
+                        &part.location,
+                        Some(whole),
+                    );
                 }
             }
             // A third party's own cookie that is an id: the main cross-site identifier.
@@ -397,7 +438,9 @@ impl Scanner {
         // reported where it was put on purpose; the header is a leak of its own only when it is
         // how the page reaches the recipient.
         found.drop_referers_said_elsewhere();
-        if self.options.private_mode {
+        // The first party's own ids and pages are what a private window still sends it; what
+        // third parties get is what private mode was supposed to stop.
+        if self.options.private_mode && third_party != Some(false) {
             found.add_private_mode();
         }
         let sightings = found.sightings;
@@ -534,58 +577,93 @@ impl Scanner {
     /// stops there and the error is in [`Scan::sink_error`].
     pub fn scan_inputs_with(&self, inputs: &[Input], sink: &mut dyn OccurrenceSink) -> Scan {
         let mut input_errors = Vec::new();
-        // Standard input is read twice (a first pass, then the scan): it is kept in a file
-        // that has no name and goes when the scan does.
-        let stdin = match inputs.contains(&Input::Stdin) && self.needs_first_pass() {
-            true => match spool_stdin() {
-                Ok(file) => Some(file),
-                Err(error) => {
-                    input_errors.push(format!(
-                        "-: could not keep standard input to read it twice: {error}"
-                    ));
-                    None
+        let mut notes: Vec<(String, String)> = Vec::new();
+        // Inputs that can only be read once (standard input, a pipe) are kept in files that
+        // have no name and go when the scan does, to be read twice: a first pass, then the
+        // scan. When one cannot be kept, there is no first pass: the first party is inferred
+        // as requests go by, and nothing the capture reveals is looked for.
+        let mut spooled: Vec<Option<std::fs::File>> = Vec::with_capacity(inputs.len());
+        let mut first_pass = self.needs_first_pass();
+        for input in inputs {
+            let file = if first_pass && read_once(input) {
+                match spool(input) {
+                    Ok(file) => Some(file),
+                    Err(error) => {
+                        let name = input.name();
+                        input_errors.push(format!(
+                            "{name}: could not keep it to read it twice ({error}): the first \
+                             party is inferred as requests go by and what the capture reveals \
+                             is not looked for"
+                        ));
+                        notes.push((
+                            name,
+                            format!(
+                                "could not keep this input to read it twice ({error}): what \
+                                 the capture reveals was not looked for, and the first party \
+                                 was inferred as requests went by"
+                            ),
+                        ));
+                        first_pass = false;
+                        None
+                    }
                 }
-            },
-            false => None,
-        };
+            } else {
+                None
+            };
+            spooled.push(file);
+        }
         let mut options = report_options(&self.options);
-        let context = if self.needs_first_pass() {
-            self.first_pass(inputs, &options, stdin.as_ref())
+        let context = if first_pass {
+            self.first_pass(inputs, &options, &spooled)
         } else {
             CaptureContext::default()
         };
         options.inferred_first_party = context.first_party.clone();
         let mut builder =
             ReportBuilder::new("leakscope", env!("CARGO_PKG_VERSION"), options.clone());
-        let session = Session {
-            first_party: Some(FirstPartySet::new(&options)),
-            lookout: match Lookout::new(&self.known, &context.values) {
-                Ok(lookout) => lookout,
-                // The known values were checked by `with_known_values`; the context values are
-                // long enough by construction. Should one still be refused, the scan goes on
-                // with the known values alone, and says so.
+        let lookout = match Lookout::new(&self.known, &context.values) {
+            Ok(lookout) => lookout,
+            // The known values were checked by `with_known_values`, and the capture's are long
+            // enough by construction; should the matcher still not build, the scan goes on
+            // without what cannot be looked for, and says so.
+            Err(error) => match Lookout::new(&self.known, &[]) {
+                Ok(lookout) => {
+                    notes.push((
+                        "context".to_owned(),
+                        format!("what the capture revealed was not looked for: {error}"),
+                    ));
+                    lookout
+                }
                 Err(error) => {
-                    builder.add_anomaly(Anomaly {
-                        request: None,
-                        source: "context".to_owned(),
-                        message: format!("what the capture revealed is not looked for: {error}"),
-                    });
-                    Lookout::new(&self.known, &[]).ok().flatten()
+                    notes.push((
+                        "known values".to_owned(),
+                        format!("the known values were not looked for: {error}"),
+                    ));
+                    None
                 }
             },
         };
-        for note in &context.notes {
+        let session = Session {
+            first_party: first_pass.then(|| FirstPartySet::new(&options)),
+            lookout,
+        };
+        for (source, message) in notes.into_iter().chain(
+            context
+                .notes
+                .iter()
+                .map(|note| ("context".to_owned(), note.clone())),
+        ) {
             builder.add_anomaly(Anomaly {
                 request: None,
-                source: "context".to_owned(),
-                message: note.clone(),
+                source,
+                message,
             });
         }
         let mut sink_error = None;
         let mut next_index = 0;
-        for input in inputs {
+        for (at, input) in inputs.iter().enumerate() {
             let name = input.name();
-            let reader = self.open(input, stdin.as_ref());
+            let reader = self.open(input, spooled[at].as_ref());
             match reader {
                 Ok(reader) => {
                     builder.add_input(&name, Some(reader.format().name()));
@@ -627,12 +705,12 @@ impl Scanner {
         &self,
         inputs: &[Input],
         options: &ReportOptions,
-        stdin: Option<&std::fs::File>,
+        spooled: &[Option<std::fs::File>],
     ) -> CaptureContext {
         let mut collector = Collector::new(options, !self.options.no_context, self.options.limits);
         let mut index = 0;
-        for input in inputs {
-            let Ok(reader) = self.open(input, stdin) else {
+        for (input, spooled) in inputs.iter().zip(spooled) {
+            let Ok(reader) = self.open(input, spooled.as_ref()) else {
                 continue;
             };
             // Reading (parsing JSON, inflating bodies) on one thread, noting on this one.
@@ -650,20 +728,24 @@ impl Scanner {
         collector.finish()
     }
 
-    /// Opens an input for reading from its start; standard input from its spooled copy when
-    /// there is one.
-    fn open(&self, input: &Input, stdin: Option<&std::fs::File>) -> Result<CaptureReader, String> {
+    /// Opens an input for reading from its start: from its kept copy when it has one.
+    fn open(
+        &self,
+        input: &Input,
+        spooled: Option<&std::fs::File>,
+    ) -> Result<CaptureReader, String> {
         let format = self.options.format;
-        match (input, stdin) {
-            (Input::Path(path), _) => {
+        let name = input.name();
+        if let Some(file) = spooled {
+            let mut copy = file.try_clone().map_err(|e| format!("{name}: {e}"))?;
+            io::Seek::rewind(&mut copy).map_err(|e| format!("{name}: {e}"))?;
+            return leakscope_http::read_capture(copy, &name, format).map_err(|e| e.to_string());
+        }
+        match input {
+            Input::Path(path) => {
                 leakscope_http::open_capture(path, format).map_err(|e| e.to_string())
             }
-            (Input::Stdin, Some(file)) => {
-                let mut copy = file.try_clone().map_err(|e| format!("-: {e}"))?;
-                io::Seek::rewind(&mut copy).map_err(|e| format!("-: {e}"))?;
-                leakscope_http::read_capture(copy, "-", format).map_err(|e| e.to_string())
-            }
-            (Input::Stdin, None) => leakscope_http::read_capture(std::io::stdin(), "-", format)
+            Input::Stdin => leakscope_http::read_capture(std::io::stdin(), "-", format)
                 .map_err(|e| e.to_string()),
         }
     }
@@ -762,11 +844,25 @@ fn report_options(options: &ScanOptions) -> ReportOptions {
     }
 }
 
-/// Standard input, copied into an anonymous file (deleted by the system when closed, so it
-/// cannot outlive the process).
-fn spool_stdin() -> io::Result<std::fs::File> {
+/// Whether an input can only be read once: standard input, a pipe (`<(…)`), a device.
+fn read_once(input: &Input) -> bool {
+    match input {
+        Input::Stdin => true,
+        Input::Path(path) => std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()),
+    }
+}
+
+/// An input copied into an anonymous file (deleted by the system when closed, so it cannot
+/// outlive the process).
+fn spool(input: &Input) -> io::Result<std::fs::File> {
     let mut file = tempfile::tempfile()?;
-    io::copy(&mut io::stdin().lock(), &mut file)?;
+    match input {
+        Input::Stdin => io::copy(&mut io::stdin().lock(), &mut file)?,
+        Input::Path(path) => {
+            // A compressed pipe is copied as it is: the reader sniffs and inflates it.
+            io::copy(&mut std::fs::File::open(path)?, &mut file)?
+        }
+    };
     Ok(file)
 }
 
@@ -876,19 +972,23 @@ impl Found {
         });
     }
 
-    /// Looked-for values found in `text` (at `location`, whose bytes are at `span` of the
-    /// part when there verbatim).
+    /// Looked-for values found in `bytes` (at `location`, whose bytes are at `span` of the
+    /// part when there verbatim). Matches are byte ranges of `bytes`: the value is the text of
+    /// that range alone (a leaf that is not UTF-8 around it changes nothing).
     fn add_matches(
         &mut self,
         lookout: &Lookout,
         matches: &[KnownMatch],
-        text: &str,
+        bytes: &[u8],
         location: &str,
         span: Option<leakscope_decode::Span>,
     ) {
         for found in matches {
             let source = lookout.source(found);
-            let value = text.get(found.start..found.end).unwrap_or(text);
+            let Some(matched) = bytes.get(found.start..found.end) else {
+                continue;
+            };
+            let value = &*as_text(matched);
             let category = source.category;
             self.add_sighting(
                 Finder::Named(source.rule),

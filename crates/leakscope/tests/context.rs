@@ -139,12 +139,20 @@ fn what_the_user_typed_is_found_hashed_in_a_third_partys_pixel() {
 #[test]
 fn the_users_own_post_to_the_site_is_not_a_context_leak() {
     let report = scan(&contact_form_session());
+    let context: Vec<&Leak> = report
+        .leaks
+        .iter()
+        .filter(|l| l.rule.starts_with("context."))
+        .collect();
+    assert!(!context.is_empty());
+    assert!(context.iter().all(|l| l.recipient.party == Party::Third));
+    // The post itself (request 1) is the first party's, and reported as such by the rules.
     assert!(
         report
             .leaks
             .iter()
-            .filter(|l| l.rule.starts_with("context."))
-            .all(|l| l.recipient.party == Party::Third)
+            .filter(|l| l.requests.contains(&1))
+            .all(|l| l.recipient.party == Party::First && !l.rule.starts_with("context."))
     );
 }
 
@@ -227,7 +235,7 @@ fn a_user_agent_naming_the_phone_is_one_fingerprint_per_recipient() {
     assert_eq!(device[0].requests, [1, 2, 3]);
     assert_eq!(
         device[0].evidence.as_deref(),
-        Some("the User-Agent: Android 13, model SM-A536B")
+        Some("the User-Agent names the Android version and the device model")
     );
 }
 
@@ -395,4 +403,163 @@ fn an_email_in_a_bearer_token_is_a_leak() {
         "{:#?}",
         report.leaks
     );
+}
+
+#[test]
+fn an_event_name_and_a_store_city_are_not_what_the_user_typed() {
+    let site = "https://shop.example-store.com";
+    let json_post = serde_json::json!({
+        "request": {"method": "POST", "url": format!("{site}/api/events"),
+            "headers": [{"name": "Origin", "value": site}, {"name": "Content-Type", "value": "application/json"}],
+            "postData": {"mimeType": "application/json",
+                "text": r#"{"name":"add_to_cart","city":"Portland","item":"Trail Runner Shoe"}"#}}
+    })
+    .to_string();
+    let product = document(&format!("{site}/p?name=Trail+Runner+Shoe"));
+    let ga = entry(
+        "GET",
+        "https://www.google-analytics.com/g/collect?en=add_to_cart&ep.item=Trail%20Runner%20Shoe",
+        &[("Origin", site)],
+        None,
+    );
+    let weather = entry(
+        "GET",
+        "https://api.example-weather.net/now?city=Portland",
+        &[("Origin", site)],
+        None,
+    );
+    let report = scan(&[product, json_post, ga, weather]);
+    assert_eq!(report.first_party.domains, ["example-store.com"]);
+    assert!(
+        leaks(&report, "context.typed").is_empty(),
+        "{:#?}",
+        report.leaks
+    );
+}
+
+#[test]
+fn a_short_search_counts_only_as_a_whole_field() {
+    let site = "https://www.example-store.com";
+    let searched = |term: &str| document(&format!("{site}/search?q={term}"));
+    let font = entry(
+        "GET",
+        "https://fonts.example-cdn.net/s/shoes/v1.woff2",
+        &[("Origin", site)],
+        None,
+    );
+    let pixel = entry(
+        "GET",
+        "https://t.example-ads.net/px?c1=shoes&c=red",
+        &[("Origin", site)],
+        None,
+    );
+    let report = scan(&[searched("red"), searched("shoes"), font, pixel]);
+    let search = leaks(&report, "context.search");
+    // `red` is too short to look for; `shoes` is the whole `c1`, not a word in a path.
+    assert_eq!(search.len(), 1, "{search:#?}");
+    assert_eq!(search[0].locations[0].location, "query[c1]");
+}
+
+#[test]
+fn a_known_value_in_text_that_is_not_utf8_is_reported_as_found() {
+    let ping = entry(
+        "GET",
+        "https://t.example-sdk.io/e?comment=caf%E9+jane%40example.org+ok",
+        &[],
+        None,
+    );
+    let report = scan_with(
+        &[ping],
+        ScanOptions {
+            show_values: true,
+            ..ScanOptions::default()
+        },
+        vec![KnownValue {
+            label: "my email".into(),
+            category: Category::Contact,
+            value: "jane@example.org".into(),
+        }],
+    );
+    let known = leaks(&report, "known-value");
+    assert_eq!(known.len(), 1, "{known:#?}");
+    assert_eq!(known[0].value.as_deref(), Some("jane@example.org"));
+}
+
+#[test]
+fn known_values_are_looked_for_in_every_header_and_the_host() {
+    let id = "u-77812345";
+    let email = "jane@example.org";
+    let md5_of_email = "2ab0ac5a7e2a1b7d4c1c6b7e0c1c5b52"; // not the real digest: a decoy
+    let requests = [
+        entry(
+            "GET",
+            "https://www.example-store.com/account",
+            &[
+                ("User-Agent", &format!("StoreApp/2.1 ({id})")),
+                (
+                    "Referer",
+                    &format!("https://www.example-store.com/login?email={email}"),
+                ),
+            ],
+            None,
+        ),
+        entry(
+            "GET",
+            &format!("https://{md5_of_email}.example-cdn.net/x"),
+            &[],
+            None,
+        ),
+    ];
+    let known = vec![
+        KnownValue {
+            label: "my id".into(),
+            category: Category::PersistentId,
+            value: id.into(),
+        },
+        KnownValue {
+            label: "my email".into(),
+            category: Category::Contact,
+            value: email.into(),
+        },
+    ];
+    let report = scan_with(&requests, ScanOptions::default(), known);
+    let places: Vec<&str> = leaks(&report, "known-value")
+        .iter()
+        .map(|l| l.locations[0].location.as_str())
+        .collect();
+    assert!(places.contains(&"header[User-Agent]"), "{places:?}");
+    assert!(places.contains(&"header[Referer]"), "{places:?}");
+    // A digest of another value in the host is nothing.
+    assert!(!places.contains(&"host"), "{places:?}");
+}
+
+#[test]
+fn a_hashed_known_value_in_the_host_is_found() {
+    let digest = format!("{:x}", md5_of("jane@example.org"));
+    let report = scan_with(
+        &[entry(
+            "GET",
+            &format!("https://{digest}.example-cdn.net/x"),
+            &[],
+            None,
+        )],
+        ScanOptions::default(),
+        vec![KnownValue {
+            label: "my email".into(),
+            category: Category::Contact,
+            value: "jane@example.org".into(),
+        }],
+    );
+    let known = leaks(&report, "known-value");
+    assert_eq!(known.len(), 1, "{:#?}", report.leaks);
+    assert_eq!(known[0].locations[0].location, "host");
+    assert_eq!(
+        known[0].evidence.as_deref(),
+        Some("MD5 (hex) of 'my email'")
+    );
+}
+
+fn md5_of(text: &str) -> u128 {
+    use md5::Digest as _;
+    u128::from_be_bytes(md5::Md5::digest(text.as_bytes()).into())
 }
