@@ -237,7 +237,9 @@ impl Scanner {
                 if third_party == Some(true) {
                     self.header_finding(session, role, &part, &text, &domain, &mut found);
                 }
-                if let Some(lookout) = lookout {
+                if let Some(lookout) = lookout.filter(|l| {
+                    l.has_known_values() || (role == HeaderRole::Page && third_party == Some(true))
+                }) {
                     raw_matches.clear();
                     lookout.find(text.as_bytes(), &mut raw_matches);
                     raw_matches.retain(|m| {
@@ -294,9 +296,14 @@ impl Scanner {
                     // request. Pairs are told apart by a hash under a key drawn at random for
                     // each scanner, so a capture cannot be crafted to make one pair borrow
                     // another's verdict.
-                    let pair = self
-                        .pair_hasher
-                        .hash_one((leaf.key, text.as_ref(), in_page_url));
+                    // (Path segments are part of the pair: a short value the capture
+                    // revealed is not taken from a path, see `Lookout::short`.)
+                    let pair = self.pair_hasher.hash_one((
+                        leaf.key,
+                        text.as_ref(),
+                        in_page_url,
+                        part.kind == PartKind::Path,
+                    ));
                     let per_request = match verdicts.get(&pair) {
                         Some(known) => {
                             hits.clone_from(&known.hits);
