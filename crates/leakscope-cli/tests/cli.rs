@@ -1550,3 +1550,20 @@ fn a_pipe_given_as_a_file_is_kept_to_be_read_twice() {
     assert_eq!(report["summary"]["requests"], 24);
     assert!(leaks(&report).iter().any(|l| l["rule"] == "context.typed"));
 }
+
+#[test]
+fn every_format_says_how_a_context_leak_was_recognised() {
+    for format in ["text", "markdown", "html", "json", "sarif", "ndjson"] {
+        let out = leakscope(&["scan", "--format", format, &contact_form()]);
+        let text = succeeded(&out);
+        assert!(
+            text.contains("typed into the form posted to www.example-helpline.org in request #18"),
+            "{format}"
+        );
+        // The typed values themselves are not in any of them.
+        assert!(
+            !text.to_lowercase().contains("jane.doe@example.org"),
+            "{format}"
+        );
+    }
+}

@@ -306,9 +306,16 @@ fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()
         } else {
             code(location)
         };
+        // How it was recognised (a value typed into a form, the user's own value, what a
+        // header reveals), after the place.
+        let evidence = leak
+            .evidence
+            .as_deref()
+            .map(|e| format!(": {}", md(e)))
+            .unwrap_or_default();
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {location}{more} | {} |",
+            "| {} | {} | {} | {} | {} | {location}{more}{evidence} | {} |",
             leak.category.as_str(),
             leak.severity.as_str(),
             code(shown_value(leak)),
