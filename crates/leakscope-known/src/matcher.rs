@@ -1,18 +1,23 @@
 //! One Aho–Corasick automaton over every form of every known value.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::forms::{self, Boundary, Form};
+use crate::forms::{self, Boundary, Encoding, Form};
 use crate::{KnownError, KnownValue};
 
 /// The longest prefix of a form that goes into the automaton; the rest is compared at the
 /// hit. The automaton's states, its memory and the time to build it grow with the bytes of
 /// its patterns; 32 bytes keep apart values that share long prefixes (the pages of one site).
 const MAX_AUTOMATON_PATTERN: usize = 32;
+
+/// The prefix of a base64 or hex form that goes into the automaton. They look random, so 12
+/// characters already single one out among thousands (a false hit, checked and dropped at
+/// once, in about 2^-60 of positions), and they are most of a value's forms: cutting them
+/// short makes the automaton smaller, quicker to build and to walk.
+const MAX_RANDOM_PATTERN: usize = 12;
 
 /// Up to this many bytes of patterns, the automaton is a DFA (see `build`).
 const DFA_PATTERN_BYTES: usize = 64 * 1024;
@@ -140,8 +145,8 @@ impl KnownMatcher {
         kind: Option<AhoCorasickKind>,
     ) -> Result<KnownMatcher, KnownError> {
         let mut forms: Vec<Form> = Vec::new();
-        let mut form_ids: HashMap<Form, FormId> = HashMap::new();
-        let mut pattern_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut form_ids: FxHashMap<Form, FormId> = FxHashMap::default();
+        let mut pattern_ids: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut per_pattern: Vec<Vec<Target>> = Vec::new();
         let mut bytes: Vec<u8> = Vec::new();
@@ -150,7 +155,7 @@ impl KnownMatcher {
             let value = known.value.trim();
             crate::check_len(&known.label, value)?;
             let value_id = u32::try_from(index).map_err(|_| too_many("values"))?;
-            let mut seen: HashSet<CheckKey> = HashSet::new();
+            let mut seen: FxHashSet<CheckKey> = FxHashSet::default();
             for candidate in forms::candidates(value) {
                 if !keep(index, &candidate.form) {
                     continue;
@@ -206,7 +211,16 @@ impl KnownMatcher {
                     continue;
                 }
                 let mut prefix = candidate.bytes;
-                prefix.truncate(MAX_AUTOMATON_PATTERN);
+                prefix.truncate(
+                    if matches!(
+                        candidate.form.encoding,
+                        Encoding::Base64 | Encoding::Base64Url | Encoding::Hex
+                    ) {
+                        MAX_RANDOM_PATTERN
+                    } else {
+                        MAX_AUTOMATON_PATTERN
+                    },
+                );
                 prefix.make_ascii_lowercase();
                 let pattern = *pattern_ids.entry(prefix).or_insert_with_key(|prefix| {
                     patterns.push(prefix.clone());

@@ -32,26 +32,40 @@ pub(crate) struct Source {
 
 /// Every looked-for value, and one matcher over all their forms.
 #[derive(Debug)]
+///
+/// Two matchers: the user's values (one automaton over all their forms, built while the first
+/// pass reads) and the capture's, known only after it. A match's `value` indexes `sources`:
+/// the user's values first, then the capture's.
 pub(crate) struct Lookout {
-    matcher: KnownMatcher,
+    known: Option<KnownMatcher>,
+    context: Option<KnownMatcher>,
     sources: Vec<Source>,
-    /// Whether any value is the user's own (the others are the capture's).
-    has_known: bool,
+    /// The index of the first of the capture's values in `sources`.
+    first_context: usize,
 }
 
 impl Lookout {
-    /// The lookout for these values; `None` when there are none.
+    /// The matcher of the user's own values: every form of every value in one automaton.
+    /// Built on its own, it can be built while the first pass reads the capture.
+    pub(crate) fn known_matcher(known: &[KnownValue]) -> Result<Option<KnownMatcher>, KnownError> {
+        if known.is_empty() {
+            return Ok(None);
+        }
+        KnownMatcher::new(known.to_vec()).map(Some)
+    }
+
+    /// The lookout for the user's values (their matcher built by
+    /// [`Lookout::known_matcher`]) and the capture's; `None` when there are none.
     pub(crate) fn new(
         known: &[KnownValue],
+        known_matcher: Option<KnownMatcher>,
         context: &[ContextValue],
     ) -> Result<Option<Lookout>, KnownError> {
         if known.is_empty() && context.is_empty() {
             return Ok(None);
         }
-        let mut values = Vec::with_capacity(known.len() + context.len());
         let mut sources = Vec::with_capacity(known.len() + context.len());
         for value in known {
-            values.push(value.clone());
             sources.push(Source {
                 rule: KNOWN_VALUE_RULE,
                 category: value.category,
@@ -64,6 +78,7 @@ impl Lookout {
                 owner: None,
             });
         }
+        let mut values = Vec::with_capacity(context.len());
         for value in context {
             values.push(KnownValue {
                 label: value.provenance.clone(),
@@ -83,36 +98,56 @@ impl Lookout {
                 owner: value.owner.clone(),
             });
         }
-        let first_context = known.len();
-        let matcher = KnownMatcher::with_forms(values, &|index, form: &Form| {
-            let Some(kind) = index
-                .checked_sub(first_context)
-                .and_then(|at| context.get(at))
-                .map(|v| v.kind)
-            else {
-                return true;
-            };
-            match form.hash {
-                Some(_) => kind.hashed_too(),
-                None => !kind.hashed_only() && plain_or_common_encoding(form),
-            }
-        })?;
+        let context_matcher = if context.is_empty() {
+            None
+        } else {
+            Some(KnownMatcher::with_forms(values, &|index, form: &Form| {
+                let kind = context[index].kind;
+                match form.hash {
+                    Some(_) => kind.hashed_too(),
+                    None => !kind.hashed_only() && plain_or_common_encoding(form),
+                }
+            })?)
+        };
+        let known_matcher = match known_matcher {
+            Some(matcher) => Some(matcher),
+            None => Self::known_matcher(known)?,
+        };
         Ok(Some(Lookout {
-            matcher,
+            known: known_matcher,
+            context: context_matcher,
             sources,
-            has_known: !known.is_empty(),
+            first_context: known.len(),
         }))
     }
 
     /// Whether the user gave values to look for (they are looked for in every request; the
     /// capture's own only in what third parties receive).
     pub(crate) fn has_known_values(&self) -> bool {
-        self.has_known
+        self.known.is_some()
     }
 
     /// Appends every match in `text` to `out`.
     pub(crate) fn find(&self, text: &[u8], out: &mut Vec<KnownMatch>) {
-        self.matcher.find(text, out);
+        if let Some(known) = &self.known {
+            known.find(text, out);
+        }
+        if let Some(context) = &self.context {
+            let from = out.len();
+            context.find(text, out);
+            for found in &mut out[from..] {
+                found.value += self.first_context;
+            }
+        }
+    }
+
+    /// The matcher a match came from, and the value's index in it (`None` only for a match
+    /// that did not come from this lookout).
+    fn matcher_of(&self, found: &KnownMatch) -> Option<(&KnownMatcher, usize)> {
+        match found.value.checked_sub(self.first_context) {
+            Some(at) => self.context.as_ref().map(|context| (context, at)),
+            None => self.known.as_ref().map(|known| (known, found.value)),
+        }
     }
 
     /// What a matched value is.
@@ -153,18 +188,25 @@ impl Lookout {
         if matches!(kind, ContextKind::Page | ContextKind::Title) {
             return false;
         }
-        let value = self.matcher.values()[found.value].value.trim();
+        let Some((matcher, at)) = self.matcher_of(found) else {
+            return false;
+        };
+        let value = matcher.values()[at].value.trim();
         value.len() < 8 || (kind == ContextKind::Search && !value.contains(' '))
     }
 
     /// The evidence of a match: which value, in which form, and where it came from.
     pub(crate) fn evidence(&self, found: &KnownMatch) -> String {
         let source = self.source(found);
-        let form = self.matcher.form(found.form);
-        if *form == Form::AS_GIVEN && source.context.is_some() {
-            return source.subject.clone();
+        match self
+            .matcher_of(found)
+            .map(|(matcher, _)| matcher.form(found.form))
+        {
+            Some(form) if *form != Form::AS_GIVEN || source.context.is_none() => {
+                form.describe_subject(&source.subject)
+            }
+            _ => source.subject.clone(),
         }
-        form.describe_subject(&source.subject)
     }
 }
 
