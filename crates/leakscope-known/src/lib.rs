@@ -23,12 +23,12 @@
 //! number its digits, with and without the country code, see [`Normalisation`]); each variant
 //! is hashed (MD5, SHA-1, SHA-256, SHA-512, rendered in hex and base64) and the value as given
 //! and lowercased is encoded (hex, percent and form encoding, and base64 at each of the three
-//! byte alignments a value can have inside a longer encoded text). Every one of those forms of
-//! every value goes into one Aho–Corasick automaton, so a text is scanned once, whatever the
-//! number of values: [`KnownMatcher::find`]. Each hit is then checked against the whole form
-//! (the automaton holds at most the first 32 bytes of each), for the exact case where case
-//! matters (base64), and for its boundaries: a match in the middle of a longer run of letters
-//! and digits is not one.
+//! byte alignments a value can have inside a longer encoded text). The text forms of every
+//! value go into one Aho–Corasick automaton and the digests into a table of tokens, so a text
+//! is scanned once, whatever the number of values: [`KnownMatcher::find`] (the matcher's module
+//! says why digests are tokens). Each hit is then checked against the whole form (the
+//! automaton holds a prefix of each), for the exact case where case matters (base64), and for
+//! its boundaries: a match in the middle of a longer run of letters and digits is not one.
 //!
 //! ```
 //! use leakscope_known::{KnownMatcher, parse_known_arg};

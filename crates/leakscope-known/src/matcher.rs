@@ -1,4 +1,6 @@
-//! One Aho–Corasick automaton over every form of every known value.
+//! Finding every form of every known value in a text, in one pass: an Aho–Corasick automaton
+//! over the text forms (the value as given or normalised, encoded; base64 and hex by a short
+//! prefix), and a table of tokens for the digests (see `DIGEST_LENGTHS`).
 
 use std::fmt;
 
