@@ -46,4 +46,4 @@ pub use decoder::{
 };
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};
-pub use unwrap::{Leaf, LeafBuf, Span, Unwrapper};
+pub use unwrap::{Leaf, LeafBuf, Span, Unwrapper, lossy_text};

@@ -87,7 +87,7 @@ impl LeafBuf {
 /// `bytes` as text, with invalid UTF-8 replaced. Nearly every leaf is valid UTF-8, mostly
 /// ASCII, which `from_utf8` checks many bytes at a time; `from_utf8_lossy` walks it in chunks
 /// even when there is nothing to replace, at several times the cost on every leaf.
-fn lossy_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+pub fn lossy_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),

@@ -161,11 +161,7 @@ impl<'a> Collector<'a> {
 
     /// Read one request (`index` is its number over all inputs).
     pub(crate) fn note(&mut self, index: usize, exchange: &Exchange) {
-        let host = exchange
-            .host()
-            .unwrap_or_default()
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
+        let host = crate::scanner::recipient_host(exchange);
         let domain = registrable_domain(&host);
         let context = crate::scanner::request_context(exchange);
         if self.given.is_none() {
@@ -258,7 +254,8 @@ impl<'a> Collector<'a> {
         let Some(host) = url_host(referer) else {
             return;
         };
-        let domain = registrable_domain(&host.trim_end_matches('.').to_ascii_lowercase());
+        // `registrable_domain` lowercases and drops a trailing dot itself.
+        let domain = registrable_domain(host);
         if domain.is_empty() {
             return;
         }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use leakscope_decode::{Budget, Limits, Path, Unwrapper};
+use leakscope_decode::{Budget, Limits, Path, Unwrapper, lossy_text};
 use leakscope_http::urlencoded::{url_path, url_query};
 use leakscope_http::{CaptureFormat, CaptureReader, Exchange, PartKind, request_parts, url_host};
 use leakscope_known::{KnownError, KnownMatch, KnownValue};
@@ -233,7 +233,7 @@ impl Scanner {
                 // Headers are not unwrapped: rules do not run on them. Sent to a third party,
                 // a page or device header may be a leak of its own; and the user's own values
                 // are looked for in every header, whoever receives it.
-                let text = as_text(&part.value);
+                let text = lossy_text(&part.value);
                 if third_party == Some(true) {
                     self.header_finding(session, role, &part, &text, &domain, &mut found);
                 }
@@ -428,7 +428,7 @@ impl Scanner {
                 && let Some(name) = part.key.as_deref()
                 && self.headers.cookie_may_be_id(name)
             {
-                let text = as_text(&part.value);
+                let text = lossy_text(&part.value);
                 if looks_like_an_identifier(&text) {
                     found.add_named(
                         COOKIE_ID_RULE,
@@ -513,8 +513,7 @@ impl Scanner {
                 let Some(page_host) = url_host(text) else {
                     return;
                 };
-                let page_domain =
-                    registrable_domain(&page_host.trim_end_matches('.').to_ascii_lowercase());
+                let page_domain = registrable_domain(page_host);
                 let names_a_page = url_path(text).len() > 1
                     || url_query(text).is_some_and(|query| !query.is_empty());
                 if page_domain.is_empty()
@@ -1016,7 +1015,7 @@ impl Found {
             let Some(matched) = bytes.get(found.start..found.end) else {
                 continue;
             };
-            let value = &*as_text(matched);
+            let value = &*lossy_text(matched);
             let category = source.category;
             self.add_sighting(
                 Finder::Named(source.rule),
@@ -1139,18 +1138,9 @@ fn whole_span(value: &[u8]) -> leakscope_decode::Span {
     }
 }
 
-/// Bytes as text, borrowed when they are UTF-8 (as nearly all are; `from_utf8_lossy` walks
-/// them in chunks even then).
-fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}
-
 /// The host a request goes to, as reports name it: `T.Tracker.IO.` and `t.tracker.io` are
 /// one recipient.
-fn recipient_host(exchange: &Exchange) -> String {
+pub(crate) fn recipient_host(exchange: &Exchange) -> String {
     exchange
         .host()
         .unwrap_or_default()
