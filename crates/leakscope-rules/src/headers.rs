@@ -300,7 +300,7 @@ mod tests {
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15"
             )
             .as_deref(),
-            Some("iOS 17_1_2, model iPhone")
+            Some("iOS 17_1_2")
         );
         assert_eq!(
             reveals("Health/4.2 (iPhone14,2; iOS 16.1; Scale/3.00)").as_deref(),
