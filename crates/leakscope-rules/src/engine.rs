@@ -1,13 +1,21 @@
 //! The engine: rules compiled for fast matching.
+//!
+//! A leaf is judged in two steps. First the rules and `[[ignore]]`s of the trackers the request
+//! goes to (its [`Scope`]) that name the leaf, by key or by field: when any does, it alone
+//! decides, so a tracker's `kw` declared not a search is not a search whatever the generic
+//! rules say. Otherwise the generic rules that name the leaf, and the rules that name no field
+//! at all (value shapes such as an IMEI; a tracker's only at that tracker).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use regex::Regex;
 
+use crate::fields::{FieldPattern, Token, last_token, location_tokens};
 use crate::key::{SHORT_KEY, normalize_any, normalize_short_ascii};
-use crate::{Rule, RuleSet, normalize_key};
+use crate::recipient::{CompiledRecipient, Recipient, Scope};
+use crate::{Rule, RuleError, RuleSet, normalize_key};
 
-/// A decoded value to classify: its nearest field name and its text.
+/// A decoded value to classify: its nearest field name, where it was found, and its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate<'a> {
     /// The field name, as found (not normalised).
@@ -17,6 +25,9 @@ pub struct Candidate<'a> {
     /// The value is a query parameter of a URL found inside another value (see
     /// [`Rule::in_page_urls`]).
     pub in_page_url: bool,
+    /// Where the value was found, as a leaf's path displays
+    /// (`body form[extinfo] > json $[5]`): what field patterns are matched against.
+    pub location: Option<&'a str>,
 }
 
 /// A rule that matched a candidate.
@@ -37,23 +48,28 @@ struct CompiledRule {
     rule: Rule,
     value: Option<LazyRegex>,
     not_value: Option<LazyRegex>,
-    /// The shortest and longest text `value` can match, in bytes: a value outside is refused
-    /// without running the regex (rules without keys see every value, and most are too short
-    /// or too long for an e-mail address or an IMEI).
+    /// The shortest and longest text the rule reports, in bytes: from `min_len`/`max_len` and
+    /// what `value` can match. A value outside is refused without running the regex (rules
+    /// without keys see every value, and most are too short or too long for an e-mail address
+    /// or an IMEI).
     lengths: (usize, usize),
 }
 
-/// A rule's pattern, compiled when a value first reaches it. A pattern that does not compile
-/// (the rule set checks them when it is loaded) matches nothing.
+/// A rule's pattern, compiled when a value first reaches it (the rule set parsed it when it
+/// was loaded, and compiled it for a user's file; the built-in patterns are compiled by the
+/// tests). One that still fails to compile is a defect of the build, and panics with the rule's
+/// id rather than matching nothing.
 #[derive(Debug)]
 struct LazyRegex {
+    rule: String,
     pattern: String,
-    compiled: std::sync::OnceLock<Option<Regex>>,
+    compiled: std::sync::OnceLock<Regex>,
 }
 
 impl LazyRegex {
-    fn new(pattern: &str) -> Self {
+    fn new(rule: &str, pattern: &str) -> Self {
         LazyRegex {
+            rule: rule.to_owned(),
             pattern: pattern.to_owned(),
             compiled: std::sync::OnceLock::new(),
         }
@@ -61,9 +77,12 @@ impl LazyRegex {
 
     fn is_match(&self, value: &str) -> bool {
         self.compiled
-            .get_or_init(|| crate::rule::compile_pattern(&self.pattern).ok())
-            .as_ref()
-            .is_some_and(|re| re.is_match(value))
+            .get_or_init(|| {
+                crate::rule::compile_pattern(&self.pattern).unwrap_or_else(|e| {
+                    panic!("rule `{}`: pattern does not compile: {e}", self.rule)
+                })
+            })
+            .is_match(value)
     }
 }
 
@@ -98,53 +117,178 @@ impl CompiledRule {
     }
 }
 
+/// What an index entry leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A rule, by index.
+    Rule(usize),
+    /// An `[[ignore]]` whose fields are per-request values (or not).
+    Ignore { per_request: bool },
+}
+
+/// One rule or ignore as the indexes see it: what it leads to and which recipient it is
+/// limited to (`None`: generic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    target: Target,
+    group: Option<u32>,
+}
+
 /// A [`RuleSet`] compiled for matching. Keyed rules are found by one hash lookup of the
-/// normalised key; keyless rules run on every value.
+/// normalised key, field rules by one of the field's last name; rules that name no field run on
+/// every value.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    by_key: FxHashMap<String, Vec<usize>>,
-    keyless: Vec<usize>,
+    by_key: FxHashMap<String, Vec<Entry>>,
+    /// Field patterns, by their last token (normalised).
+    by_field: FxHashMap<String, Vec<(FieldPattern, Entry)>>,
+    /// Field patterns ending in `*`.
+    any_field: Vec<(FieldPattern, Entry)>,
+    keyless: Vec<Entry>,
+    /// The recipients of tracker rules; a group is an index here.
+    groups: Vec<CompiledRecipient>,
+    /// Groups by the registrable domains they name.
+    groups_by_domain: FxHashMap<String, Vec<u32>>,
+    /// Groups that name no domain (hosts or paths only): tried on every request.
+    groups_any_domain: Vec<u32>,
+    /// The group of each rule, by rule id (for checking examples).
+    group_of_rule: FxHashMap<String, u32>,
     /// Normalised keys of per-request values (`rules/per-request-ids.toml`).
     per_request: FxHashSet<String>,
 }
 
 impl Engine {
-    /// Compile a rule set. Patterns were validated when the set was loaded.
-    pub fn new(set: RuleSet) -> Engine {
-        let mut rules = Vec::new();
-        let mut by_key: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-        let mut keyless = Vec::new();
-        for (index, rule) in set.rules().iter().cloned().enumerate() {
-            if rule.keys.is_empty() {
-                keyless.push(index);
+    /// Compile a rule set: index its rules by key, field and recipient. Fails on a recipient
+    /// or field pattern that cannot be read (the set checked them when it was loaded).
+    pub fn new(set: RuleSet) -> Result<Engine, RuleError> {
+        let mut engine = Engine {
+            rules: Vec::new(),
+            by_key: FxHashMap::default(),
+            by_field: FxHashMap::default(),
+            any_field: Vec::new(),
+            keyless: Vec::new(),
+            groups: Vec::new(),
+            groups_by_domain: FxHashMap::default(),
+            groups_any_domain: Vec::new(),
+            group_of_rule: FxHashMap::default(),
+            per_request: crate::per_request_id_keys(),
+        };
+        let mut group_patterns = Vec::new();
+        let error = |origin: &str, id: &str, message: String| RuleError::Pattern {
+            origin: origin.to_owned(),
+            line: 0,
+            id: id.to_owned(),
+            message,
+        };
+        for rule in set.rules().iter().cloned() {
+            let index = engine.rules.len();
+            let group = engine
+                .group(&mut group_patterns, rule.recipient())
+                .map_err(|m| error(&rule.origin, &rule.id, m))?;
+            if let Some(group) = group {
+                engine.group_of_rule.insert(rule.id.clone(), group);
             }
-            for key in &rule.keys {
-                let slot = by_key.entry(normalize_key(key)).or_default();
-                if !slot.contains(&index) {
-                    slot.push(index);
-                }
-            }
-            let compile = |p: &Option<String>| p.as_deref().map(LazyRegex::new);
-            rules.push(CompiledRule {
+            let entry = Entry {
+                target: Target::Rule(index),
+                group,
+            };
+            engine
+                .index(&rule.keys, &rule.fields, entry)
+                .map_err(|m| error(&rule.origin, &rule.id, m))?;
+            let compile = |p: &Option<String>| p.as_deref().map(|p| LazyRegex::new(&rule.id, p));
+            let (mut min, mut max) = rule.value.as_deref().map_or((0, usize::MAX), match_lengths);
+            min = min.max(rule.min_len.unwrap_or(0));
+            max = max.min(rule.max_len.unwrap_or(usize::MAX));
+            engine.rules.push(CompiledRule {
                 value: compile(&rule.value),
                 not_value: compile(&rule.not_value),
-                lengths: rule.value.as_deref().map_or((0, usize::MAX), match_lengths),
+                lengths: (min, max),
                 rule,
             });
         }
-        Engine {
-            rules,
-            by_key,
-            keyless,
-            per_request: crate::per_request_id_keys(),
+        for ignore in set.ignores() {
+            let group = engine
+                .group(&mut group_patterns, ignore.recipient())
+                .map_err(|m| error(&ignore.origin, "ignore", m))?;
+            let entry = Entry {
+                target: Target::Ignore {
+                    per_request: ignore.per_request,
+                },
+                group,
+            };
+            engine
+                .index(&ignore.keys, &ignore.fields, entry)
+                .map_err(|m| error(&ignore.origin, "ignore", m))?;
         }
+        Ok(engine)
+    }
+
+    /// The group of a recipient pattern, made on first sight (`None` for a generic rule).
+    fn group(
+        &mut self,
+        seen: &mut Vec<crate::recipient::RecipientPattern>,
+        pattern: crate::recipient::RecipientPattern,
+    ) -> Result<Option<u32>, String> {
+        if pattern.is_empty() {
+            return Ok(None);
+        }
+        if let Some(at) = seen.iter().position(|p| *p == pattern) {
+            return Ok(Some(at as u32));
+        }
+        let compiled = CompiledRecipient::new(&pattern)?;
+        let group = self.groups.len() as u32;
+        if compiled.domains().is_empty() {
+            self.groups_any_domain.push(group);
+        }
+        for domain in compiled.domains() {
+            self.groups_by_domain
+                .entry(domain.clone())
+                .or_default()
+                .push(group);
+        }
+        self.groups.push(compiled);
+        seen.push(pattern);
+        Ok(Some(group))
+    }
+
+    fn index(&mut self, keys: &[String], fields: &[String], entry: Entry) -> Result<(), String> {
+        if keys.is_empty() && fields.is_empty() {
+            self.keyless.push(entry);
+        }
+        for key in keys {
+            let slot = self.by_key.entry(normalize_key(key)).or_default();
+            if !slot.contains(&entry) {
+                slot.push(entry);
+            }
+        }
+        for field in fields {
+            let pattern = FieldPattern::new(field)
+                .ok_or_else(|| format!("field pattern `{field}` names no field"))?;
+            match pattern.lookup_key() {
+                Some(key) => self
+                    .by_field
+                    .entry(key.to_owned())
+                    .or_default()
+                    .push((pattern, entry)),
+                None => self.any_field.push((pattern, entry)),
+            }
+        }
+        Ok(())
     }
 
     /// The engine over the built-in rule pack.
+    ///
+    /// # Panics
+    /// When the built-in pack does not load: a defect of the build, which this crate's tests
+    /// catch (falling back to no rules would report nothing and pass every `--fail-on`).
     pub fn builtin() -> Engine {
-        // The built-in pack is checked by this crate's tests; a failure here is a build defect.
-        Engine::new(RuleSet::builtin().unwrap_or_default())
+        Engine::try_builtin().unwrap_or_else(|e| panic!("the built-in rule pack is broken: {e}"))
+    }
+
+    /// The engine over the built-in rule pack, or why it does not load.
+    pub fn try_builtin() -> Result<Engine, RuleError> {
+        Engine::new(RuleSet::builtin()?)
     }
 
     /// The rules, in load order.
@@ -152,8 +296,31 @@ impl Engine {
         self.rules.iter().map(|c| &c.rule)
     }
 
-    /// The rules for `key`, and whether it names a per-request value.
-    fn keyed(&self, key: &str) -> (&[usize], bool) {
+    /// The trackers a request to `recipient` goes to: worked out once per request.
+    pub fn scope(&self, recipient: &Recipient<'_>) -> Scope {
+        let mut groups = Vec::new();
+        let by_domain = self
+            .groups_by_domain
+            .get(recipient.domain)
+            .map_or(&[][..], Vec::as_slice);
+        for &group in by_domain.iter().chain(&self.groups_any_domain) {
+            if self.groups[group as usize].matches(recipient) && !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        Scope { groups }
+    }
+
+    /// The scope of the recipient a rule is limited to (empty for a generic rule): how its
+    /// examples are tried.
+    pub(crate) fn scope_of_rule(&self, id: &str) -> Scope {
+        Scope {
+            groups: self.group_of_rule.get(id).copied().into_iter().collect(),
+        }
+    }
+
+    /// The entries for `key`, and whether it names a per-request value.
+    fn keyed(&self, key: &str) -> (&[Entry], bool) {
         // One normalisation per leaf: short ASCII keys are normalised on the stack.
         let mut buffer = [0u8; SHORT_KEY];
         let owned;
@@ -165,40 +332,137 @@ impl Engine {
             }
         };
         let per_request = self.per_request.contains(normalized);
-        if let Some(rules) = self.by_key.get(normalized) {
-            return (rules, per_request);
+        if let Some(entries) = self.by_key.get(normalized) {
+            return (entries, per_request);
         }
         // Namespaced keys (`ep.search_term`, `properties.$model`): try the last segment.
-        let rules = match normalized.rsplit_once('.') {
+        let entries = match normalized.rsplit_once('.') {
             Some((_, last)) => self.by_key.get(last).map_or(&[][..], Vec::as_slice),
             None => &[],
         };
-        (rules, per_request)
+        (entries, per_request)
     }
 
-    /// [`Detector::detect`], and whether the candidate's key names a per-request value (a
-    /// request or event id, a nonce, a cache buster: the list is data,
-    /// `rules/per-request-ids.toml`), with the key normalised once for both.
+    /// Whether a field pattern may look at `location` (one shares its last field name): then
+    /// the verdict on a leaf depends on its place, not only on its key and value.
+    pub fn reads_field(&self, location: &str) -> bool {
+        if !self.any_field.is_empty() {
+            return true;
+        }
+        if self.by_field.is_empty() {
+            return false;
+        }
+        let Some(last) = last_token(location) else {
+            return false;
+        };
+        let mut buffer = [0u8; SHORT_KEY];
+        if last.index {
+            return self.by_field.contains_key(last.text);
+        }
+        match normalize_short_ascii(last.text, &mut buffer) {
+            Some(short) => self.by_field.contains_key(short),
+            None => self.by_field.contains_key(&normalize_any(last.text)),
+        }
+    }
+
+    /// The field-pattern entries that match `location`.
+    fn fielded(&self, location: &str, out: &mut Vec<Entry>) {
+        if self.by_field.is_empty() && self.any_field.is_empty() {
+            return;
+        }
+        let Some(last) = last_token(location) else {
+            return;
+        };
+        let mut buffer = [0u8; SHORT_KEY];
+        let owned;
+        let key = if last.index {
+            last.text
+        } else {
+            match normalize_short_ascii(last.text, &mut buffer) {
+                Some(short) => short,
+                None => {
+                    owned = normalize_any(last.text);
+                    owned.as_str()
+                }
+            }
+        };
+        let named = self.by_field.get(key).map_or(&[][..], Vec::as_slice);
+        if named.is_empty() && self.any_field.is_empty() {
+            return;
+        }
+        let tokens: Vec<Token<'_>> = location_tokens(location);
+        for (pattern, entry) in named.iter().chain(&self.any_field) {
+            if pattern.matches(&tokens) && !out.contains(entry) {
+                out.push(*entry);
+            }
+        }
+    }
+
+    /// [`Detector::detect`] for a request that goes to the trackers of `scope`, and whether the
+    /// candidate's key names a per-request value (a request or event id, a nonce, a cache
+    /// buster: the list is data, `rules/per-request-ids.toml`, and trackers add theirs).
+    pub fn detect_in<'s>(
+        &'s self,
+        scope: &Scope,
+        candidate: &Candidate<'_>,
+        hits: &mut Vec<Hit<'s>>,
+    ) -> bool {
+        let (keyed, mut per_request) = candidate
+            .key
+            .map_or((&[][..], false), |key| self.keyed(key));
+        let mut fielded = Vec::new();
+        if let Some(location) = candidate.location {
+            self.fielded(location, &mut fielded);
+        }
+        // A page URL's parameters are the site's, not the tracker's.
+        let in_scope = |entry: &Entry| {
+            entry
+                .group
+                .is_some_and(|g| !candidate.in_page_url && scope.contains(g))
+        };
+        let named = || keyed.iter().chain(&fielded);
+        let claimed = !scope.is_empty() && named().any(in_scope);
+        let mut seen: Vec<usize> = Vec::new();
+        let mut consider = |entry: &Entry, hits: &mut Vec<Hit<'s>>| match entry.target {
+            Target::Ignore { per_request: yes } => per_request |= yes,
+            Target::Rule(index) if !seen.contains(&index) => {
+                seen.push(index);
+                let compiled = &self.rules[index];
+                if candidate.in_page_url && !compiled.rule.in_page_urls {
+                    return;
+                }
+                if compiled.matches(candidate.value) {
+                    hits.push(Hit {
+                        rule: &compiled.rule,
+                    });
+                }
+            }
+            Target::Rule(_) => {}
+        };
+        if claimed {
+            for entry in named().filter(|e| in_scope(e)) {
+                consider(entry, hits);
+            }
+        } else {
+            for entry in named().filter(|e| e.group.is_none()) {
+                consider(entry, hits);
+            }
+            for entry in &self.keyless {
+                if entry.group.is_none() || in_scope(entry) {
+                    consider(entry, hits);
+                }
+            }
+        }
+        per_request
+    }
+
+    /// [`Engine::detect_in`] with no tracker scope: only generic rules.
     pub fn detect_and_classify<'s>(
         &'s self,
         candidate: &Candidate<'_>,
         hits: &mut Vec<Hit<'s>>,
     ) -> bool {
-        let (keyed, per_request) = candidate
-            .key
-            .map_or((&[][..], false), |key| self.keyed(key));
-        for &index in keyed.iter().chain(&self.keyless) {
-            let compiled = &self.rules[index];
-            if candidate.in_page_url && !compiled.rule.in_page_urls {
-                continue;
-            }
-            if compiled.matches(candidate.value) {
-                hits.push(Hit {
-                    rule: &compiled.rule,
-                });
-            }
-        }
-        per_request
+        self.detect_in(&Scope::none(), candidate, hits)
     }
 }
 
@@ -211,6 +475,7 @@ impl Detector for Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Recipient;
 
     fn ids(engine: &Engine, key: Option<&str>, value: &str) -> Vec<String> {
         let mut hits = Vec::new();
@@ -219,6 +484,7 @@ mod tests {
                 key,
                 value,
                 in_page_url: false,
+                location: None,
             },
             &mut hits,
         );
@@ -267,6 +533,7 @@ mod tests {
                     key: Some(key),
                     value,
                     in_page_url: true,
+                    location: None,
                 },
                 &mut hits,
             );
@@ -274,6 +541,175 @@ mod tests {
         };
         assert!(in_url("lang", "en").is_empty());
         assert_eq!(in_url("q", "cheap flights"), ["search.query-field"]);
+    }
+
+    /// A small tracker file, at a made-up domain (the built-in pack has the real one): UET's page URL, its `kw` declared not a search, its random
+    /// number a per-request value, and an id shape only at Bing.
+    const UET: &str = r#"
+        [tracker]
+        name = "UET"
+        domains = ["bing.example"]
+        hosts = ["bat.bing.example"]
+
+        [[rule]]
+        id = "uet.page"
+        category = "browsing-history"
+        severity = "high"
+        description = "page"
+        keys = ["p"]
+        validators = ["url-with-path"]
+        examples = [{ key = "p", value = "https://example.org/a" }]
+        negative_examples = [{ key = "p", value = "https://example.org/" }]
+
+        [[rule]]
+        id = "uet.ctx"
+        category = "device-fingerprint"
+        severity = "low"
+        description = "screen"
+        fields = ["extinfo[5]"]
+        validators = ["number"]
+        examples = [{ field = "extinfo[5]", value = "1080" }]
+        negative_examples = [{ field = "extinfo[4]", value = "1080" }]
+
+        [[rule]]
+        id = "uet.any-uuid"
+        category = "persistent-id"
+        severity = "medium"
+        description = "a uuid anywhere"
+        validators = ["uuid"]
+        examples = [{ key = "x", value = "3f2a1c7e-9b1d-4c2e-8f3a-2b1c0d9e8f7a" }]
+        negative_examples = [{ key = "x", value = "nope" }]
+
+        [[ignore]]
+        keys = ["kw"]
+        reason = "the page's meta keywords"
+
+        [[ignore]]
+        keys = ["rn"]
+        reason = "a random number"
+        per_request = true
+    "#;
+
+    fn uet_engine() -> Engine {
+        let mut set = RuleSet::builtin().unwrap();
+        set.add_toml(UET, "uet.toml").unwrap();
+        Engine::new(set).unwrap()
+    }
+
+    fn ids_in(
+        engine: &Engine,
+        scope: &Scope,
+        location: &str,
+        key: &str,
+        value: &str,
+        in_page_url: bool,
+    ) -> (Vec<String>, bool) {
+        let mut hits = Vec::new();
+        let per_request = engine.detect_in(
+            scope,
+            &Candidate {
+                key: Some(key),
+                value,
+                in_page_url,
+                location: Some(location),
+            },
+            &mut hits,
+        );
+        (
+            hits.iter().map(|h| h.rule.id.clone()).collect(),
+            per_request,
+        )
+    }
+
+    #[test]
+    fn a_trackers_rules_decide_its_fields() {
+        let engine = uet_engine();
+        let bing = engine.scope(&Recipient {
+            host: "bat.bing.example",
+            domain: "bing.example",
+            path: "/action/0",
+        });
+        assert!(!bing.is_empty());
+        let elsewhere = engine.scope(&Recipient {
+            host: "www.bing.example",
+            domain: "bing.example",
+            path: "/search",
+        });
+        assert!(elsewhere.is_empty(), "the host must match too");
+
+        // `kw` is a search anywhere but at UET.
+        let at = |scope: &Scope, loc: &str, key: &str, value: &str| {
+            ids_in(&engine, scope, loc, key, value, false)
+        };
+        assert_eq!(
+            at(&elsewhere, "query[kw]", "kw", "flu shots").0,
+            ["search.query-field"]
+        );
+        assert_eq!(at(&bing, "query[kw]", "kw", "flu shots"), (vec![], false));
+        // `p` is the page at UET; the generic rules do not know it.
+        let page = "https://example.org/plans?id=3";
+        assert_eq!(at(&bing, "query[p]", "p", page).0, ["uet.page"]);
+        assert!(at(&elsewhere, "query[p]", "p", page).0.is_empty());
+        // The tracker's rule decides even when it does not report: a bare origin is no page.
+        assert!(
+            at(&bing, "query[p]", "p", "https://example.org/")
+                .0
+                .is_empty()
+        );
+        // A positional field.
+        let ext = |i: usize| format!("body form[extinfo] > json $[{i}]");
+        assert_eq!(at(&bing, &ext(5), "extinfo", "1080").0, ["uet.ctx"]);
+        assert!(at(&bing, &ext(4), "extinfo", "1080").0.is_empty());
+        // A value rule of the tracker runs only at the tracker, beside the generic ones.
+        let uuid = "3f2a1c7e-9b1d-4c2e-8f3a-2b1c0d9e8f7a";
+        assert_eq!(at(&bing, "query[mid]", "mid", uuid).0, ["uet.any-uuid"]);
+        assert!(at(&elsewhere, "query[mid]", "mid", uuid).0.is_empty());
+        // Generic rules still run on fields the tracker does not describe.
+        assert_eq!(
+            at(&bing, "query[lang]", "lang", "en-US").0,
+            ["fingerprint.locale"]
+        );
+        // A per-request value the tracker declares.
+        assert_eq!(at(&bing, "query[rn]", "rn", "123456"), (vec![], true));
+        assert_eq!(at(&elsewhere, "query[rn]", "rn", "123456"), (vec![], false));
+        // In a page URL the parameters are the site's: `kw` there is a search again.
+        let (in_page, _) = ids_in(&engine, &bing, "query[p] > url[kw]", "kw", "flu", true);
+        assert_eq!(in_page, ["search.query-field"]);
+    }
+
+    #[test]
+    fn tracker_examples_are_tried_at_the_tracker() {
+        let mut set = RuleSet::builtin().unwrap();
+        set.add_toml(UET, "uet.toml").unwrap();
+        set.check_examples().unwrap();
+        let uet = set.rules().iter().find(|r| r.id == "uet.page").unwrap();
+        assert_eq!(uet.tracker.as_deref(), Some("UET"));
+        assert_eq!(uet.domains, ["bing.example"], "inherited from [tracker]");
+        assert_eq!(uet.origin, "uet.toml");
+    }
+
+    #[test]
+    fn a_broken_tracker_file_is_refused_with_its_line() {
+        let mut set = RuleSet::default();
+        let err = set
+            .add_toml(
+                "[tracker]\nname = 'x'\nhosts = ['[']\n\n[[rule]]\nid = 'x.a'\ncategory = 'network'\nseverity = 'low'\ndescription = 'd'\nkeys = ['a']\n",
+                "x.toml",
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("x.toml:6: rule `x.a`: bad glob"),
+            "{err}"
+        );
+        let err = set
+            .add_toml("[[ignore]]\nkeys = ['kw']\nreason = 'r'\n", "y.toml")
+            .unwrap_err();
+        assert!(err.to_string().contains("must name its recipient"), "{err}");
+        let err = set
+            .add_toml("[tracker]\nname = 'z'\n", "z.toml")
+            .unwrap_err();
+        assert!(err.to_string().contains("names no `domains`"), "{err}");
     }
 
     #[test]

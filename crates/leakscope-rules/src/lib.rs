@@ -29,8 +29,10 @@
 mod category;
 mod context;
 mod engine;
+mod fields;
 mod headers;
 mod key;
+mod recipient;
 mod rule;
 mod validators;
 
@@ -39,7 +41,11 @@ pub use context::{ContextKeys, FieldSource, TypedKind};
 pub use engine::{Candidate, Detector, Engine, Hit};
 pub use headers::{HeaderPolicy, HeaderPolicyError, HeaderRole};
 pub use key::normalize_key;
-pub use rule::{Example, ExampleFailure, Rule, RuleError, RuleSet};
+pub use recipient::{Recipient, RecipientPattern, Scope};
+pub use rule::{
+    Example, ExampleFailure, ExpectedLeak, Ignore, RequestExample, Rule, RuleError, RuleSet,
+    Tracker,
+};
 pub use validators::{Validator, looks_like_an_identifier};
 
 /// The normalised keys of per-request values (request and event ids, nonces, cache busters):
@@ -52,7 +58,8 @@ fn per_request_id_keys() -> rustc_hash::FxHashSet<String> {
     }
     toml::from_str::<File>(include_str!("../rules/per-request-ids.toml"))
         .map(|file| file.keys.iter().map(|k| normalize_key(k)).collect())
-        .unwrap_or_default()
+        // Compiled in and tested: a failure is a defect of the build, not of the input.
+        .unwrap_or_else(|e| panic!("built-in per-request-ids.toml: {e}"))
 }
 
 #[cfg(test)]
@@ -68,6 +75,7 @@ mod per_request_id_tests {
                     key: Some(key),
                     value: "5b1c7a4e-2d7f-4f4e-9a3b-6f1d2c3b4a59",
                     in_page_url: false,
+                    location: None,
                 },
                 &mut Vec::new(),
             )

@@ -4,13 +4,15 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use crate::{Candidate, Category, Detector, Engine, Severity, Validator};
+use crate::recipient::{CompiledRecipient, RecipientPattern};
+use crate::{Candidate, Category, Engine, Severity, Validator};
 
 /// One rule, as written in a rule file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
-    /// Unique id, `<area>.<what>` (`history.url-field`); shown in every finding.
+    /// Unique id, `<area>.<what>` (`history.url-field`, `bing-uet.page-url`); shown in every
+    /// finding.
     pub id: String,
     /// What leaks when this rule matches.
     pub category: Category,
@@ -19,9 +21,25 @@ pub struct Rule {
     /// One sentence for a person: what the rule finds and why it is a leak.
     pub description: String,
     /// Field names the rule applies to, compared after [`normalize_key`](crate::normalize_key).
-    /// A rule without keys looks at every value, so its pattern and validators must be strict.
+    /// A rule without keys or fields looks at every value (at its recipient, if it names one),
+    /// so its pattern and validators must be strict.
     #[serde(default)]
     pub keys: Vec<String>,
+    /// Fields by where they sit: a suffix of the path through the layers (`device.id`,
+    /// `ctx.c1`, `$.properties.$os`, the protobuf field `#2.3`) or an element of a positional
+    /// array (`extinfo[5]`). See the crate docs for how a path is read.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Registrable domains of the recipient (`bing.com`): the rule is one tracker's. Given in
+    /// the file's `[tracker]` table for every rule of the file.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Host name globs of the recipient (`bat.bing.com`, `*.doubleclick.net`).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// URL path globs of the recipient (`/action/*`).
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// A regular expression the value must match (anywhere, unless anchored).
     #[serde(default)]
     pub value: Option<String>,
@@ -31,12 +49,20 @@ pub struct Rule {
     /// Named checks the value must also pass.
     #[serde(default)]
     pub validators: Vec<Validator>,
+    /// The shortest value the rule reports, in bytes.
+    #[serde(default)]
+    pub min_len: Option<usize>,
+    /// The longest value the rule reports, in bytes.
+    #[serde(default)]
+    pub max_len: Option<usize>,
     /// Whether the rule also applies to the query parameters of a URL found inside a value.
     /// Those describe the page visited, not the device: `lang=en` in a page URL is not the
     /// device's language, but `q=` there is still a search and `uid=` still an identifier.
+    /// (A tracker's rules never apply there: the page's parameters are the site's, not the
+    /// tracker's.)
     #[serde(default)]
     pub in_page_urls: bool,
-    /// Where to read more (SDK documentation, research).
+    /// Where to read more (the tracker's documentation, research).
     #[serde(default)]
     pub references: Vec<String>,
     /// Values the rule must report.
@@ -45,20 +71,167 @@ pub struct Rule {
     /// Values the rule must not report (the false positives it was written to avoid).
     #[serde(default)]
     pub negative_examples: Vec<Example>,
+    /// The tracker whose rule this is (from the file's `[tracker]` table).
+    #[serde(skip_deserializing)]
+    pub tracker: Option<String>,
+    /// The file the rule came from (`built-in trackers/bing-uet.toml`, a user's path).
+    #[serde(skip_deserializing)]
+    pub origin: String,
 }
 
-/// A field as a rule example: its name (if any) and its value, after decoding.
+impl Rule {
+    /// The recipient the rule is limited to (empty for a generic rule).
+    pub fn recipient(&self) -> RecipientPattern {
+        RecipientPattern {
+            domains: self.domains.clone(),
+            hosts: self.hosts.clone(),
+            paths: self.paths.clone(),
+        }
+    }
+}
+
+/// Fields of a tracker that are not leaks, declared so that no generic rule reports them: Bing
+/// UET's `kw` is the page's meta keywords, not a search; a pixel's `id` is the site's account.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    /// Field names, as in [`Rule::keys`].
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Field paths, as in [`Rule::fields`].
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Recipient domains (from the file's `[tracker]` table when not given).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Recipient host globs.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Recipient path globs.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// What these fields are, from the tracker's documentation.
+    pub reason: String,
+    /// The fields are new in every request (a random number, an event id): not leaks, but what
+    /// tells requests apart for linkage.
+    #[serde(default)]
+    pub per_request: bool,
+    /// The tracker (from the file's `[tracker]` table).
+    #[serde(skip_deserializing)]
+    pub tracker: Option<String>,
+    /// The file.
+    #[serde(skip_deserializing)]
+    pub origin: String,
+}
+
+impl Ignore {
+    /// The recipient the declaration is limited to.
+    pub fn recipient(&self) -> RecipientPattern {
+        RecipientPattern {
+            domains: self.domains.clone(),
+            hosts: self.hosts.clone(),
+            paths: self.paths.clone(),
+        }
+    }
+}
+
+/// A rule file's `[tracker]` table: who the rules of the file are about.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tracker {
+    /// The tracker's name, as people know it (`Microsoft Advertising UET`).
+    pub name: String,
+    /// Its registrable domains.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Its host globs.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Its path globs.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Its documentation.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// The file.
+    #[serde(skip_deserializing)]
+    pub origin: String,
+}
+
+/// A whole request as a rule example: what it must produce when scanned, and what it must not.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestExample {
+    /// What the example shows.
+    pub name: String,
+    /// The request as raw HTTP/1.1 text (`GET https://… HTTP/1.1`, headers, a blank line, the
+    /// body), or a HAR document or entry (JSON).
+    pub request: String,
+    /// Leaks the scan must report.
+    #[serde(default)]
+    pub leaks: Vec<ExpectedLeak>,
+    /// Values no finding may report (the tracker's site ids, versions, random numbers).
+    #[serde(default)]
+    pub not_reported: Vec<String>,
+    /// The file.
+    #[serde(skip_deserializing)]
+    pub origin: String,
+    /// The line of the example's `[[example]]` table in its file.
+    #[serde(skip_deserializing)]
+    pub line: usize,
+}
+
+/// One leak a [`RequestExample`] must produce: a rule id, and the value it must report.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedLeak {
+    /// The rule id.
+    pub rule: String,
+    /// The value the rule must report (any, when not given).
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// A field as a rule example: its name or place (if any) and its value, after decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
     /// The field name.
     #[serde(default)]
     pub key: Option<String>,
+    /// The field's place, as in [`Rule::fields`] (`extinfo[5]`): the key is its last name.
+    #[serde(default)]
+    pub field: Option<String>,
     /// The value.
     pub value: String,
     /// Whether the value is a query parameter of a URL found inside another value.
     #[serde(default)]
     pub in_page_url: bool,
+}
+
+impl Example {
+    /// The leaf location this example stands for: `query[<field or key>]`.
+    pub fn location(&self) -> Option<String> {
+        self.field
+            .as_deref()
+            .or(self.key.as_deref())
+            .map(|f| format!("query[{f}]"))
+    }
+
+    /// The key: given, or the last name of the field.
+    pub fn leaf_key(&self) -> Option<String> {
+        if let Some(key) = &self.key {
+            return Some(key.clone());
+        }
+        let field = self.field.as_deref()?;
+        let mut tokens = Vec::new();
+        crate::fields::selector_tokens(field, &mut tokens);
+        tokens
+            .iter()
+            .rev()
+            .find(|t| !t.index)
+            .map(|t| t.text.to_owned())
+    }
 }
 
 /// Why a rule file could not be used.
@@ -73,28 +246,36 @@ pub enum RuleError {
         message: String,
     },
     /// Two rules share an id.
-    #[error("{origin}: rule id `{id}` is defined twice")]
+    #[error("{origin}:{line}: rule id `{id}` is defined twice")]
     DuplicateId {
         /// Where the second definition is.
         origin: String,
+        /// Its line.
+        line: usize,
         /// The id.
         id: String,
     },
-    /// A rule's pattern is not a valid regular expression.
-    #[error("{origin}: rule `{id}`: bad pattern: {message}")]
+    /// A rule's pattern is not a valid regular expression, or its recipient or field pattern
+    /// cannot be read.
+    #[error("{origin}:{line}: rule `{id}`: {message}")]
     Pattern {
         /// The file.
         origin: String,
+        /// The line of the rule's id.
+        line: usize,
         /// The rule id.
         id: String,
-        /// The regex compiler's message.
+        /// What is wrong.
         message: String,
     },
-    /// A rule has neither keys, a value pattern nor validators: it would match everything.
-    #[error("{origin}: rule `{id}` has no keys, no value pattern and no validators")]
+    /// A rule has neither keys, fields, a value pattern nor validators: it would match
+    /// everything.
+    #[error("{origin}:{line}: rule `{id}` has no keys, fields, value pattern or validators")]
     MatchesEverything {
         /// The file.
         origin: String,
+        /// The line of the rule's id.
+        line: usize,
         /// The rule id.
         id: String,
     },
@@ -130,10 +311,16 @@ impl std::fmt::Display for ExampleFailure {
 #[serde(deny_unknown_fields)]
 struct RuleFile {
     #[serde(default)]
+    tracker: Option<Tracker>,
+    #[serde(default)]
     rule: Vec<Rule>,
+    #[serde(default)]
+    ignore: Vec<Ignore>,
+    #[serde(default)]
+    example: Vec<RequestExample>,
 }
 
-/// The built-in rule files, compiled into the binary: (name, TOML).
+/// The generic built-in rule files, compiled into the binary: (name, TOML).
 const BUILTIN: &[(&str, &str)] = &[
     ("history.toml", include_str!("../rules/history.toml")),
     ("search.toml", include_str!("../rules/search.toml")),
@@ -152,17 +339,25 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// An ordered collection of rules with unique ids.
+/// The tracker pack: one file per tracker, `rules/trackers/<name>.toml` (a test checks that
+/// every file of the folder is listed here).
+const TRACKERS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/trackers.in"));
+
+/// An ordered collection of rules with unique ids, the fields trackers declare not to be
+/// leaks, and the whole-request examples of the files they came from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    ignores: Vec<Ignore>,
+    examples: Vec<RequestExample>,
+    trackers: Vec<Tracker>,
 }
 
 impl RuleSet {
-    /// The built-in rule pack.
+    /// The built-in rule pack: the generic rules and the tracker pack.
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN {
+        for (name, text) in BUILTIN.iter().chain(TRACKERS) {
             // The built-in patterns are compiled by this crate's tests; here they are only
             // parsed, and the engine compiles each when a value first reaches its rule (most
             // rules see no value in a given capture, and compiling all of them was a tenth of
@@ -179,21 +374,55 @@ impl RuleSet {
     }
 
     fn add(&mut self, text: &str, origin: &str, check: Check) -> Result<(), RuleError> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
+        let mut file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
             origin: origin.to_owned(),
             message: e.to_string(),
         })?;
         let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
-        for rule in &file.rule {
+        let tracker_name = file.tracker.as_ref().map(|t| t.name.clone());
+        let inherit =
+            |domains: &mut Vec<String>, hosts: &mut Vec<String>, paths: &mut Vec<String>| {
+                if let Some(tracker) = &file.tracker
+                    && domains.is_empty()
+                    && hosts.is_empty()
+                    && paths.is_empty()
+                {
+                    domains.clone_from(&tracker.domains);
+                    hosts.clone_from(&tracker.hosts);
+                    paths.clone_from(&tracker.paths);
+                }
+            };
+        for rule in &mut file.rule {
+            let line = line_of(text, &rule.id);
+            let pattern_error = |message: String| RuleError::Pattern {
+                origin: origin.to_owned(),
+                line,
+                id: rule.id.clone(),
+                message,
+            };
             if !ids.insert(rule.id.clone()) {
                 return Err(RuleError::DuplicateId {
                     origin: origin.to_owned(),
+                    line,
                     id: rule.id.clone(),
                 });
             }
-            if rule.keys.is_empty() && rule.value.is_none() && rule.validators.is_empty() {
+            inherit(&mut rule.domains, &mut rule.hosts, &mut rule.paths);
+            rule.tracker.clone_from(&tracker_name);
+            rule.origin = origin.to_owned();
+            if rule.references.is_empty()
+                && let Some(tracker) = &file.tracker
+            {
+                rule.references.clone_from(&tracker.references);
+            }
+            if rule.keys.is_empty()
+                && rule.fields.is_empty()
+                && rule.value.is_none()
+                && rule.validators.is_empty()
+            {
                 return Err(RuleError::MatchesEverything {
                     origin: origin.to_owned(),
+                    line,
                     id: rule.id.clone(),
                 });
             }
@@ -206,14 +435,67 @@ impl RuleSet {
                         .map(drop)
                         .map_err(|e| e.to_string()),
                 };
-                checked.map_err(|message| RuleError::Pattern {
-                    origin: origin.to_owned(),
-                    id: rule.id.clone(),
-                    message,
-                })?;
+                checked.map_err(|e| pattern_error(format!("bad pattern: {e}")))?;
+            }
+            check_shape(&rule.fields, &rule.recipient()).map_err(pattern_error)?;
+        }
+        for ignore in &mut file.ignore {
+            inherit(&mut ignore.domains, &mut ignore.hosts, &mut ignore.paths);
+            ignore.tracker.clone_from(&tracker_name);
+            ignore.origin = origin.to_owned();
+            let line = line_of(text, &ignore.reason);
+            let error = |message: String| RuleError::Pattern {
+                origin: origin.to_owned(),
+                line,
+                id: format!("ignore ({})", ignore.keys.join(", ")),
+                message,
+            };
+            if ignore.recipient().is_empty() {
+                return Err(error(
+                    "an `[[ignore]]` must name its recipient (in the file's `[tracker]` table \
+                     or its own `domains`/`hosts`/`paths`): fields are not leaks only at a \
+                     tracker that documents them"
+                        .into(),
+                ));
+            }
+            if ignore.keys.is_empty() && ignore.fields.is_empty() {
+                return Err(error("an `[[ignore]]` names no keys or fields".into()));
+            }
+            check_shape(&ignore.fields, &ignore.recipient()).map_err(error)?;
+        }
+        let mut search_from = 0;
+        for example in &mut file.example {
+            example.origin = origin.to_owned();
+            // The n-th `[[example]]` header of the file.
+            match text[search_from..].find("[[example]]") {
+                Some(at) => {
+                    example.line = line_at(text, search_from + at);
+                    search_from += at + 1;
+                }
+                None => example.line = 0,
             }
         }
+        if let Some(tracker) = &mut file.tracker {
+            tracker.origin = origin.to_owned();
+            let recipient = RecipientPattern {
+                domains: tracker.domains.clone(),
+                hosts: tracker.hosts.clone(),
+                paths: tracker.paths.clone(),
+            };
+            if recipient.is_empty() {
+                return Err(RuleError::Syntax {
+                    origin: origin.to_owned(),
+                    message: format!(
+                        "tracker `{}` names no `domains`, `hosts` or `paths`",
+                        tracker.name
+                    ),
+                });
+            }
+            self.trackers.push(tracker.clone());
+        }
         self.rules.extend(file.rule);
+        self.ignores.extend(file.ignore);
+        self.examples.extend(file.example);
         Ok(())
     }
 
@@ -222,25 +504,56 @@ impl RuleSet {
         &self.rules
     }
 
+    /// The fields trackers declare not to be leaks.
+    pub fn ignores(&self) -> &[Ignore] {
+        &self.ignores
+    }
+
+    /// The whole-request examples (run by `leakscope rules check`, which can scan).
+    pub fn request_examples(&self) -> &[RequestExample] {
+        &self.examples
+    }
+
+    /// The trackers the files describe.
+    pub fn trackers(&self) -> &[Tracker] {
+        &self.trackers
+    }
+
     /// Run every rule's examples and negative examples through an engine built from the whole
-    /// set (so a negative example of one rule is only a failure for *that* rule).
+    /// set (so a negative example of one rule is only a failure for *that* rule). A tracker's
+    /// rule is tried as if the request went to that tracker.
     pub fn check_examples(&self) -> Result<(), Vec<ExampleFailure>> {
-        let engine = Engine::new(self.clone());
+        let engine = Engine::new(self.clone()).map_err(|e| {
+            vec![ExampleFailure {
+                rule: String::new(),
+                example: Example {
+                    key: None,
+                    field: None,
+                    value: e.to_string(),
+                    in_page_url: false,
+                },
+                expected_match: true,
+            }]
+        })?;
         let mut failures = Vec::new();
         for rule in &self.rules {
+            let scope = engine.scope_of_rule(&rule.id);
             let cases = rule
                 .examples
                 .iter()
                 .map(|e| (e, true))
                 .chain(rule.negative_examples.iter().map(|e| (e, false)));
             for (example, expected_match) in cases {
+                let key = example.leaf_key();
+                let location = example.location();
                 let candidate = Candidate {
-                    key: example.key.as_deref(),
+                    key: key.as_deref(),
                     value: &example.value,
                     in_page_url: example.in_page_url,
+                    location: location.as_deref(),
                 };
                 let mut hits = Vec::new();
-                engine.detect(&candidate, &mut hits);
+                engine.detect_in(&scope, &candidate, &mut hits);
                 let matched = hits.iter().any(|h| h.rule.id == rule.id);
                 if matched != expected_match {
                     failures.push(ExampleFailure {
@@ -257,6 +570,37 @@ impl RuleSet {
             Err(failures)
         }
     }
+}
+
+/// Check that field and recipient patterns can be read.
+fn check_shape(fields: &[String], recipient: &RecipientPattern) -> Result<(), String> {
+    for field in fields {
+        if crate::fields::FieldPattern::new(field).is_none() {
+            return Err(format!("field pattern `{field}` names no field"));
+        }
+    }
+    CompiledRecipient::new(recipient).map(drop)
+}
+
+/// The line (1-based) of the first line of `text` that holds `needle` in quotes: where a
+/// rule's id or an ignore's reason is written (0 when not found).
+fn line_of(text: &str, needle: &str) -> usize {
+    for quote in ['"', '\'', '\n'] {
+        let quoted = format!("{quote}{needle}{quote}");
+        if let Some(at) = text.find(&quoted) {
+            return line_at(text, at);
+        }
+    }
+    0
+}
+
+/// The line (1-based) of byte `at`.
+fn line_at(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// How far a rule file's patterns are checked when it is loaded.
@@ -352,14 +696,14 @@ mod tests {
             "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\n";
         set.add_toml(dup, "one.toml").unwrap();
         let err = set.add_toml(dup, "two.toml").unwrap_err();
-        assert_eq!(err.to_string(), "two.toml: rule id `a` is defined twice");
+        assert_eq!(err.to_string(), "two.toml:2: rule id `a` is defined twice");
 
         let bad =
             "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n";
         let err = set.add_toml(bad, "bad.toml").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("bad.toml: rule `b`: bad pattern"),
+                .starts_with("bad.toml:2: rule `b`: bad pattern"),
             "{err}"
         );
 

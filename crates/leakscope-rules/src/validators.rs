@@ -22,6 +22,27 @@ pub enum Validator {
     /// ids are made of (`-_.:|~+/=`), with a digit, and not a placeholder, a date, a version
     /// number or a timestamp (see [`looks_like_an_identifier`]).
     Identifier,
+    /// A UUID in its 8-4-4-4-12 hex form (any version, either case).
+    Uuid,
+    /// Only hexadecimal digits (bound the length with `min_len`/`max_len`).
+    Hex,
+    /// 32 hex digits: what an MD5 digest looks like.
+    Md5Hex,
+    /// 40 hex digits: an SHA-1 digest.
+    Sha1Hex,
+    /// 64 hex digits: an SHA-256 digest (how ad platforms want emails and phones "hashed").
+    Sha256Hex,
+    /// An email address: one `@`, a dotted domain, no spaces.
+    Email,
+    /// A phone number: 7–15 digits, with at most a leading `+` and the separators people type
+    /// (spaces, `-`, `.`, `(`, `)`), and not all one digit.
+    Phone,
+    /// An absolute `http(s)` URL.
+    Url,
+    /// An absolute `http(s)` URL with a path or query beyond `/`: a page, not a site.
+    UrlWithPath,
+    /// A number (integer or decimal, optionally signed).
+    Number,
 }
 
 impl Validator {
@@ -35,8 +56,94 @@ impl Validator {
             Validator::Imei => imei(value),
             Validator::NotPlaceholder => not_placeholder(value),
             Validator::Identifier => looks_like_an_identifier(value),
+            Validator::Uuid => uuid(value),
+            Validator::Hex => !value.is_empty() && value.bytes().all(|b| b.is_ascii_hexdigit()),
+            Validator::Md5Hex => hex_of(value, 32),
+            Validator::Sha1Hex => hex_of(value, 40),
+            Validator::Sha256Hex => hex_of(value, 64),
+            Validator::Email => email(value),
+            Validator::Phone => phone(value),
+            Validator::Url => url_rest(value).is_some(),
+            Validator::UrlWithPath => url_rest(value).is_some_and(|rest| {
+                rest.find(['/', '?', '#'])
+                    .is_some_and(|at| rest.len() > at + 1 || rest.as_bytes()[at] != b'/')
+            }),
+            Validator::Number => number(value),
         }
     }
+}
+
+/// `n` hex digits, not all one (a zeroed digest is a placeholder).
+fn hex_of(value: &str, n: usize) -> bool {
+    value.len() == n && value.bytes().all(|b| b.is_ascii_hexdigit()) && not_placeholder(value)
+}
+
+fn uuid(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+fn email(value: &str) -> bool {
+    let Some((local, domain)) = value.trim().split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.trim().contains(char::is_whitespace)
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-') || b >= 0x80)
+}
+
+fn phone(value: &str) -> bool {
+    let value = value.trim();
+    let body = value.strip_prefix('+').unwrap_or(value);
+    if !body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
+    {
+        return false;
+    }
+    let digits = body.bytes().filter(u8::is_ascii_digit).count();
+    // `2024-01-05` has the digits and dashes of a phone number.
+    let date = body.len() == 10 && body.as_bytes()[4] == b'-' && body.as_bytes()[7] == b'-';
+    (7..=15).contains(&digits) && not_placeholder(body) && !date
+}
+
+/// What follows `http://` or `https://` (any case), when the host is not empty.
+fn url_rest(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let scheme = value.get(..8)?.to_ascii_lowercase();
+    let rest = if scheme.starts_with("https://") {
+        &value[8..]
+    } else if scheme.starts_with("http://") {
+        &value[7..]
+    } else {
+        return None;
+    };
+    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    (host_len > 0 && !rest[..host_len].contains(char::is_whitespace)).then_some(rest)
+}
+
+fn number(value: &str) -> bool {
+    let value = value.trim();
+    let value = value.strip_prefix(['-', '+']).unwrap_or(value);
+    let mut dots = 0;
+    !value.is_empty()
+        && value.bytes().all(|b| {
+            dots += usize::from(b == b'.');
+            b.is_ascii_digit() || b == b'.'
+        })
+        && dots <= 1
+        && value != "."
 }
 
 fn luhn(value: &str) -> bool {
@@ -196,6 +303,55 @@ mod tests {
         ] {
             assert!(!looks_like_an_identifier(not), "{not}");
         }
+    }
+
+    #[test]
+    fn shape_validators() {
+        let ok = |v: Validator, value: &str| v.check(value);
+        assert!(ok(Validator::Uuid, "3F2A1C7E-9b1d-4c2e-8f3a-2b1c0d9e8f7a"));
+        assert!(!ok(Validator::Uuid, "3f2a1c7e9b1d4c2e8f3a2b1c0d9e8f7a"));
+        assert!(ok(Validator::Sha256Hex, &"ab12".repeat(16)));
+        assert!(
+            !ok(Validator::Sha256Hex, &"0".repeat(64)),
+            "a zeroed digest"
+        );
+        assert!(!ok(Validator::Sha256Hex, &"ab12".repeat(8)));
+        assert!(ok(Validator::Md5Hex, "9e107d9d372bb6826bd81d3542a419d6"));
+        assert!(ok(
+            Validator::Sha1Hex,
+            "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"
+        ));
+        assert!(ok(Validator::Hex, "C0FFEE"));
+        assert!(!ok(Validator::Hex, "coffee"));
+        assert!(ok(Validator::Email, "jane.doe+x@example.co.uk"));
+        for not in [
+            "jane@",
+            "@example.org",
+            "jane@localhost",
+            "a b@example.org",
+            "a@b@c.org",
+        ] {
+            assert!(!ok(Validator::Email, not), "{not}");
+        }
+        for phone in ["+1 (207) 555-0142", "020 7946 0958", "+447700900123"] {
+            assert!(ok(Validator::Phone, phone), "{phone}");
+        }
+        for not in ["12345", "1111111111", "2024-01-05", "+1 207 555 0142 ext 3"] {
+            assert!(!ok(Validator::Phone, not), "{not}");
+        }
+        assert!(ok(Validator::Url, "https://www.example.org"));
+        assert!(!ok(Validator::Url, "www.example.org/page"));
+        assert!(!ok(Validator::Url, "https:///x"));
+        assert!(ok(
+            Validator::UrlWithPath,
+            "https://www.example.org/health/plans"
+        ));
+        assert!(ok(Validator::UrlWithPath, "HTTP://example.org?q=1"));
+        assert!(!ok(Validator::UrlWithPath, "https://www.example.org/"));
+        assert!(!ok(Validator::UrlWithPath, "https://www.example.org"));
+        assert!(ok(Validator::Number, "-12.5"));
+        assert!(!ok(Validator::Number, "1.2.3"));
+        assert!(!ok(Validator::Number, "12a"));
     }
 
     #[test]

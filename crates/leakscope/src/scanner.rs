@@ -18,7 +18,7 @@ use leakscope_report::{
     redact_location, registrable_domain,
 };
 use leakscope_rules::{
-    Candidate, Category, Engine, HeaderPolicy, HeaderRole, Hit, Rule, Severity,
+    Candidate, Category, Engine, HeaderPolicy, HeaderRole, Hit, Recipient, Rule, Severity,
     looks_like_an_identifier,
 };
 
@@ -70,6 +70,14 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input (any capture format; named `-` in messages).
     Stdin,
+    /// A capture held in memory (a rule's example request, a capture received over the
+    /// network), named `name` in messages.
+    Bytes {
+        /// The name messages give it.
+        name: String,
+        /// The capture, in any format.
+        data: std::sync::Arc<[u8]>,
+    },
 }
 
 impl Input {
@@ -77,6 +85,7 @@ impl Input {
         match self {
             Input::Path(path) => path.display().to_string(),
             Input::Stdin => "-".to_owned(),
+            Input::Bytes { name, .. } => name.clone(),
         }
     }
 }
@@ -203,6 +212,15 @@ impl Scanner {
             .first_party
             .as_ref()
             .map(|first| first.party(&domain) == Party::Third);
+        // The trackers the request goes to: their rules decide the fields they document.
+        let scope = self.engine.scope(&Recipient {
+            host: &host,
+            domain: &domain,
+            path: match url_path(&exchange.url) {
+                "" => "/",
+                path => path,
+            },
+        });
         let mut found = Found::default();
         // Context values are only looked for in what third parties receive: a first-party
         // request is only searched for the user's known values.
@@ -298,11 +316,16 @@ impl Scanner {
                     // another's verdict.
                     // (Path segments are part of the pair: a short value the capture
                     // revealed is not taken from a path, see `Lookout::short`.)
+                    // (The place is part of the pair only where a field rule looks at it:
+                    // `extinfo[5]` is not `extinfo[4]`, but the events of a batch are alike.)
+                    let location = leaf.path.as_str();
+                    let field_place = self.engine.reads_field(location).then_some(location);
                     let pair = self.pair_hasher.hash_one((
                         leaf.key,
                         text.as_ref(),
                         in_page_url,
                         part.kind == PartKind::Path,
+                        field_place,
                     ));
                     let per_request = match verdicts.get(&pair) {
                         Some(known) => {
@@ -313,11 +336,13 @@ impl Scanner {
                         None => {
                             hits.clear();
                             matches.clear();
-                            let per_request = self.engine.detect_and_classify(
+                            let per_request = self.engine.detect_in(
+                                &scope,
                                 &Candidate {
                                     key: leaf.key,
                                     value: &text,
                                     in_page_url,
+                                    location: Some(location),
                                 },
                                 &mut hits,
                             );
@@ -774,6 +799,10 @@ impl Scanner {
             }
             Input::Stdin => leakscope_http::read_capture(std::io::stdin(), "-", format)
                 .map_err(|e| e.to_string()),
+            Input::Bytes { name, data } => {
+                leakscope_http::read_capture(io::Cursor::new(data.clone()), name, format)
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 
@@ -876,6 +905,7 @@ fn read_once(input: &Input) -> bool {
     match input {
         Input::Stdin => true,
         Input::Path(path) => std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()),
+        Input::Bytes { .. } => false,
     }
 }
 
@@ -889,6 +919,7 @@ fn spool(input: &Input) -> io::Result<std::fs::File> {
             // A compressed pipe is copied as it is: the reader sniffs and inflates it.
             io::copy(&mut std::fs::File::open(path)?, &mut file)?
         }
+        Input::Bytes { data, .. } => io::copy(&mut &data[..], &mut file)?,
     };
     Ok(file)
 }

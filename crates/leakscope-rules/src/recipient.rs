@@ -1,0 +1,176 @@
+//! Recipients: which requests a tracker's rules apply to.
+//!
+//! A tracker's parameters mean something only at that tracker: `p` is the page URL at Bing UET
+//! and anything elsewhere, `kw` is a page's meta keywords at Bing and a search at Baidu. A rule
+//! (or a rule file's `[tracker]` table) names its recipient by registrable domain (`bing.com`),
+//! host glob (`bat.bing.com`, `*.doubleclick.net`) and URL path glob (`/action/*`); the engine
+//! works out once per request which trackers it goes to (a [`Scope`]), and a leaf is judged by
+//! those trackers' rules first.
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+
+/// Who receives a request: what a recipient pattern is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recipient<'a> {
+    /// The host name, lowercase (`bat.bing.com`).
+    pub host: &'a str,
+    /// Its registrable domain (`bing.com`).
+    pub domain: &'a str,
+    /// The URL path, without the query (`/action/0`).
+    pub path: &'a str,
+}
+
+/// A recipient pattern as written in a rule file. Every list that is given must match: a
+/// domain, and a host, and a path (an empty list matches any).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientPattern {
+    /// Registrable domains (`bing.com`), compared exactly (case-insensitive).
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Host name globs (`bat.bing.com`, `*.doubleclick.net`; `*` does not match an empty label).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// URL path globs (`/action/*`, `/tr`, `*/collect`): `*` matches any text, `/` included.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+impl RecipientPattern {
+    /// Whether the pattern names no recipient at all (a generic rule).
+    pub fn is_empty(&self) -> bool {
+        self.domains.is_empty() && self.hosts.is_empty() && self.paths.is_empty()
+    }
+}
+
+/// A recipient pattern compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRecipient {
+    domains: Vec<String>,
+    hosts: Vec<GlobMatcher>,
+    paths: Vec<GlobMatcher>,
+}
+
+impl CompiledRecipient {
+    /// Compile the globs; the error names the glob.
+    pub(crate) fn new(pattern: &RecipientPattern) -> Result<CompiledRecipient, String> {
+        let compile = |globs: &[String]| -> Result<Vec<GlobMatcher>, String> {
+            globs
+                .iter()
+                .map(|g| {
+                    Glob::new(&g.to_ascii_lowercase())
+                        .map(|g| g.compile_matcher())
+                        .map_err(|e| format!("bad glob `{g}`: {e}"))
+                })
+                .collect()
+        };
+        for domain in &pattern.domains {
+            if domain.is_empty() || domain.contains(['*', '/', ' ']) {
+                return Err(format!(
+                    "bad domain `{domain}`: a registrable domain such as `bing.com` (globs go in `hosts`)"
+                ));
+            }
+        }
+        Ok(CompiledRecipient {
+            domains: pattern
+                .domains
+                .iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect(),
+            hosts: compile(&pattern.hosts)?,
+            paths: compile(&pattern.paths)?,
+        })
+    }
+
+    /// The domains, lowercase (for the engine's index).
+    pub(crate) fn domains(&self) -> &[String] {
+        &self.domains
+    }
+
+    /// Whether `recipient` is this one.
+    pub(crate) fn matches(&self, recipient: &Recipient<'_>) -> bool {
+        (self.domains.is_empty()
+            || self
+                .domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(recipient.domain)))
+            && (self.hosts.is_empty() || self.hosts.iter().any(|g| g.is_match(recipient.host)))
+            && (self.paths.is_empty() || self.paths.iter().any(|g| g.is_match(recipient.path)))
+    }
+}
+
+/// The trackers a request goes to, as the engine numbers them: worked out once per request by
+/// [`Engine::scope`](crate::Engine::scope) and handed to every leaf's classification.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub(crate) groups: Vec<u32>,
+}
+
+impl Scope {
+    /// No tracker: only generic rules apply.
+    pub fn none() -> Scope {
+        Scope::default()
+    }
+
+    /// Whether no tracker's rules apply.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    pub(crate) fn contains(&self, group: u32) -> bool {
+        self.groups.contains(&group)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(domains: &[&str], hosts: &[&str], paths: &[&str]) -> CompiledRecipient {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        CompiledRecipient::new(&RecipientPattern {
+            domains: own(domains),
+            hosts: own(hosts),
+            paths: own(paths),
+        })
+        .unwrap()
+    }
+
+    fn at<'a>(host: &'a str, domain: &'a str, path: &'a str) -> Recipient<'a> {
+        Recipient { host, domain, path }
+    }
+
+    #[test]
+    fn every_given_list_must_match() {
+        let uet = pattern(&["bing.com"], &["bat.bing.com"], &["/action/*"]);
+        assert!(uet.matches(&at("bat.bing.com", "bing.com", "/action/0")));
+        assert!(!uet.matches(&at("www.bing.com", "bing.com", "/action/0")));
+        assert!(!uet.matches(&at("bat.bing.com", "bing.com", "/p/insights")));
+        let dc = pattern(&[], &["*.doubleclick.net"], &[]);
+        assert!(dc.matches(&at("googleads.g.doubleclick.net", "doubleclick.net", "/")));
+        assert!(!dc.matches(&at("doubleclick.net.evil.com", "evil.com", "/")));
+        let collect = pattern(&[], &[], &["*/g/collect"]);
+        assert!(collect.matches(&at("sst.example.org", "example.org", "/g/collect")));
+        assert!(collect.matches(&at("x.example.org", "example.org", "/metrics/g/collect")));
+        assert!(pattern(&["Bing.COM"], &[], &[]).matches(&at("bat.bing.com", "bing.com", "/")));
+    }
+
+    #[test]
+    fn bad_patterns_are_named() {
+        let bad = RecipientPattern {
+            hosts: vec!["[".into()],
+            ..RecipientPattern::default()
+        };
+        assert!(CompiledRecipient::new(&bad).unwrap_err().contains("`[`"));
+        let glob_as_domain = RecipientPattern {
+            domains: vec!["*.bing.com".into()],
+            ..RecipientPattern::default()
+        };
+        assert!(
+            CompiledRecipient::new(&glob_as_domain)
+                .unwrap_err()
+                .contains("hosts")
+        );
+    }
+}
