@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use leakscope::decode::{Budget, LeafBuf, Path, Step, Unwrapper};
-use leakscope::rules::{Candidate, Detector, Engine};
+use leakscope::rules::{Candidate, Engine, Scope};
 
 /// One leaf and the rules it matched, ready to print.
 struct Peeled {
@@ -12,8 +12,12 @@ struct Peeled {
     hits: Vec<(String, String, String)>,
 }
 
-fn peel(value: &[u8], key: Option<&str>) -> (Vec<Peeled>, Vec<String>) {
-    let engine = Engine::builtin();
+fn peel(
+    value: &[u8],
+    key: Option<&str>,
+    engine: &Engine,
+    scope: &Scope,
+) -> (Vec<Peeled>, Vec<String>) {
     let mut budget = Budget::default();
     let leaves = Unwrapper::new().unwrap_to_vec(Path::from_part("value"), key, value, &mut budget);
     let peeled = leaves
@@ -21,11 +25,22 @@ fn peel(value: &[u8], key: Option<&str>) -> (Vec<Peeled>, Vec<String>) {
         .map(|leaf| {
             let text = leaf.text().into_owned();
             let mut hits = Vec::new();
-            engine.detect(
+            // Field rules read the value's name as its field (`--key extinfo` and the leaf
+            // `json $[5]` are the field `extinfo[5]`).
+            let location = match key {
+                Some(key) => leaf
+                    .path
+                    .as_str()
+                    .replacen("value", &format!("value[{key}]"), 1),
+                None => leaf.path.as_str().to_owned(),
+            };
+            engine.detect_in(
+                scope,
                 &Candidate {
                     key: leaf.key.as_deref(),
                     value: &text,
                     in_page_url: leaf.path.has_field_of("url"),
+                    location: Some(&location),
                 },
                 &mut hits,
             );
@@ -131,8 +146,17 @@ fn write_json(
 }
 
 /// Run `decode` on `value`; `key` is the field name it was found under, if known.
-pub fn run(value: &[u8], key: Option<&str>, json: bool, out: &mut dyn Write) -> io::Result<()> {
-    let (peeled, notes) = peel(value, key);
+/// Peel `value` and print what the rules make of each leaf. `scope` names the trackers that
+/// received it (`--url`), whose rules then decide the fields they document.
+pub fn run(
+    value: &[u8],
+    key: Option<&str>,
+    json: bool,
+    engine: &Engine,
+    scope: &Scope,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (peeled, notes) = peel(value, key, engine, scope);
     if json {
         write_json(out, value.len(), &peeled, &notes)
     } else {

@@ -44,6 +44,30 @@ enum Command {
     Diff(DiffArgs),
     /// Print the JSON Schema of the JSON report.
     Schema,
+    /// List the rules, or check a rule pack (its examples run through the scanner).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List every rule: id, category, severity, tracker, what it looks at, and its file.
+    List {
+        /// Rule files or folders to add to the built-in rules (repeatable).
+        #[arg(long, value_name = "FILE|DIR")]
+        rules: Vec<PathBuf>,
+        /// Print JSON (one object per rule) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the built-in rules and the given files or folders: ids unique, every pattern
+    /// compiles, every rule has an example, every example produces its leaks and no negative
+    /// does. Exit 1 when an example fails, 2 when a file cannot be loaded.
+    Check {
+        /// Rule files or folders (`.toml`) to check with the built-in rules.
+        #[arg(value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +80,13 @@ struct DecodeArgs {
     /// Print JSON instead of a tree.
     #[arg(long)]
     json: bool,
+    /// The URL the value was sent to: the rules of the trackers there apply (`p` is the page
+    /// at `https://bat.bing.com/action/0`).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Rule files or folders to add to the built-in rules (repeatable).
+    #[arg(long, value_name = "FILE|DIR")]
+    rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +135,10 @@ struct ScanArgs {
     /// history sent in it are also reported as `private-mode`.
     #[arg(long)]
     private_mode: bool,
+    /// Rule files or folders of `.toml` files to add to the built-in rules (repeatable). A
+    /// broken file is an error (exit 2) naming the file and line.
+    #[arg(long, value_name = "FILE|DIR")]
+    rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -141,6 +176,9 @@ struct DiffArgs {
     /// Write the diff to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Rule files or folders to add to the built-in rules when scanning captures (repeatable).
+    #[arg(long, value_name = "FILE|DIR")]
+    rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,6 +224,118 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode_value(args),
         Command::Diff(args) => diff(args),
         Command::Schema => schema(),
+        Command::Rules(RulesCommand::List { rules, json }) => rules_list(&rules, json),
+        Command::Rules(RulesCommand::Check { paths }) => rules_check(&paths),
+    }
+}
+
+/// The engine over the built-in rules and the user's files (`--rules`).
+fn engine(rules: &[PathBuf]) -> Result<leakscope::rules::Engine, String> {
+    let set = leakscope::load_rules(rules).map_err(|e| e.to_string())?;
+    leakscope::rules::Engine::new(set).map_err(|e| e.to_string())
+}
+
+fn rules_list(paths: &[PathBuf], json: bool) -> ExitCode {
+    let set = match leakscope::load_rules(paths) {
+        Ok(set) => set,
+        Err(error) => {
+            eprintln!("leakscope: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = (|| -> io::Result<()> {
+        for rule in set.rules() {
+            let looks_at: Vec<&str> = rule
+                .keys
+                .iter()
+                .chain(&rule.fields)
+                .map(String::as_str)
+                .collect();
+            if json {
+                let line = serde_json::json!({
+                    "id": rule.id,
+                    "category": rule.category,
+                    "severity": rule.severity,
+                    "tracker": rule.tracker,
+                    "description": rule.description,
+                    "keys": rule.keys,
+                    "fields": rule.fields,
+                    "domains": rule.domains,
+                    "hosts": rule.hosts,
+                    "paths": rule.paths,
+                    "references": rule.references,
+                    "file": rule.origin,
+                });
+                writeln!(out, "{line}")?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<36} {:<18} {:<8} {:<28} {}",
+                    rule.id,
+                    rule.category.as_str(),
+                    rule.severity.as_str(),
+                    rule.tracker.as_deref().unwrap_or("(generic)"),
+                    if looks_at.is_empty() {
+                        "(any value)".to_owned()
+                    } else {
+                        looks_at.join(", ")
+                    }
+                )?;
+            }
+        }
+        if !json {
+            writeln!(
+                out,
+                "\n{} rules, {} trackers, {} fields declared not leaks",
+                set.rules().len(),
+                set.trackers().len(),
+                set.ignores()
+                    .iter()
+                    .map(|i| i.keys.len() + i.fields.len())
+                    .sum::<usize>()
+            )?;
+        }
+        out.flush()
+    })();
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("leakscope: error: standard output: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn rules_check(paths: &[PathBuf]) -> ExitCode {
+    let set = match leakscope::load_rules(paths) {
+        Ok(set) => set,
+        Err(error) => {
+            eprintln!("leakscope: error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let check = leakscope::check_rules(&set);
+    for failure in &check.failures {
+        println!("FAIL {failure}");
+    }
+    println!(
+        "{} rules ({} trackers), {} field examples, {} request examples: {}",
+        check.rules,
+        set.trackers().len(),
+        check.field_examples,
+        check.request_examples,
+        if check.failures.is_empty() {
+            "ok".to_owned()
+        } else {
+            format!("{} failures", check.failures.len())
+        }
+    );
+    if check.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
@@ -207,8 +357,42 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
             buffer
         }
     };
+    let engine = match engine(&args.rules) {
+        Ok(engine) => engine,
+        Err(message) => {
+            eprintln!("leakscope: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let scope = match args.url.as_deref() {
+        Some(url) => {
+            let host = leakscope::http::url_host(url)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let domain = leakscope::report::registrable_domain(&host);
+            let path = match leakscope::http::urlencoded::url_path(url) {
+                "" => "/",
+                path => path,
+            };
+            engine.scope(&leakscope::rules::Recipient {
+                host: &host,
+                domain: &domain,
+                path,
+            })
+        }
+        None => leakscope::rules::Scope::none(),
+    };
     let mut out = BufWriter::new(io::stdout().lock());
-    match decode::run(&value, args.key.as_deref(), args.json, &mut out).and_then(|()| out.flush()) {
+    match decode::run(
+        &value,
+        args.key.as_deref(),
+        args.json,
+        &engine,
+        &scope,
+        &mut out,
+    )
+    .and_then(|()| out.flush())
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
@@ -358,7 +542,7 @@ fn scan(args: ScanArgs) -> ExitCode {
         }
     };
     let scanner = match known_values(&args).and_then(|known| {
-        Scanner::builtin(scan_options(&args))
+        Scanner::new(engine(&args.rules)?, scan_options(&args))
             .with_known_values(known)
             .map_err(|e| e.to_string())
     }) {
@@ -440,6 +624,7 @@ fn schema() -> ExitCode {
 fn diff_side(
     file: &str,
     first_party: &[String],
+    rules: &[PathBuf],
     had_errors: &mut bool,
 ) -> Result<leakscope::Report, String> {
     let path = PathBuf::from(file);
@@ -461,10 +646,13 @@ fn diff_side(
         }
     }
     let inputs = expand_inputs(&[file.to_owned()])?;
-    let scanner = Scanner::builtin(ScanOptions {
-        first_party: first_party.to_vec(),
-        ..ScanOptions::default()
-    });
+    let scanner = Scanner::new(
+        engine(rules)?,
+        ScanOptions {
+            first_party: first_party.to_vec(),
+            ..ScanOptions::default()
+        },
+    );
     let scan = scanner.scan_inputs(&inputs);
     // A side that could not be read at all is no baseline: comparing with nothing would call
     // every leak new.
@@ -483,12 +671,13 @@ fn diff_side(
 
 fn diff(args: DiffArgs) -> ExitCode {
     let mut had_errors = false;
-    let sides = diff_side(&args.base, &args.first_party, &mut had_errors).and_then(|base| {
-        Ok((
-            base,
-            diff_side(&args.other, &args.first_party, &mut had_errors)?,
-        ))
-    });
+    let sides =
+        diff_side(&args.base, &args.first_party, &args.rules, &mut had_errors).and_then(|base| {
+            Ok((
+                base,
+                diff_side(&args.other, &args.first_party, &args.rules, &mut had_errors)?,
+            ))
+        });
     let (base, other) = match sides {
         Ok(sides) => sides,
         Err(message) => {

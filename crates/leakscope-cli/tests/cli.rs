@@ -1567,3 +1567,168 @@ fn every_format_says_how_a_context_leak_was_recognised() {
         );
     }
 }
+
+/// A user's rule pack for a made-up tracker, with a whole-request example.
+const USER_PACK: &str = r#"
+[tracker]
+name = "Acme Beacon"
+domains = ["acme-beacon.example"]
+references = ["https://acme-beacon.example/docs/parameters"]
+
+[[rule]]
+id = "acme.visitor"
+category = "persistent-id"
+severity = "high"
+description = "Acme's visitor id (`av`) follows the user across the sites that embed the beacon."
+keys = ["av"]
+validators = ["identifier"]
+
+[[ignore]]
+keys = ["q"]
+reason = "Acme's `q` is the queue the beacon is sent to, not a search."
+
+[[example]]
+name = "a beacon"
+request = """
+GET https://px.acme-beacon.example/b?av=a1b2c3d4e5f60718&q=default HTTP/1.1
+Host: px.acme-beacon.example
+"""
+leaks = [{ rule = "acme.visitor", value = "a1b2c3d4e5f60718" }]
+not_reported = ["default"]
+"#;
+
+fn write_temp(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn rules_check_passes_on_the_builtin_pack_and_a_good_user_pack() {
+    let out = succeeded(&leakscope(&["rules", "check"]));
+    assert!(out.trim_end().ends_with(": ok"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    write_temp(dir.path(), "acme.toml", USER_PACK);
+    let out = succeeded(&leakscope(&[
+        "rules",
+        "check",
+        &dir.path().display().to_string(),
+    ]));
+    assert!(out.trim_end().ends_with(": ok"), "{out}");
+}
+
+#[test]
+fn rules_check_fails_on_a_wrong_example_and_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The example says `default` must not be reported; without the ignore, `q` is a search.
+    let wrong = USER_PACK.replace(
+        "[[ignore]]\nkeys = [\"q\"]\nreason = \"Acme's `q` is the queue the beacon is sent to, not a search.\"\n",
+        "",
+    );
+    assert_ne!(wrong, USER_PACK);
+    let file = write_temp(dir.path(), "acme.toml", &wrong);
+    let output = leakscope(&["rules", "check", &file]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains(&format!("FAIL {file}:"))
+            && out.contains("\"default\" must not be reported, but `search.query-field`"),
+        "{out}"
+    );
+    // A bad pattern: exit 2, the file and the line of the rule.
+    let broken = write_temp(
+        dir.path(),
+        "broken.toml",
+        "[[rule]]\nid = 'x.y'\ncategory = 'network'\nseverity = 'low'\ndescription = 'd'\nvalue = '('\n",
+    );
+    for args in [
+        vec!["rules", "check", broken.as_str()],
+        vec!["scan", "--rules", broken.as_str(), "-"],
+        vec!["rules", "list", "--rules", broken.as_str()],
+    ] {
+        let output = leakscope_with_stdin(&args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(&format!("{broken}:2: rule `x.y`: bad pattern")),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_user_pack_changes_what_a_scan_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = write_temp(dir.path(), "acme.toml", USER_PACK);
+    let capture = write_temp(
+        dir.path(),
+        "capture.http",
+        "GET https://px.acme-beacon.example/b?av=a1b2c3d4e5f60718&q=default HTTP/1.1\r\nHost: px.acme-beacon.example\r\n\r\n",
+    );
+    let rules_of = |extra: &[&str]| -> BTreeSet<String> {
+        let mut args = vec!["--show-values", capture.as_str()];
+        args.extend_from_slice(extra);
+        ndjson_lines(&args)
+            .iter()
+            .map(|o| format!("{}={}", str_of(o, "rule"), str_of(o, "value")))
+            .collect()
+    };
+    let builtin = rules_of(&[]);
+    assert!(
+        builtin.contains("search.query-field=default"),
+        "{builtin:?}"
+    );
+    let with_pack = rules_of(&["--rules", &pack]);
+    assert!(
+        with_pack.contains("acme.visitor=a1b2c3d4e5f60718"),
+        "{with_pack:?}"
+    );
+    assert!(
+        !with_pack.iter().any(|r| r.ends_with("=default")),
+        "{with_pack:?}"
+    );
+}
+
+#[test]
+fn rules_list_names_every_rule_with_its_tracker() {
+    let out = succeeded(&leakscope(&["rules", "list"]));
+    assert!(out.contains("bing-uet.page-url"), "{out}");
+    assert!(out.contains("Microsoft Advertising UET"), "{out}");
+    let lines = succeeded(&leakscope(&["rules", "list", "--json"]));
+    let rules: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: BTreeSet<&str> = rules.iter().map(|r| str_of(r, "id")).collect();
+    assert_eq!(ids.len(), rules.len(), "ids are unique");
+    for rule in &rules {
+        assert!(CATEGORIES.contains(&str_of(rule, "category")), "{rule}");
+        if rule["tracker"].is_string() {
+            assert!(
+                !rule["references"].as_array().unwrap().is_empty(),
+                "a tracker's rule has references: {rule}"
+            );
+        }
+    }
+}
+
+#[test]
+fn decode_applies_the_rules_of_the_tracker_at_url() {
+    let searched = succeeded(&leakscope(&["decode", "--key", "kw", "flu shots"]));
+    assert!(searched.contains("search.query-field"), "{searched}");
+    // At Bing UET, `kw` is the page's meta keywords and `p` the page.
+    let at_bing = |key: &str, value: &str| {
+        succeeded(&leakscope(&[
+            "decode",
+            "--url",
+            "https://bat.bing.com/action/0?ti=1",
+            "--key",
+            key,
+            value,
+        ]))
+    };
+    let keywords = at_bing("kw", "flu shots");
+    assert!(!keywords.contains('←'), "{keywords}");
+    let page = at_bing("p", "https://www.example.org/plans/apply");
+    assert!(page.contains("bing-uet.page-url"), "{page}");
+}

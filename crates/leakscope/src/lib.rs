@@ -29,6 +29,7 @@
 
 mod context;
 mod lookout;
+mod rule_pack;
 mod scanner;
 
 pub use leakscope_decode as decode;
@@ -40,6 +41,7 @@ pub use leakscope_rules as rules;
 pub use leakscope_report::{
     Category, Leak, NdjsonSink, Occurrence, OccurrenceSink, Recorder, Report, RequestScan, Severity,
 };
+pub use rule_pack::{RuleCheck, RuleCheckFailure, RulePackError, check_rules, load_rules};
 pub use scanner::{Input, Scan, ScanOptions, Scanner};
 
 /// The README's Rust examples, compiled and run as doctests so they keep working.
