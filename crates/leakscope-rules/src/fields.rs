@@ -37,7 +37,23 @@ pub(crate) fn location_tokens(location: &str) -> Vec<Token<'_>> {
     tokens
 }
 
-/// The tokens of the last step of a location: all a lookup by last token needs.
+/// The last name of a location, past any trailing indexes (`$.emails[0]` → `emails`), and
+/// its last token when that is an index: what a field pattern is looked up by.
+pub(crate) fn lookup_tokens(location: &str) -> (Option<Token<'_>>, Option<Token<'_>>) {
+    let last = last_token(location);
+    match last {
+        Some(token) if token.index => {
+            let name = location_tokens(location)
+                .into_iter()
+                .rev()
+                .find(|t| !t.index);
+            (name, Some(token))
+        }
+        other => (other, None),
+    }
+}
+
+/// The tokens of the last step of a location.
 pub(crate) fn last_token(location: &str) -> Option<Token<'_>> {
     let (first, step) = match location.rsplit_once(" > ") {
         Some((_, last)) => (false, last),
@@ -188,9 +204,9 @@ impl FieldPattern {
                 if fits {
                     break;
                 }
-                // An index the pattern does not mention is passed over; anything else ends the
-                // match, except before the first token (the pattern's last must be the leaf's).
-                if !token.index || std::ptr::eq(wanted, &self.reversed[0]) {
+                // An index the pattern does not mention is passed over (an array of values,
+                // `sha256_email_address[0]`, is that field too); anything else ends the match.
+                if !token.index {
                     return false;
                 }
             }

@@ -209,7 +209,9 @@ fn not_placeholder(value: &str) -> bool {
         .filter(|c| !matches!(c, '-' | ':' | '.' | ' '));
     match significant.next() {
         None => false,
-        Some(first) => significant.any(|c| c != first),
+        // One character repeated is a filler (`0000`, `ffffffff`, `--:--`), but two are a
+        // number like any other (Android 11).
+        Some(first) => trimmed.len() <= 2 || significant.any(|c| c != first),
     }
 }
 
@@ -400,6 +402,7 @@ mod tests {
             !Validator::NotPlaceholder.check("é-é-é"),
             "one repeated character"
         );
+        assert!(Validator::NotPlaceholder.check("11"), "Android 11");
     }
 
     /// The validators written the plain way, with the allocations the real ones avoid.
@@ -436,7 +439,7 @@ mod tests {
                 .collect();
             significant
                 .first()
-                .is_some_and(|first| significant.iter().any(|c| c != first))
+                .is_some_and(|first| trimmed.len() <= 2 || significant.iter().any(|c| c != first))
         }
     }
 
