@@ -57,7 +57,7 @@ impl RequestBits {
 
 #[derive(Debug)]
 struct FingerprintSet {
-    /// (rule, value hash), sorted.
+    /// (rule, value hash), sorted by value hash, one per value.
     members: Vec<(u32, u128)>,
     /// The first request that carried the set: a stable order for the report.
     first_request: u32,
@@ -76,7 +76,8 @@ pub(crate) struct FingerprintSets {
 
 impl FingerprintSets {
     /// One request's fingerprint values (rule, value hash); `carries_id` says whether it also
-    /// carried a persistent id. Fewer than three distinct values are not a fingerprint.
+    /// carried a persistent id. Fewer than three distinct values are not a fingerprint, and a
+    /// value counts once whichever rules found it.
     pub(crate) fn add(
         &mut self,
         mut values: Vec<(u32, u128)>,
@@ -84,13 +85,17 @@ impl FingerprintSets {
         recipient: &str,
         request: u32,
     ) {
-        values.sort_unstable();
-        values.dedup();
+        // A set is of values: the same model named by a tracker's rule at one recipient and by
+        // a generic rule at another is one device value.
+        values.sort_unstable_by_key(|&(rule, hash)| (hash, rule));
+        values.dedup_by_key(|&mut (_, hash)| hash);
         if values.len() < 3 {
             return;
         }
         let mut hasher = DefaultHasher::new();
-        values.hash(&mut hasher);
+        for (_, hash) in &values {
+            hash.hash(&mut hasher);
+        }
         let key = hasher.finish();
         let len = self.sets.len();
         let set = match self.sets.get_mut(&key) {
@@ -339,8 +344,9 @@ fn fingerprint_links(
 
 /// Whether every element of the sorted `small` is in the sorted `large`.
 fn is_subset(small: &[(u32, u128)], large: &[(u32, u128)]) -> bool {
+    // Both are sorted by value hash.
     let mut large = large.iter();
-    small.iter().all(|s| large.any(|l| l == s))
+    small.iter().all(|s| large.any(|l| l.1 == s.1))
 }
 
 /// `A`, `A and B`, `A, B and C`.

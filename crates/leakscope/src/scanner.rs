@@ -376,6 +376,25 @@ impl Scanner {
                         return;
                     }
                     part_hit = true;
+                    // What the user typed, found here (a tracker's `ud[em]` holding the hash of
+                    // the email in the form): one leak, told with where it was typed, rather
+                    // than a second one from the tracker's rule that only knows the field.
+                    if let Some(lookout) = lookout {
+                        let typed: Vec<Category> = matches
+                            .iter()
+                            .map(|m| lookout.source(m))
+                            .filter(|source| {
+                                matches!(
+                                    source.context,
+                                    Some(ContextKind::Typed(_) | ContextKind::NamePart)
+                                )
+                            })
+                            .map(|source| source.category)
+                            .collect();
+                        if !typed.is_empty() {
+                            hits.retain(|hit| !typed.contains(&hit.rule.category));
+                        }
+                    }
                     // As found: the report redacts the few it keeps (see `redact_location`),
                     // not every occurrence here.
                     let location = leaf.path.to_string();

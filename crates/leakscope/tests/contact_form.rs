@@ -120,8 +120,17 @@ fn without_context_the_hashes_are_not_traced_to_the_form() {
             .count()
     };
     assert_eq!(contact(&with), 4);
-    // `udff[…]` is no key name a rule knows: without the form, the hashes are noise.
-    assert_eq!(contact(&without), 0);
+    // Meta's rules know `udff[…]` as hashed contact details: without the form they are still
+    // reported, but nothing says whose they are or where they were typed.
+    assert_eq!(contact(&without), 4);
+    let third_party_contact = without
+        .leaks
+        .iter()
+        .filter(|l| l.category.to_string() == "contact" && l.recipient.party == Party::Third);
+    for leak in third_party_contact {
+        assert!(leak.rule.starts_with("meta-pixel."), "{}", leak.rule);
+        assert!(leak.evidence.is_none(), "{:?}", leak.evidence);
+    }
     assert!(
         without
             .leaks

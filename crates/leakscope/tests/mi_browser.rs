@@ -178,7 +178,7 @@ fn the_device_id_is_one_leak_with_every_request_that_carried_it() {
     let ids: Vec<_> = report
         .leaks
         .iter()
-        .filter(|l| l.rule == "id.analytics-client-id")
+        .filter(|l| l.rule == "sensors-analytics.distinct-id")
         .collect();
     assert_eq!(ids.len(), 1, "one id, one recipient host: one leak");
     let id = ids[0];
@@ -217,7 +217,7 @@ fn both_kinds_of_linkage_are_shown() {
     let id = report
         .leaks
         .iter()
-        .find(|l| l.rule == "id.analytics-client-id")
+        .find(|l| l.rule == "sensors-analytics.distinct-id")
         .unwrap();
     assert_eq!(shared.value_ids, std::slice::from_ref(&id.value_id));
     assert_eq!(shared.requests, 4);
