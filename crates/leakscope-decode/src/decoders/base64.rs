@@ -101,6 +101,28 @@ fn plausible_counts(symbols: usize, padding: usize) -> bool {
     symbols >= MIN_LEN && padding <= 2 && (symbols + padding) % 4 != 1
 }
 
+/// Whether `input` alone has the shape of base64, as [`Base64`]'s needs and sniff see it: for
+/// decoders that find base64 inside a larger value (after a tag, as the value of a lone
+/// `name=value` pair).
+pub(crate) fn looks_like_base64(input: &[u8]) -> bool {
+    let profile = Profile::of(input);
+    Base64.needs().met_by(input, &profile) && shape(input, &profile).is_some()
+}
+
+/// Whether [`Base64`] would decode `input` into a plausible payload within what `budget` has
+/// left. Not charged: it is for decoders that must know a part of their input is real base64
+/// before they claim it, and the unwrapper decodes (and charges) that part again when it gets
+/// there.
+pub(crate) fn decodes_plausibly(input: &[u8], budget: &Budget) -> bool {
+    let profile = Profile::of(input);
+    let mut trial = Budget::new(crate::Limits {
+        max_output: budget.output_left(),
+        ..*budget.limits()
+    });
+    Base64.needs().met_by(input, &profile)
+        && Base64.decode_profiled(input, &profile, &mut trial).is_ok()
+}
+
 fn decode_with(engine: &GeneralPurpose, input: &[u8]) -> Option<Vec<u8>> {
     engine.decode(input).ok()
 }

@@ -23,6 +23,7 @@ mod json;
 mod jwt;
 pub(crate) mod msgpack;
 mod percent;
+mod prefix;
 pub(crate) mod protobuf;
 mod query;
 mod selector;
@@ -44,6 +45,7 @@ pub use self::json::Json;
 pub use self::jwt::Jwt;
 pub use self::msgpack::MessagePack;
 pub use self::percent::Percent;
+pub use self::prefix::Prefixed;
 pub use self::protobuf::Protobuf;
 pub use self::query::QueryString;
 pub use self::url::Url;
@@ -75,6 +77,8 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         Box::new(Base32),
         // After base64: most base58 strings are valid base64 of noise, which base64 refuses.
         Box::new(Base58),
+        // Base64 after a short version tag (`v2|H4sI…`): claimed only when the rest decodes.
+        Box::new(Prefixed),
         // Binary formats without a magic number, tried last and never on text. Compression
         // first: it only accepts a stream that ends exactly at the end of the input, while a
         // small share of random bytes parses as protobuf.
@@ -175,6 +179,7 @@ mod tests {
             ("base64", b"aGVsbG8gd29ybGQ=".to_vec()),
             ("base32", b"NBSWY3DPEB3W64TMMQ======".to_vec()),
             ("base58", b"StV1DL6CwTryKyV".to_vec()),
+            ("prefix", b"v2|eyJ1aWQiOiJ1LTg4MTIifQ==".to_vec()),
             ("brotli", br),
             ("deflate", raw.finish().unwrap()),
             ("msgpack", b"\x81\xa3url\xa9x.org/a?b".to_vec()),

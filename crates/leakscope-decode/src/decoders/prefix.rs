@@ -1,0 +1,120 @@
+//! A short tag before base64: `v2|H4sI…`, `1:eyJ…`, `v3.AAEC…`.
+//!
+//! SDKs that change their payload format over time mark each value with its format's version,
+//! then base64 the payload after it. The tag says nothing about the user; what follows it is the
+//! payload, so the tag is peeled off as a field named by the tag itself (`prefix[v2|]`) and the
+//! rest goes back to the unwrapper, which decodes the base64 under it.
+//!
+//! Tags and separators are common in ordinary values too (`GA1.2.…` cookies, `10:15:00`,
+//! `www.example.com`), so the rest is only claimed when it is base64, long enough that noise
+//! rarely passes, *and* decodes to a plausible payload (the base64 decoder's own test).
+
+use crate::decoders::base64;
+use crate::{
+    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
+    collect_fields,
+};
+
+/// Version-tag decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prefixed;
+
+/// Longest tag: `v2`, `1`, `abcd`. Longer words before a separator are names, hosts or
+/// cookie fields, not format versions.
+const MAX_TAG: usize = 4;
+
+/// Shortest base64 after the tag: 12 bytes of payload. A shorter word after `id:` or `en.`
+/// decodes to printable bytes too often to be taken for a payload.
+const MIN_REST: usize = 16;
+
+const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The tag with its separator, and the rest, when `input` has the shape `tag|rest`.
+fn split(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let sep = input
+        .iter()
+        .take(MAX_TAG + 1)
+        .position(|&b| matches!(b, b'|' | b':' | b'.'))?;
+    let (tag, rest) = (&input[..sep], &input[sep + 1..]);
+    (sep > 0 && tag.iter().all(u8::is_ascii_alphanumeric) && rest.len() >= MIN_REST)
+        .then_some((&input[..=sep], rest))
+}
+
+impl Decoder for Prefixed {
+    fn name(&self) -> &'static str {
+        "prefix"
+    }
+
+    /// An alphanumeric first byte, the separator, otherwise only base64's alphabet.
+    fn needs(&self) -> Needs {
+        Needs::ANYTHING
+            .min_len(2 + MIN_REST)
+            .text()
+            .first_byte_in(ALNUM)
+            .all_of(class::PUNCTUATION)
+            .within(class::BASE64 | class::PUNCTUATION)
+    }
+
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
+        split(input).is_some_and(|(_, rest)| base64::looks_like_base64(rest))
+    }
+
+    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+        collect_fields(self, input, budget)
+    }
+
+    fn decode_into(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        fields: &mut FieldSink<'_>,
+    ) -> Result<Output, DecodeError> {
+        let (tag, rest) = split(input)
+            .filter(|(_, rest)| base64::decodes_plausibly(rest, budget))
+            .ok_or_else(|| DecodeError::invalid("prefix", "not a tag before base64"))?;
+        let selector = format!("[{}]", String::from_utf8_lossy(tag));
+        let _ = fields(
+            budget,
+            FieldRef {
+                selector: &selector,
+                key: None,
+                value: rest,
+                terminal: false,
+            },
+        );
+        Ok(Output::Split)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ::base64::Engine as _;
+    use ::base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+
+    #[test]
+    fn the_tag_is_a_field_and_the_rest_its_value() {
+        let value = format!("v2|{}", STANDARD.encode(r#"{"uid":"u-8812"}"#));
+        assert!(Prefixed.sniff_alone(value.as_bytes()));
+        let Decoded::Fields(fields) = Prefixed
+            .decode(value.as_bytes(), &mut Budget::default())
+            .unwrap()
+        else {
+            panic!("fields expected");
+        };
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].selector, "[v2|]");
+        assert_eq!(fields[0].key, None);
+        assert_eq!(&fields[0].value[..], &value.as_bytes()[3..]);
+    }
+
+    #[test]
+    fn a_rest_that_only_looks_like_base64_is_refused_by_the_decode() {
+        // Base64's alphabet and length, but the bytes under it are noise.
+        let value = b"v1|AbCdEfGhIjKlMnOpQrStUvWx";
+        assert!(Prefixed.sniff_alone(value));
+        assert!(Prefixed.decode(value, &mut Budget::default()).is_err());
+    }
+}
