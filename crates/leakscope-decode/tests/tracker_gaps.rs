@@ -102,7 +102,6 @@ fn tagged_things_that_are_not_a_tag_and_base64_stay_whole() {
 // 2. A single `name=value` pair whose value is base64, as the whole value.
 
 #[test]
-#[ignore = "gap 2: single pair"]
 fn a_single_pair_with_a_base64_value_is_split_and_its_value_decoded() {
     let value = format!(
         "uid={}",

@@ -2,9 +2,14 @@
 //!
 //! Parameters become fields named `query[a]`, with their values percent-decoded (`+` as a
 //! space), so the rules see every parameter under its own name.
+//!
+//! One `name=value` alone is a weak signal (`a=b` in prose, base64 padding), so a lone pair is
+//! only split when its value is base64 of a plausible payload (`uid=ZmQ5ZjA0…` as a whole
+//! cookie): then the name is the best key the payload has.
 
 use std::borrow::Cow;
 
+use super::base64;
 use super::percent::percent_decode;
 use crate::{
     Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
@@ -20,6 +25,27 @@ const MAX_NAME: usize = 64;
 
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']' | b'$' | b'%')
+}
+
+/// Longest name of a lone pair: an identifier, not a payload that contains a `=`.
+const MAX_LONE_NAME: usize = 32;
+
+/// The name and value of a value that is one `name=value` pair whose value has the shape of
+/// base64: `name` an identifier starting with a letter, `value` without `&` or `%` (it is
+/// handed on as it is, so `+` stays base64's `+`).
+fn lone_pair<'a>(input: &'a [u8], profile: &Profile) -> Option<Pair<'a>> {
+    if profile.has(class::AMPERSAND | class::PERCENT | class::SPACE) {
+        return None;
+    }
+    let head = &input[..input.len().min(MAX_LONE_NAME + 1)];
+    let eq = memchr::memchr(b'=', head)?;
+    let (name, value) = (&input[..eq], &input[eq + 1..]);
+    (name.first().is_some_and(u8::is_ascii_alphabetic)
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && base64::looks_like_base64(value))
+    .then_some((name, value))
 }
 
 /// A parameter's name and value, as they are in the input.
@@ -100,19 +126,22 @@ impl Decoder for QueryString {
         "query"
     }
 
-    /// Two `name=value` pairs joined by `&`.
+    /// Two `name=value` pairs joined by `&`, or one whose value is base64.
     fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(3)
-            .all_of(class::AMPERSAND | class::EQUALS)
+        Needs::ANYTHING.min_len(3).all_of(class::EQUALS)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         // One `name=value` alone is too weak a signal (base64 padding, `a=b` in prose): want
-        // at least two parameters.
-        profile.has(class::AMPERSAND)
-            && profile.has(class::EQUALS)
-            && pairs(input).is_some_and(|p| p.len() >= 2)
+        // at least two parameters, or a value that is base64 (which the decode checks).
+        if !profile.has(class::EQUALS) {
+            return false;
+        }
+        if profile.has(class::AMPERSAND) {
+            pairs(input).is_some_and(|p| p.len() >= 2)
+        } else {
+            lone_pair(input, profile).is_some()
+        }
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
@@ -122,10 +151,31 @@ impl Decoder for QueryString {
     fn decode_into(
         &self,
         input: &[u8],
-        _profile: &Profile,
+        profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
     ) -> Result<Output, DecodeError> {
+        if let Some((name, value)) = lone_pair(input, profile) {
+            if !base64::decodes_plausibly(value, budget) {
+                return Err(DecodeError::invalid(
+                    "query",
+                    "one parameter, and its value is not base64",
+                ));
+            }
+            // Checked above: an ASCII identifier.
+            let name = String::from_utf8_lossy(name);
+            let selector = format!("[{name}]");
+            let _ = fields(
+                budget,
+                FieldRef {
+                    selector: &selector,
+                    key: Some(&name),
+                    value,
+                    terminal: false,
+                },
+            );
+            return Ok(Output::Split);
+        }
         let pairs = parse(input, "query")?;
         if pairs.len() < 2 {
             return Err(DecodeError::invalid("query", "fewer than two parameters"));
@@ -185,8 +235,32 @@ mod tests {
             "a=1",
             "x = 1 & y = 2",
             "&&&",
+            "uid=a1b2c3d4e5f60718",
+            "1uid=eyJhIjoxfQ==",
+            "u=eyJhIjoxfQ==&",
         ] {
             assert!(!QueryString.sniff_alone(value.as_bytes()), "{value}");
         }
+    }
+
+    #[test]
+    fn a_lone_pair_is_split_only_when_its_value_decodes_as_base64() {
+        let Decoded::Fields(fields) = QueryString
+            .decode(b"uid=eyJhIjoxfQ==", &mut Budget::default())
+            .unwrap()
+        else {
+            panic!("fields expected");
+        };
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].selector, "[uid]");
+        assert_eq!(fields[0].key.as_deref(), Some("uid"));
+        assert_eq!(&fields[0].value[..], b"eyJhIjoxfQ==");
+        // The shape of base64, but noise under it.
+        assert!(QueryString.sniff_alone(b"session=abcdefgh"));
+        assert!(
+            QueryString
+                .decode(b"session=abcdefgh", &mut Budget::default())
+                .is_err()
+        );
     }
 }
