@@ -27,6 +27,7 @@ mod prefix;
 pub(crate) mod protobuf;
 mod query;
 mod selector;
+mod signed;
 mod url;
 mod zlib;
 mod zstd;
@@ -48,6 +49,7 @@ pub use self::percent::Percent;
 pub use self::prefix::Prefixed;
 pub use self::protobuf::Protobuf;
 pub use self::query::QueryString;
+pub use self::signed::SignedToken;
 pub use self::url::Url;
 pub use self::zlib::Zlib;
 pub use self::zstd::Zstd;
@@ -63,6 +65,8 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         Box::new(Zstd),
         // Structures that say what they are in their first bytes.
         Box::new(Jwt),
+        // Two parts, a signature and base64url JSON, either way round (`signed_request`).
+        Box::new(SignedToken),
         Box::new(Json),
         Box::new(Url),
         // A query string before percent-decoding: each parameter is decoded on its own, so a
@@ -169,6 +173,7 @@ mod tests {
             ("zlib", zlib.finish().unwrap()),
             ("zstd", zstd),
             ("jwt", b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln".to_vec()),
+            ("signed", b"eyJhIjoxfQ.9f86d081884c7d659a2feaa0".to_vec()),
             ("json", b" {\"a\":[1,2]} ".to_vec()),
             ("url", b"https://example.org/search?q=1".to_vec()),
             ("query", b"a=1&b=2".to_vec()),
