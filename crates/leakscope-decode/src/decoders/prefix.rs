@@ -45,18 +45,21 @@ impl Decoder for Prefixed {
         "prefix"
     }
 
-    /// An alphanumeric first byte, the separator, otherwise only base64's alphabet.
+    /// An alphanumeric first byte, the separator, otherwise only base64's alphabet without
+    /// whitespace; and a digit, which version tags have and base64 of a payload nearly always
+    /// has (gzip's is `H4sI`): hosts and dotted names are not offered.
     fn needs(&self) -> Needs {
         Needs::ANYTHING
             .min_len(2 + MIN_REST)
-            .text()
             .first_byte_in(ALNUM)
-            .all_of(class::PUNCTUATION)
-            .within(class::BASE64 | class::PUNCTUATION)
+            .all_of(class::PUNCTUATION | class::DIGIT)
+            .within((class::BASE64 & !class::SPACE) | class::PUNCTUATION)
     }
 
-    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
-        split(input).is_some_and(|(_, rest)| base64::looks_like_base64(rest))
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        profile.has(class::DIGIT)
+            && !profile.has(class::SPACE)
+            && split(input).is_some_and(|(_, rest)| base64::looks_like_base64(rest))
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
