@@ -250,12 +250,13 @@ fn two_dotted_parts_that_are_not_a_signed_token_stay_whole() {
 // 4. JSON in a quoted literal of a larger text.
 
 #[test]
-#[ignore = "gap 4: JSON in a quoted literal"]
 fn json_in_a_double_quoted_literal_of_a_script_is_decoded() {
     let script = r#"window.cfg = "{\"uid\":\"abc123\",\"url\":\"https://x\"}";"#;
     assert_eq!(
         leaves("body", None, script.as_bytes()),
         expect(&[
+            // The text is kept: what lies around the literal is seen too.
+            ("body", None, script),
             ("body > quoted[0] > json $.uid", Some("uid"), "abc123"),
             ("body > quoted[0] > json $.url", Some("url"), "https://x"),
         ])
@@ -263,12 +264,12 @@ fn json_in_a_double_quoted_literal_of_a_script_is_decoded() {
 }
 
 #[test]
-#[ignore = "gap 4: JSON in a quoted literal"]
 fn json_in_a_single_quoted_literal_of_a_text_is_decoded() {
     let text = r#"data: '{"a":1,"list":[{"email":"jane@example.com"}]}' more text"#;
     assert_eq!(
         leaves("body", None, text.as_bytes()),
         expect(&[
+            ("body", None, text),
             ("body > quoted[0] > json $.a", Some("a"), "1"),
             (
                 "body > quoted[0] > json $.list[0].email",
@@ -280,14 +281,35 @@ fn json_in_a_single_quoted_literal_of_a_text_is_decoded() {
 }
 
 #[test]
-#[ignore = "gap 4: JSON in a quoted literal"]
 fn every_json_literal_of_a_text_is_decoded_in_turn() {
     let script = r#"a('[{\"id\":7}]'); b("{\"q\":\"cheap flights\"}")"#;
     assert_eq!(
         leaves("body", None, script.as_bytes()),
         expect(&[
+            ("body", None, script),
             ("body > quoted[0] > json $[0].id", Some("id"), "7"),
             ("body > quoted[1] > json $.q", Some("q"), "cheap flights"),
+        ])
+    );
+}
+
+#[test]
+fn a_script_in_a_json_string_gives_the_json_in_its_literal() {
+    let body =
+        r#"{"html":"<script>var c = \"{\\\"email\\\":\\\"jane@example.com\\\"}\";</script>"}"#;
+    assert_eq!(
+        leaves("body", None, body.as_bytes()),
+        expect(&[
+            (
+                "body > json $.html",
+                Some("html"),
+                r#"<script>var c = "{\"email\":\"jane@example.com\"}";</script>"#
+            ),
+            (
+                "body > json $.html > quoted[0] > json $.email",
+                Some("email"),
+                "jane@example.com"
+            ),
         ])
     );
 }

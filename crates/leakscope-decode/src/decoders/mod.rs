@@ -26,6 +26,7 @@ mod percent;
 mod prefix;
 pub(crate) mod protobuf;
 mod query;
+mod quoted;
 mod selector;
 mod signed;
 mod url;
@@ -49,6 +50,7 @@ pub use self::percent::Percent;
 pub use self::prefix::Prefixed;
 pub use self::protobuf::Protobuf;
 pub use self::query::QueryString;
+pub use self::quoted::QuotedJson;
 pub use self::signed::SignedToken;
 pub use self::url::Url;
 pub use self::zlib::Zlib;
@@ -75,6 +77,8 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
         Box::new(Percent),
         Box::new(Escapes),
         Box::new(HtmlEntities),
+        // JSON in a string literal of a larger text, once the text's own escapes are undone.
+        Box::new(QuotedJson),
         // Hex before base64: every hex string is also valid base64 (of noise).
         Box::new(Hex),
         Box::new(Base64),
@@ -180,6 +184,7 @@ mod tests {
             ("percent", b"caf%C3%A9+au+lait".to_vec()),
             ("escapes", b"\\u0041\\x42".to_vec()),
             ("html", b"&lt;b&gt;".to_vec()),
+            ("quoted", b"x = '{\"a\":1}';".to_vec()),
             ("hex", b"68656c6c6f20776f726c64".to_vec()),
             ("base64", b"aGVsbG8gd29ybGQ=".to_vec()),
             ("base32", b"NBSWY3DPEB3W64TMMQ======".to_vec()),
