@@ -39,6 +39,11 @@
 //! - no groups (wire types 3 and 4, deprecated for fifteen years) and no undefined wire types;
 //! - varints are at most 10 bytes and minimally encoded (no encoder pads them);
 //! - a field number is used with one wire type only (a schema gives each field one type).
+//!
+//! And the top level must be evidence of its own (see `is_convincing`): several fields, in
+//! ascending field-number order as mainstream serializers write them, or out of order (as
+//! hand-rolled encoders write them) with a text field and no length-delimited field of noise;
+//! or one field that carries text or a convincing message.
 
 use std::ops::ControlFlow;
 
@@ -270,21 +275,24 @@ fn read_level(input: &[u8]) -> Option<Level<'_>> {
 /// lone number is what random bytes most often parse as (a tag byte, then a varint), so a
 /// single field only counts when it carries text or a convincing message of its own.
 ///
-/// Several fields must come in ascending field-number order, as every mainstream serializer
-/// writes them; random bytes parse as fields in any order. And a message made only of fixed-
-/// width numbers is refused: fixed32/fixed64 fields swallow any bytes, so that is what noise
-/// parses into.
-fn is_convincing(level: &Level<'_>) -> bool {
+/// Several fields in ascending field-number order, as every mainstream serializer writes
+/// them, are evidence enough; random bytes parse as fields in any order. Fields out of order
+/// are legal, and hand-rolled encoders write them, so such a message is taken too when its
+/// length-delimited fields account for themselves (see [`accounts_for_its_bytes`]). And a
+/// message made only of fixed-width numbers is refused: fixed32/fixed64 fields swallow any
+/// bytes, so that is what noise parses into.
+fn is_convincing(message: &[u8], level: &Level<'_>) -> bool {
     // A chain of single-field messages is followed at most `MAX_DEPTH` levels down: hostile
     // input nests thousands deep, and each level costs a pass over what is left.
     let mut inner;
     let mut level = level;
     for _ in 0..MAX_DEPTH {
-        if !level.ascending || level.only_fixed {
+        if level.only_fixed {
             return false;
         }
         if level.count > 1 {
-            return true;
+            // A single field is always in order, so `message` is still the top level here.
+            return level.ascending || accounts_for_its_bytes(message);
         }
         match level.first.value {
             Value::Bytes(bytes) if bytes.len() >= 4 && text::is_printable_text(bytes) => {
@@ -303,10 +311,32 @@ fn is_convincing(level: &Level<'_>) -> bool {
     false
 }
 
+/// Shortest text that counts as evidence in a message whose fields are out of order.
+const MIN_EVIDENCE_TEXT: usize = 4;
+
+/// The evidence a message out of field order must bring instead of its order: at least one
+/// length-delimited field of text ([`MIN_EVIDENCE_TEXT`] bytes or more), and no
+/// length-delimited field that is noise: each is text, empty, compressed, or a plausible
+/// message of its own. Random bytes that happen to parse carry bytes fields of noise.
+fn accounts_for_its_bytes(message: &[u8]) -> bool {
+    let mut text = false;
+    for field in fields(message) {
+        let Value::Bytes(bytes) = field.value else {
+            continue;
+        };
+        if text::is_printable_text(bytes) {
+            text |= bytes.len() >= MIN_EVIDENCE_TEXT;
+        } else if !(bytes.is_empty() || is_compressed(bytes) || read_level(bytes).is_some()) {
+            return false;
+        }
+    }
+    text
+}
+
 /// Whether `bytes` is a protobuf message convincing enough to be a layer of its own (what a
 /// base64 or hex decoder may produce).
 pub(crate) fn is_convincing_message(bytes: &[u8]) -> bool {
-    read_level(bytes).is_some_and(|level| is_convincing(&level))
+    read_level(bytes).is_some_and(|level| is_convincing(bytes, &level))
 }
 
 /// Whether `bytes` is a plausible protobuf message by the same rules the decoder applies. The
@@ -454,7 +484,7 @@ impl Decoder for Protobuf {
     ) -> Result<Output, DecodeError> {
         // The whole message is parsed and judged before any field is handed over.
         let level = read_level(input)
-            .filter(is_convincing)
+            .filter(|level| is_convincing(input, level))
             .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
         let mut walker = Walker {
             budget,
@@ -628,6 +658,89 @@ mod tests {
             2,
             vec![Enc::Varint(1, 5), s(2, "x")]
         )])));
+    }
+
+    #[test]
+    fn fields_out_of_order_with_text_are_taken() {
+        // A hand-rolled encoder: field 2, then 1, then 5, then 3.
+        let msg = encode(&[
+            s(2, "Pixel 7"),
+            Enc::Varint(1, 34),
+            s(5, "https://example.org/a"),
+            Enc::Message(4, vec![Enc::Varint(2, 1), Enc::Varint(1, 9)]),
+            Enc::Bytes(6, vec![]),
+        ]);
+        assert_eq!(
+            leaves(&msg),
+            want(&[
+                ("#2", "Pixel 7", false),
+                ("#1", "34", true),
+                ("#5", "https://example.org/a", false),
+                ("#4.2", "1", true),
+                ("#4.1", "9", true),
+                ("#6", "", true),
+            ])
+        );
+        assert!(is_convincing_message(&msg));
+    }
+
+    #[test]
+    fn fields_out_of_order_without_text_or_with_noise_are_not() {
+        for msg in [
+            // Numbers only.
+            encode(&[Enc::Varint(2, 5), Enc::Varint(1, 7), Enc::Fixed32(3, 9)]),
+            // Text, but too short to count.
+            encode(&[s(2, "ab"), Enc::Varint(1, 7)]),
+            // Text, and a bytes field of noise.
+            encode(&[
+                s(2, "Pixel 7"),
+                Enc::Varint(1, 7),
+                Enc::Bytes(3, vec![0xff, 0x00, 0x9c, 0x03, 0x80]),
+            ]),
+        ] {
+            assert!(!accepts(&msg), "{msg:02x?}");
+            assert!(!is_convincing_message(&msg), "{msg:02x?}");
+        }
+    }
+
+    #[test]
+    fn random_bytes_that_parse_out_of_order_are_rarely_taken() {
+        // The strings the order rule used to refuse, and nothing else did: uniform random
+        // bytes, and random fields in random order whose bytes fields hold noise (the
+        // parses random bytes land on, found a thousand times faster).
+        let mut rng = Rng::new(0x0bad_0bad);
+        let (mut parsed, mut taken) = (0, 0);
+        for round in 0..400_000 {
+            let bytes = if round % 2 == 0 {
+                rng.bytes(6 + round % 30)
+            } else {
+                let fields: Vec<Enc> = (0..2 + rng.next() % 4)
+                    .map(|_| {
+                        let number = 1 + (rng.next() % 12) as u32;
+                        match rng.next() % 3 {
+                            0 => Enc::Varint(number, rng.next() % 300),
+                            1 => Enc::Fixed32(number, rng.next() as u32),
+                            _ => {
+                                let len = (rng.next() % 12) as usize;
+                                Enc::Bytes(number, rng.bytes(len))
+                            }
+                        }
+                    })
+                    .collect();
+                encode(&fields)
+            };
+            let Some(level) = read_level(&bytes) else {
+                continue;
+            };
+            if level.ascending || level.only_fixed || level.count < 2 {
+                continue;
+            }
+            parsed += 1;
+            taken += usize::from(accepts(&bytes));
+        }
+        eprintln!("random strings out of order: {taken} of {parsed} taken");
+        assert!(parsed > 10_000, "{parsed}");
+        assert!(taken * 100 < parsed, "{taken} of {parsed}");
     }
 
     #[test]
