@@ -109,18 +109,41 @@ pub(crate) fn looks_like_base64(input: &[u8]) -> bool {
     Base64.needs().met_by(input, &profile) && shape(input, &profile).is_some()
 }
 
-/// Whether [`Base64`] would decode `input` into a plausible payload within what `budget` has
-/// left. Not charged: it is for decoders that must know a part of their input is real base64
-/// before they claim it, and the unwrapper decodes (and charges) that part again when it gets
-/// there.
-pub(crate) fn decodes_plausibly(input: &[u8], budget: &Budget) -> bool {
+/// Shortest non-ASCII text [`decodes_to_text_or_compressed`] takes: 24 random bytes are
+/// printable UTF-8 a few times in a billion; 12, about once in ten thousand.
+const MIN_UTF8_TEXT: usize = 24;
+
+/// Whether `input` is base64 (as [`Base64`] reads it, without whitespace) of text or of a
+/// compressed stream, within what `budget` has left: for decoders that must know a part of
+/// their input is real base64 before they claim it. Stricter than [`Base64`]'s own test, which
+/// takes any plausible payload (binary MessagePack, CBOR and protobuf too) and a zlib header
+/// alone: base64 after a tag or a name is weaker evidence than a value that is all base64, and
+/// random ids decode to a convincing binary document, or to two bytes that pass for a zlib
+/// header, about once in two thousand. So a zlib stream must inflate. Not charged: the
+/// unwrapper decodes (and charges) that part again when it gets there.
+pub(crate) fn decodes_to_text_or_compressed(input: &[u8], budget: &Budget) -> bool {
     let profile = Profile::of(input);
+    if !Base64.needs().met_by(input, &profile) || input.len() / 4 * 3 > budget.output_left() {
+        return false;
+    }
+    let Some(shape) = shape(input, &profile).filter(|shape| !shape.whitespace) else {
+        return false;
+    };
+    let engine = if shape.url_safe { &URL_SAFE } else { &STANDARD };
+    let Some(out) = decode_with(engine, input) else {
+        return false;
+    };
+    // Random bytes pass for UTF-8 text with a few two-byte characters far more often than
+    // for ASCII: short non-ASCII text is not evidence enough here.
+    let text = text::is_printable_text(&out) && (out.is_ascii() || out.len() >= MIN_UTF8_TEXT);
+    if text || text::is_gzip(&out) || text::is_zstd(&out) {
+        return true;
+    }
     let mut trial = Budget::new(crate::Limits {
         max_output: budget.output_left(),
         ..*budget.limits()
     });
-    Base64.needs().met_by(input, &profile)
-        && Base64.decode_profiled(input, &profile, &mut trial).is_ok()
+    text::is_zlib(&out) && super::Zlib.decode(&out, &mut trial).is_ok()
 }
 
 fn decode_with(engine: &GeneralPurpose, input: &[u8]) -> Option<Vec<u8>> {

@@ -7,7 +7,9 @@
 //!
 //! Tags and separators are common in ordinary values too (`GA1.2.…` cookies, `10:15:00`,
 //! `www.example.com`), so the rest is only claimed when it is base64, long enough that noise
-//! rarely passes, *and* decodes to a plausible payload (the base64 decoder's own test).
+//! rarely passes, *and* decodes to text or a compressed stream. (A binary payload, protobuf
+//! say, after a tag is not claimed: random ids decode to a convincing binary document too
+//! often for a tag to tip the balance.)
 
 use crate::decoders::base64;
 use crate::{
@@ -74,7 +76,7 @@ impl Decoder for Prefixed {
         fields: &mut FieldSink<'_>,
     ) -> Result<Output, DecodeError> {
         let (tag, rest) = split(input)
-            .filter(|(_, rest)| base64::decodes_plausibly(rest, budget))
+            .filter(|(_, rest)| base64::decodes_to_text_or_compressed(rest, budget))
             .ok_or_else(|| DecodeError::invalid("prefix", "not a tag before base64"))?;
         let selector = format!("[{}]", String::from_utf8_lossy(tag));
         let _ = fields(

@@ -4,8 +4,9 @@
 //! space), so the rules see every parameter under its own name.
 //!
 //! One `name=value` alone is a weak signal (`a=b` in prose, base64 padding), so a lone pair is
-//! only split when its value is base64 of a plausible payload (`uid=ZmQ5ZjA0…` as a whole
-//! cookie): then the name is the best key the payload has.
+//! only split when its value is [`MIN_LONE_VALUE`] or more symbols of base64 of text or of a
+//! compressed stream (`uid=ZmQ5ZjA0…` as a whole cookie): then the name is the best key the
+//! payload has.
 
 use std::borrow::Cow;
 
@@ -30,6 +31,10 @@ fn is_name_byte(b: u8) -> bool {
 /// Longest name of a lone pair: an identifier, not a payload that contains a `=`.
 const MAX_LONE_NAME: usize = 32;
 
+/// Shortest value of a lone pair: 12 bytes of payload. Shorter ids after a name decode to
+/// printable bytes too often to be taken for a payload.
+pub const MIN_LONE_VALUE: usize = 16;
+
 /// The name and value of a value that is one `name=value` pair whose value has the shape of
 /// base64: `name` an identifier starting with a letter, `value` without `&` or `%` (it is
 /// handed on as it is, so `+` stays base64's `+`).
@@ -44,6 +49,7 @@ fn lone_pair<'a>(input: &'a [u8], profile: &Profile) -> Option<Pair<'a>> {
         && name
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && value.len() >= MIN_LONE_VALUE
         && base64::looks_like_base64(value))
     .then_some((name, value))
 }
@@ -156,7 +162,7 @@ impl Decoder for QueryString {
         fields: &mut FieldSink<'_>,
     ) -> Result<Output, DecodeError> {
         if let Some((name, value)) = lone_pair(input, profile) {
-            if !base64::decodes_plausibly(value, budget) {
+            if !base64::decodes_to_text_or_compressed(value, budget) {
                 return Err(DecodeError::invalid(
                     "query",
                     "one parameter, and its value is not base64",
@@ -236,6 +242,7 @@ mod tests {
             "x = 1 & y = 2",
             "&&&",
             "uid=a1b2c3d4e5f60718",
+            "uid=eyJhIjoxfQ==",
             "1uid=eyJhIjoxfQ==",
             "u=eyJhIjoxfQ==&",
         ] {
@@ -246,7 +253,7 @@ mod tests {
     #[test]
     fn a_lone_pair_is_split_only_when_its_value_decodes_as_base64() {
         let Decoded::Fields(fields) = QueryString
-            .decode(b"uid=eyJhIjoxfQ==", &mut Budget::default())
+            .decode(b"uid=eyJhIjoxLCJiIjoyfQ==", &mut Budget::default())
             .unwrap()
         else {
             panic!("fields expected");
@@ -254,13 +261,16 @@ mod tests {
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].selector, "[uid]");
         assert_eq!(fields[0].key.as_deref(), Some("uid"));
-        assert_eq!(&fields[0].value[..], b"eyJhIjoxfQ==");
+        assert_eq!(&fields[0].value[..], b"eyJhIjoxLCJiIjoyfQ==");
         // The shape of base64, but noise under it.
-        assert!(QueryString.sniff_alone(b"session=abcdefgh"));
-        assert!(
-            QueryString
-                .decode(b"session=abcdefgh", &mut Budget::default())
-                .is_err()
-        );
+        for value in ["session=abcdefghijklmnop", "sid=Ab3dEf7hIj9kLm1n"] {
+            assert!(QueryString.sniff_alone(value.as_bytes()), "{value}");
+            assert!(
+                QueryString
+                    .decode(value.as_bytes(), &mut Budget::default())
+                    .is_err(),
+                "{value}"
+            );
+        }
     }
 }
