@@ -392,6 +392,26 @@ fn a_percent_encoded_url_as_a_path_segment_is_a_url_with_its_query() {
 }
 
 #[test]
+fn a_url_percent_encoded_twice_as_a_path_segment_comes_apart_too() {
+    let segment = "https%253A%252F%252Fexample.org%252Fa%253Fref%253Dnewsletter";
+    assert_eq!(
+        leaves("path[2]", None, segment.as_bytes()),
+        expect(&[
+            (
+                "path[2] > percent > percent",
+                None,
+                "https://example.org/a?ref=newsletter"
+            ),
+            (
+                "path[2] > percent > percent > url query[ref]",
+                Some("ref"),
+                "newsletter"
+            ),
+        ])
+    );
+}
+
+#[test]
 fn ordinary_path_segments_stay_whole() {
     for segment in [
         "collect",
