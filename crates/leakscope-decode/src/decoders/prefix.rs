@@ -31,15 +31,17 @@ const MIN_REST: usize = 16;
 
 const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// The tag with its separator, and the rest, when `input` has the shape `tag|rest`.
+/// The tag with its separator, and the rest, when `input` has the shape `tag|rest` and the
+/// rest has no other separator (base64 has none; dotted names and clocks do).
 fn split(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let sep = input
-        .iter()
-        .take(MAX_TAG + 1)
-        .position(|&b| matches!(b, b'|' | b':' | b'.'))?;
+    let head = input.get(..=MAX_TAG)?;
+    let sep = memchr::memchr3(b'|', b':', b'.', head)?;
     let (tag, rest) = (&input[..sep], &input[sep + 1..]);
-    (sep > 0 && tag.iter().all(u8::is_ascii_alphanumeric) && rest.len() >= MIN_REST)
-        .then_some((&input[..=sep], rest))
+    (sep > 0
+        && rest.len() >= MIN_REST
+        && tag.iter().all(u8::is_ascii_alphanumeric)
+        && memchr::memchr3(b'|', b':', b'.', rest).is_none())
+    .then_some((&input[..=sep], rest))
 }
 
 impl Decoder for Prefixed {

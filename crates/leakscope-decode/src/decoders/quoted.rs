@@ -34,14 +34,20 @@ static OBJECT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"{\""))
 static ESCAPED_OBJECT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"{\\\""));
 
 /// Whether `input` has `{"` or `{\"`: the start of an object with a member, bare or escaped.
-/// Searched for as pairs of bytes, a vector compare at a time: scripts and style sheets have a
-/// `{` every few dozen bytes, and stopping at each would cost more than the search.
 fn has_object_start(input: &[u8]) -> bool {
-    OBJECT.find(input).is_some() || has_escaped_object_start(input)
+    has_object_start_from(input, true)
 }
 
-fn has_escaped_object_start(input: &[u8]) -> bool {
-    ESCAPED_OBJECT.find(input).is_some()
+/// [`has_object_start`], looking for the escaped form only when `escaped` (the text has a
+/// backslash). Most texts have no `{` at all, which one byte search shows fastest; scripts and
+/// style sheets have one every few dozen bytes, and stopping at each would cost more than
+/// searching on from the first for the pair of bytes, a vector compare at a time.
+fn has_object_start_from(input: &[u8], escaped: bool) -> bool {
+    let Some(first) = memchr::memchr(b'{', input) else {
+        return false;
+    };
+    let rest = &input[first..];
+    OBJECT.find(rest).is_some() || (escaped && ESCAPED_OBJECT.find(rest).is_some())
 }
 
 /// Whether the byte at `at` is escaped: an odd number of backslashes before it.
@@ -250,8 +256,7 @@ impl Decoder for QuotedJson {
         input.len() >= MIN_LEN
             && profile.is_text()
             && profile.has(class::SPACE | class::BACKSLASH)
-            && (OBJECT.find(input).is_some()
-                || (profile.has(class::BACKSLASH) && has_escaped_object_start(input)))
+            && has_object_start_from(input, profile.has(class::BACKSLASH))
     }
 
     fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {

@@ -83,11 +83,12 @@ impl Decoder for SignedToken {
         "signed"
     }
 
-    /// Two base64url parts and a dot.
+    /// Two base64url parts and a dot; the payload's `eyJ` brings a lower-case hex letter and
+    /// another letter (which `GA1.2.…` cookies, say, do not have).
     fn needs(&self) -> Needs {
         Needs::ANYTHING
             .min_len(MIN_SIGNATURE + 1 + MIN_PAYLOAD)
-            .all_of(class::LETTER | class::PUNCTUATION)
+            .all_of(class::HEX_LOWER | class::LETTER | class::PUNCTUATION)
             .within(
                 class::DIGIT
                     | class::HEX_LOWER
