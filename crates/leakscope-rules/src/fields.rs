@@ -53,19 +53,31 @@ pub(crate) fn lookup_tokens(location: &str) -> (Option<Token<'_>>, Option<Token<
     }
 }
 
-/// The tokens of the last step of a location.
+/// The last token of a location: of its last step that has one (a layer such as `base64`
+/// after a field has none, so `query[uid] > base64` ends with `uid`).
 pub(crate) fn last_token(location: &str) -> Option<Token<'_>> {
-    let (first, step) = match location.rsplit_once(" > ") {
-        Some((_, last)) => (false, last),
-        None => (true, location),
-    };
+    let mut rest = location;
     let mut tokens = Vec::new();
-    if first {
-        part_tokens(step, &mut tokens);
-    } else {
-        field_step_tokens(step, &mut tokens);
+    loop {
+        let (first, step) = match rest.rsplit_once(" > ") {
+            Some((before, last)) => {
+                rest = before;
+                (false, last)
+            }
+            None => (true, rest),
+        };
+        if first {
+            part_tokens(step, &mut tokens);
+        } else {
+            field_step_tokens(step, &mut tokens);
+        }
+        if let Some(token) = tokens.pop() {
+            return Some(token);
+        }
+        if first {
+            return None;
+        }
     }
-    tokens.pop()
 }
 
 /// `query[ud[em]]`, `body form[data]`, `cookie[_ga]`, `body multipart[f] filename`: the name in
@@ -279,6 +291,15 @@ mod tests {
             "5"
         );
         assert_eq!(last_lookup_key("path[2]"), None);
+        assert_eq!(
+            last_lookup_key("cookie[_pin_unauth] > base64 > query[uid] > base64").unwrap(),
+            "uid",
+            "a layer after a field has no name of its own"
+        );
+        assert_eq!(
+            last_lookup_key("body form[data] > base64 > gzip").unwrap(),
+            "data"
+        );
     }
 
     fn matches(pattern: &str, location: &str) -> bool {
