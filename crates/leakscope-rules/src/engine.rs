@@ -86,6 +86,39 @@ impl LazyRegex {
     }
 }
 
+/// `location` without its `[n]` array indexes.
+fn without_indexes(location: &str) -> String {
+    let mut out = String::with_capacity(location.len());
+    let mut rest = location;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after.as_bytes().get(digits) == Some(&b']') {
+            rest = &after[digits + 1..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `location` ends with the name `key` as a whole step or member (`query[dl]`,
+/// `json $.device.id`), so that the key is the name a field pattern is looked up by.
+fn ends_with_name(location: &str, key: &str) -> bool {
+    let end = location.strip_suffix(']').unwrap_or(location);
+    !key.is_empty()
+        && !key.contains(['.', '[', ']', '\''])
+        && end.len() > key.len()
+        && end.ends_with(key)
+        && matches!(
+            end.as_bytes()[end.len() - key.len() - 1],
+            b'.' | b'[' | b' '
+        )
+}
+
 /// The bytes a pattern's matches span, at least and at most (`usize::MAX`: no bound); `(0,
 /// usize::MAX)` when the pattern cannot be read.
 fn match_lengths(pattern: &str) -> (usize, usize) {
@@ -126,6 +159,21 @@ enum Target {
     Ignore { per_request: bool },
 }
 
+/// The field patterns of the generic rules or of one tracker group.
+#[derive(Debug, Default)]
+struct FieldSlot {
+    /// By their last name or index (normalised).
+    by_name: FxHashMap<String, Vec<(FieldPattern, Entry)>>,
+    /// Those ending in `*`.
+    any: Vec<(FieldPattern, Entry)>,
+}
+
+impl FieldSlot {
+    fn is_empty(&self) -> bool {
+        self.by_name.is_empty() && self.any.is_empty()
+    }
+}
+
 /// One rule or ignore as the indexes see it: what it leads to and which recipient it is
 /// limited to (`None`: generic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,10 +189,9 @@ struct Entry {
 pub struct Engine {
     rules: Vec<CompiledRule>,
     by_key: FxHashMap<String, Vec<Entry>>,
-    /// Field patterns, by their last token (normalised).
-    by_field: FxHashMap<String, Vec<(FieldPattern, Entry)>>,
-    /// Field patterns ending in `*`.
-    any_field: Vec<(FieldPattern, Entry)>,
+    /// Field patterns: the generic ones first, then each tracker group's (at its group + 1),
+    /// so that a leaf looks only at the patterns of the trackers its request goes to.
+    field_slots: Vec<FieldSlot>,
     keyless: Vec<Entry>,
     /// The recipients of tracker rules; a group is an index here.
     groups: Vec<CompiledRecipient>,
@@ -165,8 +212,7 @@ impl Engine {
         let mut engine = Engine {
             rules: Vec::new(),
             by_key: FxHashMap::default(),
-            by_field: FxHashMap::default(),
-            any_field: Vec::new(),
+            field_slots: vec![FieldSlot::default()],
             keyless: Vec::new(),
             groups: Vec::new(),
             groups_by_domain: FxHashMap::default(),
@@ -265,13 +311,18 @@ impl Engine {
         for field in fields {
             let pattern = FieldPattern::new(field)
                 .ok_or_else(|| format!("field pattern `{field}` names no field"))?;
+            let at = entry.group.map_or(0, |g| g as usize + 1);
+            if self.field_slots.len() <= at {
+                self.field_slots.resize_with(at + 1, FieldSlot::default);
+            }
+            let slot = &mut self.field_slots[at];
             match pattern.lookup_key() {
-                Some(key) => self
-                    .by_field
+                Some(key) => slot
+                    .by_name
                     .entry(key.to_owned())
                     .or_default()
                     .push((pattern, entry)),
-                None => self.any_field.push((pattern, entry)),
+                None => slot.any.push((pattern, entry)),
             }
         }
         Ok(())
@@ -343,59 +394,102 @@ impl Engine {
         (entries, per_request)
     }
 
-    /// Whether a field pattern may look at `location` (one shares its last field name): then
-    /// the verdict on a leaf depends on its place, not only on its key and value.
-    pub fn reads_field(&self, location: &str) -> bool {
-        if !self.any_field.is_empty() {
-            return true;
+    /// What of a leaf's place its verdict depends on, for a request to `scope`: `None` when no
+    /// field pattern may look at it (the verdict is the key's and the value's alone, shared by
+    /// every event of a batch), else its location, without the array indexes unless a pattern
+    /// names one (`extinfo[5]` is not `extinfo[4]`, but `$[0].device.id` and `$[1].device.id`
+    /// are one field to `device.id`).
+    pub fn field_place<'l>(
+        &self,
+        scope: &Scope,
+        key: Option<&str>,
+        location: &'l str,
+    ) -> Option<std::borrow::Cow<'l, str>> {
+        let mut any = false;
+        let mut indexed = false;
+        self.field_candidates(scope, key, location, &mut |pattern, _| {
+            any = true;
+            indexed |= pattern.names_an_index();
+            !indexed
+        });
+        if !any {
+            return None;
         }
-        if self.by_field.is_empty() {
-            return false;
+        if indexed || !location.contains('[') {
+            return Some(std::borrow::Cow::Borrowed(location));
         }
-        let (name, index) = lookup_tokens(location);
-        index.is_some_and(|index| self.by_field.contains_key(index.text))
-            || name.is_some_and(|name| {
-                let mut buffer = [0u8; SHORT_KEY];
-                match normalize_short_ascii(name.text, &mut buffer) {
-                    Some(short) => self.by_field.contains_key(short),
-                    None => self.by_field.contains_key(&normalize_any(name.text)),
-                }
-            })
+        Some(std::borrow::Cow::Owned(without_indexes(location)))
     }
 
-    /// The field-pattern entries that match `location`.
-    fn fielded(&self, location: &str, out: &mut Vec<Entry>) {
-        if self.by_field.is_empty() && self.any_field.is_empty() {
+    /// The field patterns that apply to a request to `scope` and share the last name or index
+    /// of the leaf at `location` (whose key, its nearest name, is `key`), handed to `each`
+    /// (which returns whether to go on).
+    fn field_candidates<'e>(
+        &'e self,
+        scope: &Scope,
+        key: Option<&str>,
+        location: &str,
+        each: &mut dyn FnMut(&'e FieldPattern, Entry) -> bool,
+    ) {
+        let relevant = || {
+            std::iter::once(0)
+                .chain(scope.groups.iter().map(|&g| g as usize + 1))
+                .filter_map(|at| self.field_slots.get(at))
+                .filter(|slot| !slot.is_empty())
+        };
+        if relevant().next().is_none() {
             return;
         }
-        let (name, index) = lookup_tokens(location);
+        for slot in relevant() {
+            for (pattern, entry) in &slot.any {
+                if !each(pattern, *entry) {
+                    return;
+                }
+            }
+        }
+        // The leaf's key is its last name when the location ends with it (`query[dl]`,
+        // `json $.device.id`); otherwise (`udff[em]`, a protobuf field, a layer after the field,
+        // an array index) the location is read.
+        let (name, index) = match key.filter(|k| ends_with_name(location, k)) {
+            Some(key) => (Some(key), None),
+            None => {
+                let (name, index) = lookup_tokens(location);
+                (name.map(|t| t.text), index.map(|t| t.text))
+            }
+        };
         let mut buffer = [0u8; SHORT_KEY];
         let owned;
         let name_key = match name {
-            Some(name) => match normalize_short_ascii(name.text, &mut buffer) {
+            Some(name) => match normalize_short_ascii(name, &mut buffer) {
                 Some(short) => Some(short),
                 None => {
-                    owned = normalize_any(name.text);
+                    owned = normalize_any(name);
                     Some(owned.as_str())
                 }
             },
             None => None,
         };
-        let lookup = |key: Option<&str>| {
-            key.and_then(|k| self.by_field.get(k))
-                .map_or(&[][..], Vec::as_slice)
-        };
-        let by_name = lookup(name_key);
-        let by_index = lookup(index.map(|t| t.text));
-        if by_name.is_empty() && by_index.is_empty() && self.any_field.is_empty() {
-            return;
-        }
-        let tokens: Vec<Token<'_>> = location_tokens(location);
-        for (pattern, entry) in by_name.iter().chain(by_index).chain(&self.any_field) {
-            if pattern.matches(&tokens) && !out.contains(entry) {
-                out.push(*entry);
+        for lookup in [name_key, index].into_iter().flatten() {
+            for slot in relevant() {
+                for (pattern, entry) in slot.by_name.get(lookup).map_or(&[][..], Vec::as_slice) {
+                    if !each(pattern, *entry) {
+                        return;
+                    }
+                }
             }
         }
+    }
+
+    /// The field-pattern entries that apply to a request to `scope` and match `location`.
+    fn fielded(&self, scope: &Scope, key: Option<&str>, location: &str, out: &mut Vec<Entry>) {
+        let mut tokens: Option<Vec<Token<'_>>> = None;
+        self.field_candidates(scope, key, location, &mut |pattern, entry| {
+            let tokens = tokens.get_or_insert_with(|| location_tokens(location));
+            if pattern.matches(tokens) && !out.contains(&entry) {
+                out.push(entry);
+            }
+            true
+        });
     }
 
     /// [`Detector::detect`] for a request that goes to the trackers of `scope`, and whether the
@@ -412,7 +506,7 @@ impl Engine {
             .map_or((&[][..], false), |key| self.keyed(key));
         let mut fielded = Vec::new();
         if let Some(location) = candidate.location {
-            self.fielded(location, &mut fielded);
+            self.fielded(scope, candidate.key, location, &mut fielded);
         }
         // A page URL's parameters are the site's, not the tracker's.
         let in_scope = |entry: &Entry| {
@@ -489,6 +583,33 @@ mod tests {
             &mut hits,
         );
         hits.iter().map(|h| h.rule.id.clone()).collect()
+    }
+
+    #[test]
+    fn places_without_indexes() {
+        assert_eq!(
+            without_indexes("body > json $[3].events[12].device.id"),
+            "body > json $.events.device.id"
+        );
+        assert_eq!(without_indexes("query[udff[em]]"), "query[udff[em]]");
+        assert_eq!(
+            without_indexes("body > protobuf #1[2].3"),
+            "body > protobuf #1.3"
+        );
+    }
+
+    #[test]
+    fn a_leafs_key_is_its_last_name_only_where_the_location_ends_with_it() {
+        assert!(ends_with_name("query[dl]", "dl"));
+        assert!(ends_with_name("body > json $.device.id", "id"));
+        assert!(!ends_with_name(
+            "query[pscrd] > base64 > protobuf #7",
+            "pscrd"
+        ));
+        assert!(!ends_with_name("query[udff[em]]", "udff[em]"));
+        assert!(!ends_with_name("body > json $.extinfo[5]", "extinfo"));
+        assert!(!ends_with_name("query[uid] > base64", "uid"));
+        assert!(!ends_with_name("query[xid]", "id"));
     }
 
     #[test]

@@ -319,7 +319,7 @@ impl Scanner {
                     // (The place is part of the pair only where a field rule looks at it:
                     // `extinfo[5]` is not `extinfo[4]`, but the events of a batch are alike.)
                     let location = leaf.path.as_str();
-                    let field_place = self.engine.reads_field(location).then_some(location);
+                    let field_place = self.engine.field_place(&scope, leaf.key, location);
                     let pair = self.pair_hasher.hash_one((
                         leaf.key,
                         text.as_ref(),
