@@ -86,25 +86,6 @@ impl LazyRegex {
     }
 }
 
-/// `location` without its `[n]` array indexes.
-fn without_indexes(location: &str) -> String {
-    let mut out = String::with_capacity(location.len());
-    let mut rest = location;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && after.as_bytes().get(digits) == Some(&b']') {
-            rest = &after[digits + 1..];
-        } else {
-            out.push('[');
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Whether `location` ends with the name `key` as a whole step or member (`query[dl]`,
 /// `json $.device.id`), so that the key is the name a field pattern is looked up by.
 fn ends_with_name(location: &str, key: &str) -> bool {
@@ -151,12 +132,26 @@ impl CompiledRule {
 }
 
 /// What an index entry leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Target {
     /// A rule, by index.
     Rule(usize),
     /// An `[[ignore]]` whose fields are per-request values (or not).
     Ignore { per_request: bool },
+}
+
+/// The field patterns a leaf matches ([`Engine::match_fields`]): opaque, compared and hashed as
+/// a verdict cache's key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct FieldMatches {
+    entries: Vec<Entry>,
+}
+
+impl FieldMatches {
+    /// Whether the leaf matches no field pattern.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 /// The field patterns of the generic rules or of one tracker group.
@@ -176,7 +171,7 @@ impl FieldSlot {
 
 /// One rule or ignore as the indexes see it: what it leads to and which recipient it is
 /// limited to (`None`: generic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Entry {
     target: Target,
     group: Option<u32>,
@@ -394,31 +389,21 @@ impl Engine {
         (entries, per_request)
     }
 
-    /// What of a leaf's place its verdict depends on, for a request to `scope`: `None` when no
-    /// field pattern may look at it (the verdict is the key's and the value's alone, shared by
-    /// every event of a batch), else its location, without the array indexes unless a pattern
-    /// names one (`extinfo[5]` is not `extinfo[4]`, but `$[0].device.id` and `$[1].device.id`
-    /// are one field to `device.id`).
-    pub fn field_place<'l>(
-        &self,
-        scope: &Scope,
-        key: Option<&str>,
-        location: &'l str,
-    ) -> Option<std::borrow::Cow<'l, str>> {
-        let mut any = false;
-        let mut indexed = false;
-        self.field_candidates(scope, key, location, &mut |pattern, _| {
-            any = true;
-            indexed |= pattern.names_an_index();
-            !indexed
+    /// The field patterns (of the generic rules and of the trackers of `scope`) that the leaf
+    /// at `location`, with the key `key`, matches. A leaf's verdict depends on its place only
+    /// through these, so they are what a cache of verdicts keys on besides the key and the
+    /// value: the events of a batch, alike but for their array index, share one verdict.
+    pub fn match_fields(&self, scope: &Scope, key: Option<&str>, location: &str) -> FieldMatches {
+        let mut matches = FieldMatches::default();
+        let mut tokens: Option<Vec<Token<'_>>> = None;
+        self.field_candidates(scope, key, location, &mut |pattern, entry| {
+            let tokens = tokens.get_or_insert_with(|| location_tokens(location));
+            if pattern.matches(tokens) && !matches.entries.contains(&entry) {
+                matches.entries.push(entry);
+            }
+            true
         });
-        if !any {
-            return None;
-        }
-        if indexed || !location.contains('[') {
-            return Some(std::borrow::Cow::Borrowed(location));
-        }
-        Some(std::borrow::Cow::Owned(without_indexes(location)))
+        matches
     }
 
     /// The field patterns that apply to a request to `scope` and share the last name or index
@@ -480,18 +465,6 @@ impl Engine {
         }
     }
 
-    /// The field-pattern entries that apply to a request to `scope` and match `location`.
-    fn fielded(&self, scope: &Scope, key: Option<&str>, location: &str, out: &mut Vec<Entry>) {
-        let mut tokens: Option<Vec<Token<'_>>> = None;
-        self.field_candidates(scope, key, location, &mut |pattern, entry| {
-            let tokens = tokens.get_or_insert_with(|| location_tokens(location));
-            if pattern.matches(tokens) && !out.contains(&entry) {
-                out.push(entry);
-            }
-            true
-        });
-    }
-
     /// [`Detector::detect`] for a request that goes to the trackers of `scope`, and whether the
     /// candidate's key names a per-request value (a request or event id, a nonce, a cache
     /// buster: the list is data, `rules/per-request-ids.toml`, and trackers add theirs).
@@ -501,28 +474,50 @@ impl Engine {
         candidate: &Candidate<'_>,
         hits: &mut Vec<Hit<'s>>,
     ) -> bool {
+        let fields = match candidate.location {
+            Some(location) => self.match_fields(scope, candidate.key, location),
+            None => FieldMatches::default(),
+        };
+        self.detect_with(scope, candidate, &fields, hits)
+    }
+
+    /// [`Engine::detect_in`] with the leaf's field matches worked out already
+    /// ([`Engine::match_fields`], for the same scope and candidate).
+    pub fn detect_with<'s>(
+        &'s self,
+        scope: &Scope,
+        candidate: &Candidate<'_>,
+        fields: &FieldMatches,
+        hits: &mut Vec<Hit<'s>>,
+    ) -> bool {
         let (keyed, mut per_request) = candidate
             .key
             .map_or((&[][..], false), |key| self.keyed(key));
-        let mut fielded = Vec::new();
-        if let Some(location) = candidate.location {
-            self.fielded(scope, candidate.key, location, &mut fielded);
-        }
+        let fielded = &fields.entries;
         // A page URL's parameters are the site's, not the tracker's.
         let in_scope = |entry: &Entry| {
             entry
                 .group
                 .is_some_and(|g| !candidate.in_page_url && scope.contains(g))
         };
-        let named = || keyed.iter().chain(&fielded);
+        let named = || keyed.iter().chain(fielded);
         let claimed = !scope.is_empty() && named().any(in_scope);
-        let mut seen: Vec<usize> = Vec::new();
+        // A rule named by both its key and a field pattern is reported once (the lists of one
+        // key are without repeats, so only field matches can repeat a rule).
+        let repeats = !fielded.is_empty();
+        let start = hits.len();
         let mut consider = |entry: &Entry, hits: &mut Vec<Hit<'s>>| match entry.target {
             Target::Ignore { per_request: yes } => per_request |= yes,
-            Target::Rule(index) if !seen.contains(&index) => {
-                seen.push(index);
+            Target::Rule(index) => {
                 let compiled = &self.rules[index];
                 if candidate.in_page_url && !compiled.rule.in_page_urls {
+                    return;
+                }
+                if repeats
+                    && hits[start..]
+                        .iter()
+                        .any(|h| std::ptr::eq(h.rule, &compiled.rule))
+                {
                     return;
                 }
                 if compiled.matches(candidate.value) {
@@ -531,7 +526,6 @@ impl Engine {
                     });
                 }
             }
-            Target::Rule(_) => {}
         };
         if claimed {
             for entry in named().filter(|e| in_scope(e)) {
@@ -583,19 +577,6 @@ mod tests {
             &mut hits,
         );
         hits.iter().map(|h| h.rule.id.clone()).collect()
-    }
-
-    #[test]
-    fn places_without_indexes() {
-        assert_eq!(
-            without_indexes("body > json $[3].events[12].device.id"),
-            "body > json $.events.device.id"
-        );
-        assert_eq!(without_indexes("query[udff[em]]"), "query[udff[em]]");
-        assert_eq!(
-            without_indexes("body > protobuf #1[2].3"),
-            "body > protobuf #1.3"
-        );
     }
 
     #[test]

@@ -189,13 +189,6 @@ impl FieldPattern {
         })
     }
 
-    /// Whether the pattern names an array index (`extinfo[5]`).
-    pub(crate) fn names_an_index(&self) -> bool {
-        self.reversed
-            .iter()
-            .any(|t| matches!(t, PatternToken::Index(_)))
-    }
-
     /// The key this pattern is looked up by: its last token, normalised (`None` for `*`).
     pub(crate) fn lookup_key(&self) -> Option<&str> {
         match &self.reversed[0] {

@@ -38,7 +38,7 @@ mod validators;
 
 pub use category::{Category, Severity};
 pub use context::{ContextKeys, FieldSource, TypedKind};
-pub use engine::{Candidate, Detector, Engine, Hit};
+pub use engine::{Candidate, Detector, Engine, FieldMatches, Hit};
 pub use headers::{HeaderPolicy, HeaderPolicyError, HeaderRole};
 pub use key::normalize_key;
 pub use recipient::{Recipient, RecipientPattern, Scope};

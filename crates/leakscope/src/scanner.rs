@@ -316,16 +316,16 @@ impl Scanner {
                     // another's verdict.
                     // (Path segments are part of the pair: a short value the capture
                     // revealed is not taken from a path, see `Lookout::short`.)
-                    // (The place is part of the pair only where a field rule looks at it:
+                    // (The place is part of the pair through the field patterns it matches:
                     // `extinfo[5]` is not `extinfo[4]`, but the events of a batch are alike.)
                     let location = leaf.path.as_str();
-                    let field_place = self.engine.field_place(&scope, leaf.key, location);
+                    let fields = self.engine.match_fields(&scope, leaf.key, location);
                     let pair = self.pair_hasher.hash_one((
                         leaf.key,
                         text.as_ref(),
                         in_page_url,
                         part.kind == PartKind::Path,
-                        field_place,
+                        &fields,
                     ));
                     let per_request = match verdicts.get(&pair) {
                         Some(known) => {
@@ -336,7 +336,7 @@ impl Scanner {
                         None => {
                             hits.clear();
                             matches.clear();
-                            let per_request = self.engine.detect_in(
+                            let per_request = self.engine.detect_with(
                                 &scope,
                                 &Candidate {
                                     key: leaf.key,
@@ -344,6 +344,7 @@ impl Scanner {
                                     in_page_url,
                                     location: Some(location),
                                 },
+                                &fields,
                                 &mut hits,
                             );
                             if let Some(lookout) = lookout {
