@@ -1,10 +1,11 @@
 //! The engine: rules compiled for fast matching.
 //!
 //! A leaf is judged in two steps. First the rules and `[[ignore]]`s of the trackers the request
-//! goes to (its [`Scope`]) that name the leaf, by key or by field: when any does, it alone
-//! decides, so a tracker's `kw` declared not a search is not a search whatever the generic
-//! rules say. Otherwise the generic rules that name the leaf, and the rules that name no field
-//! at all (value shapes such as an IMEI; a tracker's only at that tracker).
+//! goes to (its [`Scope`]) that name the leaf, by key or by field: when any does, they decide
+//! for the generic rules that name fields, so a tracker's `kw` declared not a search is not a
+//! search whatever the generic rules say; the generic rules that name no field (value shapes
+//! such as an email or an IMEI) still look at it. Otherwise the generic rules that name the
+//! leaf, and the rules that name no field at all (a tracker's only at that tracker).
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -345,11 +346,26 @@ impl Engine {
     /// The trackers a request to `recipient` goes to: worked out once per request.
     pub fn scope(&self, recipient: &Recipient<'_>) -> Scope {
         let mut groups = Vec::new();
-        let by_domain = self
-            .groups_by_domain
-            .get(recipient.domain)
-            .map_or(&[][..], Vec::as_slice);
-        for &group in by_domain.iter().chain(&self.groups_any_domain) {
+        // A group is filed under each domain it names: look up the host and every domain
+        // above it (`bat.bing.com`, `bing.com`, `com`).
+        let host = recipient.host.trim_end_matches('.').to_ascii_lowercase();
+        let mut suffix = host.as_str();
+        loop {
+            let named = self
+                .groups_by_domain
+                .get(suffix)
+                .map_or(&[][..], Vec::as_slice);
+            for &group in named {
+                if self.groups[group as usize].matches(recipient) && !groups.contains(&group) {
+                    groups.push(group);
+                }
+            }
+            match suffix.split_once('.') {
+                Some((_, rest)) => suffix = rest,
+                None => break,
+            }
+        }
+        for &group in &self.groups_any_domain {
             if self.groups[group as usize].matches(recipient) && !groups.contains(&group) {
                 groups.push(group);
             }
@@ -530,6 +546,24 @@ impl Engine {
         if claimed {
             for entry in named().filter(|e| in_scope(e)) {
                 consider(entry, hits);
+            }
+            // The strict value rules (an email, an IMEI, a card number under any name) still
+            // look: a field a tracker documents, or declares no leak, can carry what a site put
+            // there by mistake (`el=jane@example.org`). What the tracker's rules already report
+            // under the same category is not reported twice.
+            let claimed_hits = hits.len();
+            for entry in self.keyless.iter().filter(|e| e.group.is_none()) {
+                let before = hits.len();
+                consider(entry, hits);
+                if hits.len() > before {
+                    let category = hits[before].rule.category;
+                    if hits[start..claimed_hits]
+                        .iter()
+                        .any(|h| h.rule.category == category)
+                    {
+                        hits.truncate(before);
+                    }
+                }
             }
         } else {
             for entry in named().filter(|e| e.group.is_none()) {
@@ -801,7 +835,7 @@ mod tests {
             .unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("x.toml:6: rule `x.a`: bad glob"),
+                .starts_with("x.toml:5: rule `x.a`: bad glob"),
             "{err}"
         );
         let err = set
