@@ -1649,7 +1649,7 @@ fn rules_check_fails_on_a_wrong_example_and_a_broken_file() {
         let output = leakscope_with_stdin(&args, b"");
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(
-            stderr(&output).contains(&format!("{broken}:2: rule `x.y`: bad pattern")),
+            stderr(&output).contains(&format!("{broken}:1: rule `x.y`: bad pattern")),
             "{args:?}: {}",
             stderr(&output)
         );
@@ -1731,4 +1731,21 @@ fn decode_applies_the_rules_of_the_tracker_at_url() {
     assert!(!keywords.contains('←'), "{keywords}");
     let page = at_bing("p", "https://www.example.org/plans/apply");
     assert!(page.contains("bing-uet.page-url"), "{page}");
+    // Without a scheme the URL is still the tracker's; without a host it is an error.
+    let bare = succeeded(&leakscope(&[
+        "decode",
+        "--url",
+        "bat.bing.com/action/0",
+        "--key",
+        "kw",
+        "flu shots",
+    ]));
+    assert!(!bare.contains('←'), "{bare}");
+    let output = leakscope(&["decode", "--url", "nonsense", "--key", "kw", "flu shots"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("names no host"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -26,7 +26,7 @@ pub struct Recipient<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecipientPattern {
-    /// Registrable domains (`bing.com`), compared exactly (case-insensitive).
+    /// Domains (`bing.com`): the recipient is the domain or a host under it.
     #[serde(default)]
     pub domains: Vec<String>,
     /// Host name globs (`bat.bing.com`, `*.doubleclick.net`; `*` does not match an empty label).
@@ -90,14 +90,20 @@ impl CompiledRecipient {
 
     /// Whether `recipient` is this one.
     pub(crate) fn matches(&self, recipient: &Recipient<'_>) -> bool {
-        (self.domains.is_empty()
-            || self
-                .domains
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(recipient.domain)))
+        (self.domains.is_empty() || self.domains.iter().any(|d| within(recipient.host, d)))
             && (self.hosts.is_empty() || self.hosts.iter().any(|g| g.is_match(recipient.host)))
             && (self.paths.is_empty() || self.paths.iter().any(|g| g.is_match(recipient.path)))
     }
+}
+
+/// Whether `host` is `domain` or a host under it (`bat.bing.com` is within `bing.com`; so is
+/// `firebaseinstallations.googleapis.com` within itself, where `googleapis.com` is a public
+/// suffix).
+pub(crate) fn within(host: &str, domain: &str) -> bool {
+    let host = host.trim_end_matches('.');
+    host.len() >= domain.len()
+        && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+        && (host.len() == domain.len() || host.as_bytes()[host.len() - domain.len() - 1] == b'.')
 }
 
 /// The trackers a request goes to, as the engine numbers them: worked out once per request by
@@ -154,6 +160,17 @@ mod tests {
         assert!(collect.matches(&at("sst.example.org", "example.org", "/g/collect")));
         assert!(collect.matches(&at("x.example.org", "example.org", "/metrics/g/collect")));
         assert!(pattern(&["Bing.COM"], &[], &[]).matches(&at("bat.bing.com", "bing.com", "/")));
+        // A domain below the registrable one is a recipient of its own.
+        let fis = pattern(&["firebaseinstallations.googleapis.com"], &[], &[]);
+        assert!(fis.matches(&at(
+            "firebaseinstallations.googleapis.com",
+            "firebaseinstallations.googleapis.com",
+            "/"
+        )));
+        let px = pattern(&["px.tracker.example"], &[], &[]);
+        assert!(px.matches(&at("px.tracker.example", "tracker.example", "/b")));
+        assert!(!px.matches(&at("cdn.tracker.example", "tracker.example", "/b")));
+        assert!(!pattern(&["bing.com"], &[], &[]).matches(&at("notbing.com", "notbing.com", "/")));
     }
 
     #[test]

@@ -27,11 +27,12 @@ pub struct Rule {
     pub keys: Vec<String>,
     /// Fields by where they sit: a suffix of the path through the layers (`device.id`,
     /// `ctx.c1`, `$.properties.$os`, the protobuf field `#2.3`) or an element of a positional
-    /// array (`extinfo[5]`). See the crate docs for how a path is read.
+    /// array (`extinfo[5]`). The crate docs say how a leaf's location is read.
     #[serde(default)]
     pub fields: Vec<String>,
-    /// Registrable domains of the recipient (`bing.com`): the rule is one tracker's. Given in
-    /// the file's `[tracker]` table for every rule of the file.
+    /// Domains of the recipient (`bing.com`, and every host under it): the rule is one
+    /// tracker's. A rule that names no `domains` or `hosts` takes the file's `[tracker]`'s (and
+    /// its `paths`, unless it names its own).
     #[serde(default)]
     pub domains: Vec<String>,
     /// Host name globs of the recipient (`bat.bing.com`, `*.doubleclick.net`).
@@ -77,6 +78,9 @@ pub struct Rule {
     /// The file the rule came from (`built-in trackers/bing-uet.toml`, a user's path).
     #[serde(skip_deserializing)]
     pub origin: String,
+    /// The line of the rule's `[[rule]]` table in its file.
+    #[serde(skip_deserializing)]
+    pub line: usize,
 }
 
 impl Rule {
@@ -268,6 +272,28 @@ pub enum RuleError {
         /// What is wrong.
         message: String,
     },
+    /// A `[tracker]` table is wrong (no recipient, a bad domain or glob).
+    #[error("{origin}:{line}: tracker `{name}`: {message}")]
+    Tracker {
+        /// The file.
+        origin: String,
+        /// The line of the `[tracker]` table.
+        line: usize,
+        /// The tracker's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An `[[ignore]]` table is wrong (no recipient, no fields, a bad pattern).
+    #[error("{origin}:{line}: [[ignore]]: {message}")]
+    Ignore {
+        /// The file.
+        origin: String,
+        /// The line of the `[[ignore]]` table.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A rule has neither keys, fields, a value pattern nor validators: it would match
     /// everything.
     #[error("{origin}:{line}: rule `{id}` has no keys, fields, value pattern or validators")]
@@ -299,10 +325,15 @@ impl std::fmt::Display for ExampleFailure {
         } else {
             "negative example matched"
         };
+        let place = match (&self.example.field, &self.example.key) {
+            (Some(field), _) => format!("field `{field}`"),
+            (None, Some(key)) => format!("key `{key}`"),
+            (None, None) => "no key".to_owned(),
+        };
         write!(
             f,
-            "rule `{}`: {what}: key {:?}, value {:?}",
-            self.rule, self.example.key, self.example.value
+            "rule `{}`: {what}: {place}, value {:?}",
+            self.rule, self.example.value
         )
     }
 }
@@ -380,20 +411,37 @@ impl RuleSet {
         })?;
         let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
         let tracker_name = file.tracker.as_ref().map(|t| t.name.clone());
+        // A rule that names its own domains or hosts has its own recipient; one that names
+        // only paths narrows the tracker's hosts to those paths; one that names none is the
+        // tracker's.
         let inherit =
             |domains: &mut Vec<String>, hosts: &mut Vec<String>, paths: &mut Vec<String>| {
                 if let Some(tracker) = &file.tracker
                     && domains.is_empty()
                     && hosts.is_empty()
-                    && paths.is_empty()
                 {
                     domains.clone_from(&tracker.domains);
                     hosts.clone_from(&tracker.hosts);
-                    paths.clone_from(&tracker.paths);
+                    if paths.is_empty() {
+                        paths.clone_from(&tracker.paths);
+                    }
                 }
             };
-        for rule in &mut file.rule {
-            let line = line_of(text, &rule.id);
+        if file.tracker.is_none()
+            && file.rule.is_empty()
+            && file.ignore.is_empty()
+            && file.example.is_empty()
+        {
+            return Err(RuleError::Syntax {
+                origin: origin.to_owned(),
+                message: "holds no `[[rule]]`, `[[ignore]]`, `[[example]]` or `[tracker]`".into(),
+            });
+        }
+        let rule_lines = header_lines(text, "rule");
+        let ignore_lines = header_lines(text, "ignore");
+        let example_lines = header_lines(text, "example");
+        for (n, rule) in file.rule.iter_mut().enumerate() {
+            let line = rule_lines.get(n).copied().unwrap_or(0);
             let pattern_error = |message: String| RuleError::Pattern {
                 origin: origin.to_owned(),
                 line,
@@ -438,16 +486,23 @@ impl RuleSet {
                 checked.map_err(|e| pattern_error(format!("bad pattern: {e}")))?;
             }
             check_shape(&rule.fields, &rule.recipient()).map_err(pattern_error)?;
+            if let (Some(min), Some(max)) = (rule.min_len, rule.max_len)
+                && min > max
+            {
+                return Err(pattern_error(format!(
+                    "min_len {min} is more than max_len {max}: the rule would match nothing"
+                )));
+            }
+            rule.line = line;
         }
-        for ignore in &mut file.ignore {
+        for (n, ignore) in file.ignore.iter_mut().enumerate() {
             inherit(&mut ignore.domains, &mut ignore.hosts, &mut ignore.paths);
             ignore.tracker.clone_from(&tracker_name);
             ignore.origin = origin.to_owned();
-            let line = line_of(text, &ignore.reason);
-            let error = |message: String| RuleError::Pattern {
+            let line = ignore_lines.get(n).copied().unwrap_or(0);
+            let error = |message: String| RuleError::Ignore {
                 origin: origin.to_owned(),
                 line,
-                id: format!("ignore ({})", ignore.keys.join(", ")),
                 message,
             };
             if ignore.recipient().is_empty() {
@@ -463,17 +518,9 @@ impl RuleSet {
             }
             check_shape(&ignore.fields, &ignore.recipient()).map_err(error)?;
         }
-        let mut search_from = 0;
-        for example in &mut file.example {
+        for (n, example) in file.example.iter_mut().enumerate() {
             example.origin = origin.to_owned();
-            // The n-th `[[example]]` header of the file.
-            match text[search_from..].find("[[example]]") {
-                Some(at) => {
-                    example.line = line_at(text, search_from + at);
-                    search_from += at + 1;
-                }
-                None => example.line = 0,
-            }
+            example.line = example_lines.get(n).copied().unwrap_or(0);
         }
         if let Some(tracker) = &mut file.tracker {
             tracker.origin = origin.to_owned();
@@ -482,15 +529,17 @@ impl RuleSet {
                 hosts: tracker.hosts.clone(),
                 paths: tracker.paths.clone(),
             };
+            let line = header_lines(text, "tracker").first().copied().unwrap_or(0);
+            let error = |message: String| RuleError::Tracker {
+                origin: origin.to_owned(),
+                line,
+                name: tracker.name.clone(),
+                message,
+            };
             if recipient.is_empty() {
-                return Err(RuleError::Syntax {
-                    origin: origin.to_owned(),
-                    message: format!(
-                        "tracker `{}` names no `domains`, `hosts` or `paths`",
-                        tracker.name
-                    ),
-                });
+                return Err(error("names no `domains`, `hosts` or `paths`".into()));
             }
+            CompiledRecipient::new(&recipient).map_err(error)?;
             self.trackers.push(tracker.clone());
         }
         self.rules.extend(file.rule);
@@ -582,25 +631,34 @@ fn check_shape(fields: &[String], recipient: &RecipientPattern) -> Result<(), St
     CompiledRecipient::new(recipient).map(drop)
 }
 
-/// The line (1-based) of the first line of `text` that holds `needle` in quotes: where a
-/// rule's id or an ignore's reason is written (0 when not found).
-fn line_of(text: &str, needle: &str) -> usize {
-    for quote in ['"', '\'', '\n'] {
-        let quoted = format!("{quote}{needle}{quote}");
-        if let Some(at) = text.find(&quoted) {
-            return line_at(text, at);
+/// The lines (1-based) of the `[[name]]` (or `[name]`) table headers of `text`, in order: the
+/// n-th `[[rule]]` table is the n-th rule. (A header is a line that is only the header, spaces
+/// allowed inside the brackets; comments and strings that mention it are not headers.)
+fn header_lines(text: &str, name: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut in_multiline = false;
+    for (n, line) in text.lines().enumerate() {
+        // Lines inside a multi-line string (an example's request) are not headers.
+        let quotes = line.matches("\"\"\"").count() + line.matches("\'\'\'").count();
+        if in_multiline {
+            if quotes % 2 == 1 {
+                in_multiline = false;
+            }
+            continue;
+        }
+        let code = line.split('#').next().unwrap_or_default().trim();
+        let inner = code
+            .strip_prefix("[[")
+            .and_then(|c| c.strip_suffix("]]"))
+            .or_else(|| code.strip_prefix('[').and_then(|c| c.strip_suffix(']')));
+        if inner.is_some_and(|inner| inner.trim() == name) {
+            lines.push(n + 1);
+        }
+        if quotes % 2 == 1 {
+            in_multiline = true;
         }
     }
-    0
-}
-
-/// The line (1-based) of byte `at`.
-fn line_at(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    lines
 }
 
 /// How far a rule file's patterns are checked when it is loaded.
@@ -696,14 +754,14 @@ mod tests {
             "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\n";
         set.add_toml(dup, "one.toml").unwrap();
         let err = set.add_toml(dup, "two.toml").unwrap_err();
-        assert_eq!(err.to_string(), "two.toml:2: rule id `a` is defined twice");
+        assert_eq!(err.to_string(), "two.toml:1: rule id `a` is defined twice");
 
         let bad =
             "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n";
         let err = set.add_toml(bad, "bad.toml").unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("bad.toml:2: rule `b`: bad pattern"),
+                .starts_with("bad.toml:1: rule `b`: bad pattern"),
             "{err}"
         );
 
@@ -715,5 +773,56 @@ mod tests {
         let all = "[[rule]]\nid='d'\ncategory='network'\nseverity='low'\ndescription='d'\n";
         let err = set.add_toml(all, "d.toml").unwrap_err();
         assert!(matches!(err, RuleError::MatchesEverything { .. }));
+
+        // The second definition is the one named, past comments and strings that mention a
+        // header.
+        let twice = "# [[rule]] in a comment\n[[rule]]\nid='e'\ncategory='network'\nseverity='low'\ndescription='\"[[rule]]\"'\nkeys=['x']\n\n[[example]]\nname='n'\nrequest='''\n[[rule]]\n'''\n\n[[ rule ]]\nid='e'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['y']\n";
+        let err = RuleSet::default().add_toml(twice, "e.toml").unwrap_err();
+        assert_eq!(err.to_string(), "e.toml:15: rule id `e` is defined twice");
+
+        let empty = RuleSet::default()
+            .add_toml("# nothing\n", "f.toml")
+            .unwrap_err();
+        assert!(empty.to_string().contains("holds no"), "{empty}");
+
+        let bounds = "[[rule]]\nid='g'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\nmin_len=9\nmax_len=3\n";
+        let err = RuleSet::default().add_toml(bounds, "g.toml").unwrap_err();
+        assert!(
+            err.to_string().contains("min_len 9 is more than max_len 3"),
+            "{err}"
+        );
+
+        let tracker = "[tracker]\nname='t'\ndomains=['*.t.example']\n";
+        let err = RuleSet::default().add_toml(tracker, "t.toml").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("t.toml:1: tracker `t`: bad domain"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_rule_naming_only_paths_keeps_its_trackers_hosts() {
+        let mut set = RuleSet::default();
+        set.add_toml(
+            "[tracker]\nname='Acme'\ndomains=['acme.example']\n\n[[rule]]\nid='acme.a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['a']\npaths=['/collect']\n\n[[rule]]\nid='acme.b'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['b']\nhosts=['px.other.example']\n",
+            "acme.toml",
+        )
+        .unwrap();
+        let a = &set.rules()[0];
+        assert_eq!(
+            (a.domains.as_slice(), a.paths.as_slice()),
+            (
+                &["acme.example".to_owned()][..],
+                &["/collect".to_owned()][..]
+            )
+        );
+        let b = &set.rules()[1];
+        assert!(
+            b.domains.is_empty(),
+            "a rule naming its hosts has its own recipient"
+        );
+        assert_eq!(a.line, 5);
+        assert_eq!(b.line, 13);
     }
 }

@@ -36,7 +36,17 @@ pub enum RulePackError {
 pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet, RulePackError> {
     let mut set = RuleSet::builtin()?;
     for path in paths {
-        for file in rule_files(path)? {
+        let files = rule_files(path)?;
+        if files.is_empty() {
+            return Err(RulePackError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no rule files (`.toml`) in this folder",
+                ),
+            });
+        }
+        for file in files {
             let text = std::fs::read_to_string(&file).map_err(|source| RulePackError::Io {
                 path: file.display().to_string(),
                 source,
@@ -67,7 +77,10 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RulePackError> {
     for entry in entries {
         if entry.is_dir() {
             files.extend(rule_files(&entry)?);
-        } else if entry.extension().is_some_and(|e| e == "toml") {
+        } else if entry
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
             files.push(entry);
         }
     }
@@ -121,11 +134,11 @@ pub fn check_rules(set: &RuleSet) -> RuleCheck {
         request_examples: set.request_examples().len(),
         failures: Vec::new(),
     };
-    let origin_of = |id: &str| {
+    let place_of = |id: &str| {
         set.rules()
             .iter()
             .find(|r| r.id == id)
-            .map_or_else(String::new, |r| r.origin.clone())
+            .map_or_else(|| (String::new(), 0), |r| (r.origin.clone(), r.line))
     };
     let engine = match Engine::new(set.clone()) {
         Ok(engine) => engine,
@@ -140,9 +153,10 @@ pub fn check_rules(set: &RuleSet) -> RuleCheck {
     };
     if let Err(failures) = set.check_examples() {
         for failure in failures {
+            let (origin, line) = place_of(&failure.rule);
             check.failures.push(RuleCheckFailure {
-                origin: origin_of(&failure.rule),
-                line: 0,
+                origin,
+                line,
                 message: failure.to_string(),
             });
         }
@@ -155,7 +169,7 @@ pub fn check_rules(set: &RuleSet) -> RuleCheck {
         if rule.examples.is_empty() && !in_a_request {
             check.failures.push(RuleCheckFailure {
                 origin: rule.origin.clone(),
-                line: 0,
+                line: rule.line,
                 message: format!(
                     "rule `{}` has no example (give `examples`, or list it in an \
                      `[[example]]`'s `leaks`)",
@@ -402,5 +416,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing.toml"), "{err}");
+        // A pack that holds nothing is not loaded as no rules.
+        let empty = tempfile::tempdir().unwrap();
+        let err = load_rules(&[empty.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no rule files"), "{err}");
+        std::fs::write(empty.path().join("empty.TOML"), "# nothing yet\n").unwrap();
+        let err = load_rules(&[empty.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("empty.TOML") && err.contains("holds no"),
+            "{err}"
+        );
     }
 }
