@@ -209,9 +209,14 @@ fn not_placeholder(value: &str) -> bool {
         .filter(|c| !matches!(c, '-' | ':' | '.' | ' '));
     match significant.next() {
         None => false,
-        // One character repeated is a filler (`0000`, `ffffffff`, `--:--`), but two are a
-        // number like any other (Android 11).
-        Some(first) => trimmed.len() <= 2 || significant.any(|c| c != first),
+        // One character repeated is a filler (`0000`, `ffffffff`, `--:--`), but two digits
+        // are a number like any other (Android 11); a lone letter (`N`, `x`) is no value, a
+        // lone digit is (Android 7).
+        Some(first) => match trimmed.len() {
+            1 => first.is_ascii_digit(),
+            2 => first.is_ascii_digit() || significant.any(|c| c != first),
+            _ => significant.any(|c| c != first),
+        },
     }
 }
 
@@ -403,6 +408,10 @@ mod tests {
             "one repeated character"
         );
         assert!(Validator::NotPlaceholder.check("11"), "Android 11");
+        assert!(Validator::NotPlaceholder.check("7"), "Android 7");
+        for no_value in ["N", "x", "0", "aa"] {
+            assert!(!Validator::NotPlaceholder.check(no_value), "{no_value}");
+        }
     }
 
     /// The validators written the plain way, with the allocations the real ones avoid.
@@ -437,9 +446,14 @@ mod tests {
                 .chars()
                 .filter(|c| !matches!(c, '-' | ':' | '.' | ' '))
                 .collect();
-            significant
-                .first()
-                .is_some_and(|first| trimmed.len() <= 2 || significant.iter().any(|c| c != first))
+            match (significant.first(), trimmed.chars().count()) {
+                (None, _) => false,
+                (Some(first), 1) => first.is_ascii_digit(),
+                (Some(first), 2) => {
+                    first.is_ascii_digit() || significant.iter().any(|c| c != first)
+                }
+                (Some(first), _) => significant.iter().any(|c| c != first),
+            }
         }
     }
 
