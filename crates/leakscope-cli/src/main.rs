@@ -366,9 +366,21 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
     };
     let scope = match args.url.as_deref() {
         Some(url) => {
+            // `bat.bing.com/action/0` is taken as `https://bat.bing.com/action/0`.
+            let owned;
+            let url = if url.contains("://") {
+                url
+            } else {
+                owned = format!("https://{url}");
+                owned.as_str()
+            };
             let host = leakscope::http::url_host(url)
                 .unwrap_or_default()
                 .to_ascii_lowercase();
+            if host.is_empty() || !host.contains('.') && host != "localhost" {
+                eprintln!("leakscope: error: --url {url}: names no host");
+                return ExitCode::from(2);
+            }
             let domain = leakscope::report::registrable_domain(&host);
             let path = match leakscope::http::urlencoded::url_path(url) {
                 "" => "/",
