@@ -1,28 +1,52 @@
 //! Leak classification: which decoded values are leaks, of what kind, and how bad.
 //!
 //! Rules are **data**. Each rule is a TOML table with an id, a [`Category`] from the fixed
-//! vocabulary, a [`Severity`], the field names it applies to, a pattern the value must match,
-//! optional named validators (a Luhn check, "is this truthy"), and its own examples and
-//! counterexamples. The built-in pack lives in `rules/*.toml` and is compiled into the binary;
-//! users add their own files with the same format.
+//! vocabulary, a [`Severity`], what it looks at, what the value must be, and its own examples
+//! and counterexamples. The built-in pack lives in `rules/*.toml` (generic rules, for any
+//! recipient) and `rules/trackers/*.toml` (one file per tracker, found by the build), and is
+//! compiled into the binary; users add files of the same format.
+//!
+//! A rule looks at a leaf by its **key** (`keys`, compared after [`normalize_key`]) or by its
+//! **place** (`fields`): a leaf's location such as `body form[extinfo] > json $[5]` reads as the
+//! names and indexes it passed through, across every layer (`extinfo [5]`), and a pattern
+//! (`extinfo[5]`, `device.id`, `ctx.*`, the protobuf field `#2.3`) matches a leaf whose names end
+//! with the pattern's; indexes the pattern does not mention are passed over. The value must
+//! match `value`, not match `not_value`, pass every named [`Validator`] and fit `min_len` and
+//! `max_len`.
+//!
+//! A file may open with a `[tracker]` table naming a recipient (`domains`, `hosts` and `paths`
+//! globs): its rules, and its `[[ignore]]` tables (fields that are not leaks there), apply only
+//! to requests that go there. For such a request the tracker's entries that name a leaf decide
+//! it in place of the generic rules that name leaves; the generic value-shape rules (an email,
+//! an IMEI under any name) still look. A file's `[[example]]` tables are whole requests with the
+//! leaks they must produce, run through the scanner by `leakscope rules check`.
 //!
 //! ```toml
+//! [tracker]
+//! name = "Microsoft Advertising UET"
+//! domains = ["bing.com"]
+//! hosts = ["bat.bing.com"]
+//! references = ["https://help.ads.microsoft.com/#apex/ads/en/56686/2"]
+//!
 //! [[rule]]
-//! id = "private-mode.flag"
-//! category = "private-mode"
+//! id = "bing-uet.page-url"
+//! category = "browsing-history"
 //! severity = "high"
-//! description = "The request says it was made in incognito / private mode."
-//! keys = ["incognito", "is_incognito", "private_mode"]
-//! validators = ["truthy"]
-//! examples = [{ key = "incognito", value = "true" }]
-//! negative_examples = [{ key = "incognito", value = "false" }]
+//! description = "UET receives the address of the page the user is on (`p`)."
+//! keys = ["p"]
+//! validators = ["url"]
+//! examples = [{ key = "p", value = "https://www.example.org/plans" }]
+//!
+//! [[ignore]]
+//! keys = ["kw"]
+//! reason = "The page's meta keywords, not a search."
 //! ```
 //!
-//! An [`Engine`] compiles a [`RuleSet`] once: rules that name keys are indexed by their
-//! [normalised](normalize_key) key, so checking a value costs one hash lookup plus the few rules
-//! that apply; rules without keys (value shapes such as an IMEI) run on every value. Every rule's
-//! examples are checked by [`RuleSet::check_examples`], which a test runs on the built-in pack, so
-//! a rule cannot ship untested.
+//! An [`Engine`] compiles a [`RuleSet`] once: rules by normalised key, field patterns by the
+//! last name they match (one index for the generic rules and one per tracker), recipients by
+//! domain, so that classifying a leaf costs a few hash lookups. [`RuleSet::check_examples`]
+//! runs every rule's field examples (a test runs it on the built-in pack), a broken file is an
+//! error naming its file and line, and the built-in pack never loads as empty.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

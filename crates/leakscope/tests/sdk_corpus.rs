@@ -13,7 +13,14 @@
 //! - a finding is a **false alarm** when its field is labelled `none`, or labelled with another
 //!   category, or is in no template (nothing else is in the requests).
 //!
-//! Recall is found / labelled leaks; the false-alarm rate is false alarms / findings. The issue
+//! Recall is found / labelled leaks; the false-alarm rate is false alarms / findings.
+//!
+//! The figure is not blind either: the first run (recall 0.903, 2.6% false alarms) led to rule
+//! changes that hold for each tracker wherever it is met (OS names reported as the other device
+//! values are, `not-placeholder` no longer refusing "11", Bugsnag's session id, version fields
+//! named after the system such as Xiaomi's `env.android`), and to corrections of the corpus
+//! written at the top of its file (values given their real shapes; a locale's country and an
+//! install time labelled device-fingerprint, from the SDKs' sources). The issue
 //! asks for recall ≥ 0.97 with ≤ 1% false alarms; the figures are printed per tracker
 //! (`cargo test -p leakscope --test sdk_corpus -- --nocapture`) and written in the README.
 
