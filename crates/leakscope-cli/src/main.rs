@@ -381,16 +381,11 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
                 eprintln!("leakscope: error: --url {url}: names no host");
                 return ExitCode::from(2);
             }
-            let domain = leakscope::report::registrable_domain(&host);
             let path = match leakscope::http::urlencoded::url_path(url) {
                 "" => "/",
                 path => path,
             };
-            engine.scope(&leakscope::rules::Recipient {
-                host: &host,
-                domain: &domain,
-                path,
-            })
+            engine.scope(&leakscope::rules::Recipient { host: &host, path })
         }
         None => leakscope::rules::Scope::none(),
     };

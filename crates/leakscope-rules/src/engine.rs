@@ -762,13 +762,11 @@ mod tests {
         let engine = uet_engine();
         let bing = engine.scope(&Recipient {
             host: "bat.bing.example",
-            domain: "bing.example",
             path: "/action/0",
         });
         assert!(!bing.is_empty());
         let elsewhere = engine.scope(&Recipient {
             host: "www.bing.example",
-            domain: "bing.example",
             path: "/search",
         });
         assert_ne!(bing, elsewhere, "the host must match too");

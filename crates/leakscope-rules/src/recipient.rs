@@ -13,10 +13,8 @@ use serde::Deserialize;
 /// Who receives a request: what a recipient pattern is matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recipient<'a> {
-    /// The host name, lowercase (`bat.bing.com`).
+    /// The host name (`bat.bing.com`); a pattern's `domains` match it and the domains above it.
     pub host: &'a str,
-    /// Its registrable domain (`bing.com`).
-    pub domain: &'a str,
     /// The URL path, without the query (`/action/0`).
     pub path: &'a str,
 }
@@ -143,8 +141,8 @@ mod tests {
         .unwrap()
     }
 
-    fn at<'a>(host: &'a str, domain: &'a str, path: &'a str) -> Recipient<'a> {
-        Recipient { host, domain, path }
+    fn at<'a>(host: &'a str, _domain: &'a str, path: &'a str) -> Recipient<'a> {
+        Recipient { host, path }
     }
 
     #[test]

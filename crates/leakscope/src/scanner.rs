@@ -215,7 +215,6 @@ impl Scanner {
         // The trackers the request goes to: their rules decide the fields they document.
         let scope = self.engine.scope(&Recipient {
             host: &host,
-            domain: &domain,
             path: match url_path(&exchange.url) {
                 "" => "/",
                 path => path,
