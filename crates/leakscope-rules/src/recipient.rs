@@ -46,27 +46,28 @@ impl RecipientPattern {
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRecipient {
     domains: Vec<String>,
-    hosts: Vec<GlobMatcher>,
-    paths: Vec<GlobMatcher>,
+    hosts: Vec<Glob>,
+    paths: Vec<Glob>,
+    /// The globs' matchers, built when a request to one of the domains first asks (each is a
+    /// regex: building all of the pack's was most of a small capture's scan).
+    matchers: std::sync::OnceLock<(Vec<GlobMatcher>, Vec<GlobMatcher>)>,
 }
 
 impl CompiledRecipient {
-    /// Compile the globs; the error names the glob.
+    /// Read the globs (a bad one is an error naming it); their matchers are built on first use.
     pub(crate) fn new(pattern: &RecipientPattern) -> Result<CompiledRecipient, String> {
-        let compile = |globs: &[String]| -> Result<Vec<GlobMatcher>, String> {
+        let parse = |globs: &[String]| -> Result<Vec<Glob>, String> {
             globs
                 .iter()
                 .map(|g| {
-                    Glob::new(&g.to_ascii_lowercase())
-                        .map(|g| g.compile_matcher())
-                        .map_err(|e| format!("bad glob `{g}`: {e}"))
+                    Glob::new(&g.to_ascii_lowercase()).map_err(|e| format!("bad glob `{g}`: {e}"))
                 })
                 .collect()
         };
         for domain in &pattern.domains {
             if domain.is_empty() || domain.contains(['*', '/', ' ']) {
                 return Err(format!(
-                    "bad domain `{domain}`: a registrable domain such as `bing.com` (globs go in `hosts`)"
+                    "bad domain `{domain}`: a domain such as `bing.com` (globs go in `hosts`)"
                 ));
             }
         }
@@ -76,8 +77,9 @@ impl CompiledRecipient {
                 .iter()
                 .map(|d| d.to_ascii_lowercase())
                 .collect(),
-            hosts: compile(&pattern.hosts)?,
-            paths: compile(&pattern.paths)?,
+            hosts: parse(&pattern.hosts)?,
+            paths: parse(&pattern.paths)?,
+            matchers: std::sync::OnceLock::new(),
         })
     }
 
@@ -88,9 +90,14 @@ impl CompiledRecipient {
 
     /// Whether `recipient` is this one.
     pub(crate) fn matches(&self, recipient: &Recipient<'_>) -> bool {
-        (self.domains.is_empty() || self.domains.iter().any(|d| within(recipient.host, d)))
-            && (self.hosts.is_empty() || self.hosts.iter().any(|g| g.is_match(recipient.host)))
-            && (self.paths.is_empty() || self.paths.iter().any(|g| g.is_match(recipient.path)))
+        (self.domains.is_empty() || self.domains.iter().any(|d| within(recipient.host, d))) && {
+            let (hosts, paths) = self.matchers.get_or_init(|| {
+                let build = |globs: &[Glob]| globs.iter().map(Glob::compile_matcher).collect();
+                (build(&self.hosts), build(&self.paths))
+            });
+            (hosts.is_empty() || hosts.iter().any(|g| g.is_match(recipient.host)))
+                && (paths.is_empty() || paths.iter().any(|g| g.is_match(recipient.path)))
+        }
     }
 }
 
