@@ -1607,6 +1607,10 @@ fn write_temp(dir: &std::path::Path, name: &str, text: &str) -> String {
 fn rules_check_passes_on_the_builtin_pack_and_a_good_user_pack() {
     let out = succeeded(&leakscope(&["rules", "check"]));
     assert!(out.trim_end().ends_with(": ok"), "{out}");
+    // The README's example pack.
+    let shipped = format!("{}/../../examples/rules", env!("CARGO_MANIFEST_DIR"));
+    let out = succeeded(&leakscope(&["rules", "check", &shipped]));
+    assert!(out.trim_end().ends_with(": ok"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     write_temp(dir.path(), "acme.toml", USER_PACK);
     let out = succeeded(&leakscope(&[
