@@ -381,10 +381,7 @@ fn decode_value(args: DecodeArgs) -> ExitCode {
                 eprintln!("leakscope: error: --url {url}: names no host");
                 return ExitCode::from(2);
             }
-            let path = match leakscope::http::urlencoded::url_path(url) {
-                "" => "/",
-                path => path,
-            };
+            let path = leakscope::http::urlencoded::url_path(url);
             engine.scope(&leakscope::rules::Recipient { host: &host, path })
         }
         None => leakscope::rules::Scope::none(),

@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub struct Recipient<'a> {
     /// The host name (`bat.bing.com`); a pattern's `domains` match it and the domains above it.
     pub host: &'a str,
-    /// The URL path, without the query (`/action/0`).
+    /// The URL path, without the query (`/action/0`); an empty path is `/`.
     pub path: &'a str,
 }
 
@@ -95,8 +95,12 @@ impl CompiledRecipient {
                 let build = |globs: &[Glob]| globs.iter().map(Glob::compile_matcher).collect();
                 (build(&self.hosts), build(&self.paths))
             });
+            let path = match recipient.path {
+                "" => "/",
+                path => path,
+            };
             (hosts.is_empty() || hosts.iter().any(|g| g.is_match(recipient.host)))
-                && (paths.is_empty() || paths.iter().any(|g| g.is_match(recipient.path)))
+                && (paths.is_empty() || paths.iter().any(|g| g.is_match(path)))
         }
     }
 }
@@ -161,6 +165,11 @@ mod tests {
         let dc = pattern(&[], &["*.doubleclick.net"], &[]);
         assert!(dc.matches(&at("googleads.g.doubleclick.net", "doubleclick.net", "/")));
         assert!(!dc.matches(&at("doubleclick.net.evil.com", "evil.com", "/")));
+        let root = pattern(&[], &["bat.bing.com"], &["/"]);
+        assert!(
+            root.matches(&at("bat.bing.com", "bing.com", "")),
+            "no path is `/`"
+        );
         let collect = pattern(&[], &[], &["*/g/collect"]);
         assert!(collect.matches(&at("sst.example.org", "example.org", "/g/collect")));
         assert!(collect.matches(&at("x.example.org", "example.org", "/metrics/g/collect")));

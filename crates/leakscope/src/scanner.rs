@@ -215,10 +215,7 @@ impl Scanner {
         // The trackers the request goes to: their rules decide the fields they document.
         let scope = self.engine.scope(&Recipient {
             host: &host,
-            path: match url_path(&exchange.url) {
-                "" => "/",
-                path => path,
-            },
+            path: url_path(&exchange.url),
         });
         let mut found = Found::default();
         // Context values are only looked for in what third parties receive: a first-party
