@@ -437,9 +437,10 @@ impl RuleSet {
                 message: "holds no `[[rule]]`, `[[ignore]]`, `[[example]]` or `[tracker]`".into(),
             });
         }
-        let rule_lines = header_lines(text, "rule");
-        let ignore_lines = header_lines(text, "ignore");
-        let example_lines = header_lines(text, "example");
+        let headers = table_headers(text);
+        let rule_lines = lines_of(&headers, "rule");
+        let ignore_lines = lines_of(&headers, "ignore");
+        let example_lines = lines_of(&headers, "example");
         for (n, rule) in file.rule.iter_mut().enumerate() {
             let line = rule_lines.get(n).copied().unwrap_or(0);
             let pattern_error = |message: String| RuleError::Pattern {
@@ -529,7 +530,7 @@ impl RuleSet {
                 hosts: tracker.hosts.clone(),
                 paths: tracker.paths.clone(),
             };
-            let line = header_lines(text, "tracker").first().copied().unwrap_or(0);
+            let line = lines_of(&headers, "tracker").first().copied().unwrap_or(0);
             let error = |message: String| RuleError::Tracker {
                 origin: origin.to_owned(),
                 line,
@@ -631,11 +632,11 @@ fn check_shape(fields: &[String], recipient: &RecipientPattern) -> Result<(), St
     CompiledRecipient::new(recipient).map(drop)
 }
 
-/// The lines (1-based) of the `[[name]]` (or `[name]`) table headers of `text`, in order: the
-/// n-th `[[rule]]` table is the n-th rule. (A header is a line that is only the header, spaces
-/// allowed inside the brackets; comments and strings that mention it are not headers.)
-fn header_lines(text: &str, name: &str) -> Vec<usize> {
-    let mut lines = Vec::new();
+/// The table headers of `text` (`[[rule]]`, `[tracker]`) with their lines (1-based), in order:
+/// the n-th `[[rule]]` header is the n-th rule's. (A header is a line that is only the header,
+/// spaces allowed inside the brackets; comments and strings that mention one are not headers.)
+fn table_headers(text: &str) -> Vec<(&str, usize)> {
+    let mut headers = Vec::new();
     let mut in_multiline = false;
     for (n, line) in text.lines().enumerate() {
         // Lines inside a multi-line string (an example's request) are not headers.
@@ -651,14 +652,23 @@ fn header_lines(text: &str, name: &str) -> Vec<usize> {
             .strip_prefix("[[")
             .and_then(|c| c.strip_suffix("]]"))
             .or_else(|| code.strip_prefix('[').and_then(|c| c.strip_suffix(']')));
-        if inner.is_some_and(|inner| inner.trim() == name) {
-            lines.push(n + 1);
+        if let Some(inner) = inner {
+            headers.push((inner.trim(), n + 1));
         }
         if quotes % 2 == 1 {
             in_multiline = true;
         }
     }
-    lines
+    headers
+}
+
+/// The lines of the headers named `name`, in order.
+fn lines_of(headers: &[(&str, usize)], name: &str) -> Vec<usize> {
+    headers
+        .iter()
+        .filter(|(header, _)| *header == name)
+        .map(|&(_, line)| line)
+        .collect()
 }
 
 /// How far a rule file's patterns are checked when it is loaded.
