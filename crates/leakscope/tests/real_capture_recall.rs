@@ -109,25 +109,10 @@ fn regex_lite_match(pattern: &str, value: &str) -> bool {
 }
 
 fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.len() >= head.len() + tail.len()
-                && text.starts_with(head)
-                && glob_rest(tail, &text[head.len()..])
-        }
-    }
-}
-
-fn glob_rest(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => text.ends_with(pattern),
-        Some((middle, tail)) => (0..=text.len()).any(|at| {
-            text.get(at..).is_some_and(|rest| {
-                rest.starts_with(middle) && glob_rest(tail, &rest[middle.len()..])
-            })
-        }),
-    }
+    globset::Glob::new(pattern)
+        .unwrap_or_else(|e| panic!("{pattern}: {e}"))
+        .compile_matcher()
+        .is_match(text)
 }
 
 /// The name a label gives a leaf: `header:User-Agent`, `cookie:_ga`, `path`, or the field
