@@ -7,6 +7,11 @@ use std::io::Write;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use leakscope_decode::{Budget, Path, Unwrapper};
+use support::rng::Rng;
+
+mod support {
+    pub mod rng;
+}
 
 /// The leaves of `value` found at `part` under `key`, as (path, key, text).
 fn leaves(part: &str, key: Option<&str>, value: &[u8]) -> Vec<(String, Option<String>, String)> {
@@ -105,19 +110,13 @@ fn tagged_things_that_are_not_a_tag_and_base64_stay_whole() {
 #[test]
 fn random_ids_behind_a_tag_a_name_or_a_dot_stay_whole() {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let unwrapper = Unwrapper::new();
     let mut decoded = Vec::new();
     for round in 0..6000 {
         let len = 16 + round % 32;
         let id: String = (0..len)
-            .map(|_| char::from(ALNUM[(next() % 62) as usize]))
+            .map(|_| char::from(ALNUM[(rng.next() % 62) as usize]))
             .collect();
         let value = match round % 3 {
             0 => format!("v1|{id}"),

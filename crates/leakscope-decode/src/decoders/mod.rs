@@ -100,6 +100,11 @@ pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
     ]
 }
 
+/// The random generator the integration tests use too (the path is relative to this folder).
+#[cfg(test)]
+#[path = "../../tests/support/rng.rs"]
+mod test_rng;
+
 /// Helpers shared by the decoders' tests.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -119,27 +124,7 @@ pub(crate) mod test_support {
         }
     }
 
-    /// SplitMix64: random bytes that are the same on every run, for the tests that measure
-    /// how rarely noise passes for a format.
-    pub(crate) struct Rng(u64);
-
-    impl Rng {
-        pub(crate) fn new(seed: u64) -> Self {
-            Rng(seed)
-        }
-
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        pub(crate) fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-    }
+    pub(crate) use super::test_rng::Rng;
 
     /// gzip with the default level (the reference encoder).
     pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
