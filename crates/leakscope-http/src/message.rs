@@ -580,11 +580,12 @@ fn framing(
     }
 }
 
-/// A complete HTTP/1.x request, borrowing from the input where possible.
+/// A complete HTTP/1.x message, borrowing from the input where possible: a [`Request`] or a
+/// [`Response`], which differ only in their start line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request<'a> {
-    /// The request line.
-    pub line: RequestLine<'a>,
+pub struct Message<'a, Line> {
+    /// The start line: a [`RequestLine`] or a [`StatusLine`].
+    pub line: Line,
     /// The header block.
     pub headers: HeaderBlock<'a>,
     /// The body with transfer framing removed (content codings are still on).
@@ -595,22 +596,30 @@ pub struct Request<'a> {
     pub anomalies: Vec<String>,
 }
 
-/// A complete HTTP/1.x response, borrowing from the input where possible.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response<'a> {
-    /// The status line.
-    pub line: StatusLine<'a>,
-    /// The header block.
-    pub headers: HeaderBlock<'a>,
-    /// The body with transfer framing removed (content codings are still on).
-    pub body: Cow<'a, [u8]>,
-    /// Trailer fields of a chunked body.
-    pub trailers: Vec<HeaderField<'a>>,
-    /// Oddities that did not stop parsing.
-    pub anomalies: Vec<String>,
-}
+/// A complete HTTP/1.x request.
+pub type Request<'a> = Message<'a, RequestLine<'a>>;
+
+/// A complete HTTP/1.x response.
+pub type Response<'a> = Message<'a, StatusLine<'a>>;
 
 type Body<'a> = (Cow<'a, [u8]>, Vec<HeaderField<'a>>);
+
+impl<'a, Line> Message<'a, Line> {
+    fn new(
+        line: Line,
+        headers: HeaderBlock<'a>,
+        (body, trailers): Body<'a>,
+        anomalies: Vec<String>,
+    ) -> Self {
+        Message {
+            line,
+            headers,
+            body,
+            trailers,
+            anomalies,
+        }
+    }
+}
 
 /// Read a body of the given framing. `at_eof` says the input is the whole rest of the stream
 /// (only then can [`BodyFraming::UntilEof`] complete).
@@ -705,13 +714,7 @@ pub fn parse_request_message(input: &[u8]) -> MResult<'_, Request<'_>> {
     let (rest, (body, trailers)) = parse_body(rest, framing, false, false)?;
     Ok((
         rest,
-        Request {
-            line,
-            headers,
-            body,
-            trailers,
-            anomalies,
-        },
+        Message::new(line, headers, (body, trailers), anomalies),
     ))
 }
 
@@ -757,13 +760,7 @@ fn response_message<'a>(
     }
     Ok((
         rest,
-        Response {
-            line,
-            headers,
-            body,
-            trailers,
-            anomalies,
-        },
+        Message::new(line, headers, (body, trailers), anomalies),
     ))
 }
 
