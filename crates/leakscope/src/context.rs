@@ -161,9 +161,9 @@ impl<'a> Collector<'a> {
 
     /// Read one request (`index` is its number over all inputs).
     pub(crate) fn note(&mut self, index: usize, exchange: &Exchange) {
-        let host = crate::scanner::recipient_host(exchange);
+        let host = crate::scan::recipient_host(exchange);
         let domain = registrable_domain(&host);
-        let context = crate::scanner::request_context(exchange);
+        let context = crate::scan::request_context(exchange);
         if self.given.is_none() {
             self.inference.note(&domain, &context);
         }

@@ -30,7 +30,7 @@
 mod context;
 mod lookout;
 mod rule_pack;
-mod scanner;
+mod scan;
 
 pub use leakscope_decode as decode;
 pub use leakscope_http as http;
@@ -42,7 +42,7 @@ pub use leakscope_report::{
     Category, Leak, NdjsonSink, Occurrence, OccurrenceSink, Recorder, Report, RequestScan, Severity,
 };
 pub use rule_pack::{RuleCheck, RuleCheckFailure, RulePackError, check_rules, load_rules};
-pub use scanner::{Input, Scan, ScanOptions, Scanner};
+pub use scan::{Input, Scan, ScanOptions, Scanner};
 
 /// The README's Rust examples, compiled and run as doctests so they keep working.
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,80 @@
+//! What a shared report may show of a request's URL.
+
+use leakscope_report::looks_like_a_value;
+
+/// The path segment a location starts in (`path[2] > …` is segment 2), if any.
+pub(super) fn path_segment_index(location: &str) -> Option<usize> {
+    let rest = location.strip_prefix("path[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// A URL fit for a shared report: no query string or fragment (they often are the leak), no
+/// user name or password, and the path segments that leaked (counted as the HTTP layer counts
+/// them: non-empty segments from 0) or that look like values (ids, e-mail addresses) replaced
+/// by `…`.
+pub(super) fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match without_query.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, without_query),
+    };
+    let (authority, path) = match scheme {
+        Some(_) => rest.split_at(rest.find('/').unwrap_or(rest.len())),
+        None => ("", rest),
+    };
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let mut segment = 0;
+    let path: Vec<&str> = path
+        .split('/')
+        .map(|part| {
+            if part.is_empty() {
+                return part;
+            }
+            let shown = if leaking_segments.contains(&segment) || looks_like_a_value(part) {
+                "…"
+            } else {
+                part
+            };
+            segment += 1;
+            shown
+        })
+        .collect();
+    match scheme {
+        Some(scheme) => format!("{scheme}://{host}{}", path.join("/")),
+        None => path.join("/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_urls_lose_query_userinfo_and_leaking_segments() {
+        assert_eq!(
+            shareable_url(
+                "https://user:token@api.x.com/v1/users/jane@example.com/profile?a=1#f",
+                &[2]
+            ),
+            "https://api.x.com/v1/users/…/profile"
+        );
+        assert_eq!(
+            shareable_url("https://t.example.com/c?dl=x", &[]),
+            "https://t.example.com/c"
+        );
+        assert_eq!(
+            shareable_url("https://t.example.com", &[0]),
+            "https://t.example.com"
+        );
+        assert_eq!(
+            shareable_url("https://api.x.com/v1/devices/9774d56d682e549c/events", &[]),
+            "https://api.x.com/v1/devices/…/events"
+        );
+        assert_eq!(
+            shareable_url("/relative/imei/490154203237518", &[2]),
+            "/relative/imei/…"
+        );
+        assert_eq!(path_segment_index("path[2] > base64"), Some(2));
+        assert_eq!(path_segment_index("query[path[2]]"), None);
+    }
+}
