@@ -33,9 +33,20 @@ pub(super) struct Found {
     pub(super) sightings: Vec<Sighting>,
     /// (finder, hash of the value) → the sightings with that finder and hash.
     seen: FxHashMap<(Finder, u64), Vec<usize>>,
+    /// The URL path segment what is found now is in (its number among the path's non-empty
+    /// segments), if it is in one.
+    segment: Option<usize>,
+    /// The path segments something was found in: a shared report's URL hides them.
+    pub(super) leaking_segments: Vec<usize>,
 }
 
 impl Found {
+    /// What is found from now on is in the URL path segment `segment` (`None`: not in the
+    /// path).
+    pub(super) fn in_segment(&mut self, segment: Option<usize>) {
+        self.segment = segment;
+    }
+
     /// A place where a finder saw a value: a new sighting, or one more place of the same.
     fn add_sighting(
         &mut self,
@@ -44,6 +55,11 @@ impl Found {
         place: Place,
         new: impl FnOnce() -> Sighting,
     ) {
+        if let Some(segment) = self.segment
+            && !self.leaking_segments.contains(&segment)
+        {
+            self.leaking_segments.push(segment);
+        }
         let value_hash = {
             let mut hasher = FxHasher::default();
             hasher.write(value.as_bytes());
@@ -199,5 +215,28 @@ pub(super) fn whole_span(value: &[u8]) -> leakscope_decode::Span {
     leakscope_decode::Span {
         start: 0,
         end: value.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_in_path_segments_are_noted_once() {
+        let mut found = Found::default();
+        let add = |found: &mut Found, location: &str| {
+            let at = place(location, None, 0, 2);
+            found.add_named("r", Category::PersistentId, Severity::High, "id", at, None);
+        };
+        add(&mut found, "query[id]");
+        found.in_segment(Some(2));
+        add(&mut found, "path[2]");
+        add(&mut found, "path[2] > base64");
+        found.in_segment(None);
+        add(&mut found, "header[X-Id]");
+        assert_eq!(found.leaking_segments, [2]);
+        assert_eq!(found.sightings.len(), 1);
+        assert_eq!(found.sightings[0].places.len(), 4);
     }
 }

@@ -2,12 +2,6 @@
 
 use leakscope_report::looks_like_a_value;
 
-/// The path segment a location starts in (`path[2] > …` is segment 2), if any.
-pub(super) fn path_segment_index(location: &str) -> Option<usize> {
-    let rest = location.strip_prefix("path[")?;
-    rest[..rest.find(']')?].parse().ok()
-}
-
 /// A URL fit for a shared report: no query string or fragment (they often are the leak), no
 /// user name or password, and the path segments that leaked (counted as the HTTP layer counts
 /// them: non-empty segments from 0) or that look like values (ids, e-mail addresses) replaced
@@ -74,7 +68,5 @@ mod tests {
             shareable_url("/relative/imei/490154203237518", &[2]),
             "/relative/imei/…"
         );
-        assert_eq!(path_segment_index("path[2] > base64"), Some(2));
-        assert_eq!(path_segment_index("query[path[2]]"), None);
     }
 }

@@ -20,7 +20,7 @@ use super::classify::{Verdict, keep_widest, reportable};
 use super::found::{
     COOKIE_ID_RULE, DEVICE_HEADER_RULE, Finder, Found, REFERER_RULE, place, whole_span,
 };
-use super::redact::{path_segment_index, shareable_url};
+use super::redact::shareable_url;
 use super::{Scanner, Session};
 use crate::context::ContextKind;
 
@@ -66,7 +66,14 @@ impl Scanner {
         }
         // One path buffer for all the parts: each part is pushed, walked and popped.
         let mut path = Path::default();
+        // Path segments are numbered as `request_parts` names them (`path[0]`, `path[1]`, …:
+        // the non-empty ones, in order), which is how `shareable_url` counts them.
+        let mut segments = 0..;
         for part in request_parts(exchange) {
+            found.in_segment(match part.kind {
+                PartKind::Path => segments.next(),
+                _ => None,
+            });
             let role = match (part.kind, part.key.as_deref()) {
                 (PartKind::Header, Some(name)) => self.headers.role(name),
                 _ => HeaderRole::Field,
@@ -319,13 +326,8 @@ impl Scanner {
         if self.options.private_mode && third_party != Some(false) {
             found.add_private_mode();
         }
+        let request = self.request_ref(index, source, exchange, &found.leaking_segments);
         let sightings = found.sightings;
-        let leaking_segments: Vec<usize> = sightings
-            .iter()
-            .flat_map(|s| &s.places)
-            .filter_map(|p| path_segment_index(&p.location))
-            .collect();
-        let request = self.request_ref(index, source, exchange, &leaking_segments);
         let anomalies = exchange
             .anomalies
             .iter()
