@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 
 use leakscope::decode::{Budget, LeafBuf, Path, Step, Unwrapper};
-use leakscope::rules::{Candidate, Engine, Scope};
+use leakscope::leaf_candidate;
+use leakscope::rules::{Engine, Scope};
 
 /// One leaf and the rules it matched, ready to print.
 struct Peeled {
@@ -19,12 +20,14 @@ fn peel(
     scope: &Scope,
 ) -> (Vec<Peeled>, Vec<String>) {
     let mut budget = Budget::default();
-    let leaves = Unwrapper::new().unwrap_to_vec(Path::from_part("value"), key, value, &mut budget);
-    let peeled = leaves
-        .into_iter()
-        .map(|leaf| {
-            let text = leaf.text().into_owned();
-            let mut hits = Vec::new();
+    let mut peeled = Vec::new();
+    Unwrapper::new().unwrap(
+        Path::from_part("value"),
+        key,
+        value,
+        &mut budget,
+        &mut |leaf| {
+            let text = leaf.text();
             // Field rules read the value's name as its field (`--key extinfo` and the leaf
             // `json $[5]` are the field `extinfo[5]`).
             let location = match key {
@@ -34,16 +37,8 @@ fn peel(
                     .replacen("value", &format!("value[{key}]"), 1),
                 None => leaf.path.as_str().to_owned(),
             };
-            engine.detect_in(
-                scope,
-                &Candidate {
-                    key: leaf.key.as_deref(),
-                    value: &text,
-                    in_page_url: leaf.path.has_field_of("url"),
-                    location: Some(&location),
-                },
-                &mut hits,
-            );
+            let mut hits = Vec::new();
+            engine.detect_in(scope, &leaf_candidate(leaf, &text, &location), &mut hits);
             let hits = hits
                 .iter()
                 .map(|h| {
@@ -54,9 +49,12 @@ fn peel(
                     )
                 })
                 .collect();
-            Peeled { leaf, hits }
-        })
-        .collect();
+            peeled.push(Peeled {
+                leaf: leaf.to_owned(),
+                hits,
+            });
+        },
+    );
     let notes = budget
         .notes()
         .iter()

@@ -42,7 +42,7 @@ pub use leakscope_report::{
     Category, Leak, NdjsonSink, Occurrence, OccurrenceSink, Recorder, Report, RequestScan, Severity,
 };
 pub use rule_pack::{RuleCheck, RuleCheckFailure, RulePackError, check_rules, load_rules};
-pub use scan::{Input, Scan, ScanOptions, Scanner};
+pub use scan::{Input, Scan, ScanOptions, Scanner, leaf_candidate};
 
 /// The README's Rust examples, compiled and run as doctests so they keep working.
 #[doc = include_str!("../../../README.md")]

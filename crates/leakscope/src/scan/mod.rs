@@ -33,6 +33,7 @@ use crate::lookout::Lookout;
 use inputs::{read_once, record_input_error, spool};
 use pipeline::{Collect, join};
 
+pub use classify::leaf_candidate;
 pub(crate) use request::{recipient_host, request_context};
 
 /// How a scan behaves.

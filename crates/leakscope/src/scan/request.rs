@@ -12,11 +12,9 @@ use leakscope_known::KnownMatch;
 use leakscope_report::{
     Anomaly, Party, RequestContext, RequestRef, RequestScan, redact_location, registrable_domain,
 };
-use leakscope_rules::{
-    Candidate, Category, HeaderRole, Recipient, Rule, Severity, looks_like_an_identifier,
-};
+use leakscope_rules::{Category, HeaderRole, Recipient, Rule, Severity, looks_like_an_identifier};
 
-use super::classify::{Verdict, keep_widest, reportable};
+use super::classify::{Verdict, keep_widest, leaf_candidate, reportable};
 use super::found::{
     COOKIE_ID_RULE, DEVICE_HEADER_RULE, Finder, Found, REFERER_RULE, place, whole_span,
 };
@@ -139,7 +137,7 @@ impl Scanner {
                     part_is_a_leaf |= leaf.value.len() == part.value.len()
                         && leaf.span.is_some_and(|span| span.start == 0);
                     let text = leaf.text();
-                    let in_page_url = leaf.path.has_field_of("url");
+                    let candidate = leaf_candidate(leaf, &text, leaf.path.as_str());
                     // A batch of events repeats the same fields (model, OS, ids) in every
                     // event: the verdict on a (key, value) pair is worked out once per
                     // request. Pairs are told apart by a hash under a key drawn at random for
@@ -149,12 +147,13 @@ impl Scanner {
                     // revealed is not taken from a path, see `Lookout::short`.)
                     // (The place is part of the pair through the field patterns it matches:
                     // `extinfo[5]` is not `extinfo[4]`, but the events of a batch are alike.)
-                    let location = leaf.path.as_str();
-                    let fields = self.engine.match_fields(&scope, leaf.key, location);
+                    let fields =
+                        self.engine
+                            .match_fields(&scope, candidate.key, leaf.path.as_str());
                     let pair = self.pair_hasher.hash_one((
-                        leaf.key,
-                        text.as_ref(),
-                        in_page_url,
+                        candidate.key,
+                        candidate.value,
+                        candidate.in_page_url,
                         part.kind == PartKind::Path,
                         &fields,
                     ));
@@ -167,17 +166,9 @@ impl Scanner {
                         None => {
                             hits.clear();
                             matches.clear();
-                            let per_request = self.engine.detect_with(
-                                &scope,
-                                &Candidate {
-                                    key: leaf.key,
-                                    value: &text,
-                                    in_page_url,
-                                    location: Some(location),
-                                },
-                                &fields,
-                                &mut hits,
-                            );
+                            let per_request = self
+                                .engine
+                                .detect_with(&scope, &candidate, &fields, &mut hits);
                             if let Some(lookout) = lookout {
                                 lookout.find(leaf.value, &mut matches);
                                 let in_path = part.kind == PartKind::Path;
