@@ -405,27 +405,20 @@ mod tests {
             "[[rule]]\nid = 'x'\ncategory = 'nope'\n",
         )
         .unwrap();
-        let err = load_rules(&[dir.path().to_path_buf()])
-            .unwrap_err()
-            .to_string();
+        let error_of = |path: std::path::PathBuf| load_rules(&[path]).unwrap_err().to_string();
+        let err = error_of(dir.path().to_path_buf());
         assert!(
             err.contains("broken.toml") && err.contains("line 3"),
             "{err}"
         );
-        let err = load_rules(&[dir.path().join("missing.toml")])
-            .unwrap_err()
-            .to_string();
+        let err = error_of(dir.path().join("missing.toml"));
         assert!(err.contains("missing.toml"), "{err}");
         // A pack that holds nothing is not loaded as no rules.
         let empty = tempfile::tempdir().unwrap();
-        let err = load_rules(&[empty.path().to_path_buf()])
-            .unwrap_err()
-            .to_string();
+        let err = error_of(empty.path().to_path_buf());
         assert!(err.contains("no rule files"), "{err}");
         std::fs::write(empty.path().join("empty.TOML"), "# nothing yet\n").unwrap();
-        let err = load_rules(&[empty.path().to_path_buf()])
-            .unwrap_err()
-            .to_string();
+        let err = error_of(empty.path().to_path_buf());
         assert!(
             err.contains("empty.TOML") && err.contains("holds no"),
             "{err}"
