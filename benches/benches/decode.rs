@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use leakscope::decode::decoders::Gzip;
-use leakscope::decode::{Budget, Decoder, Path, Profile, Unwrapper};
+use leakscope::decode::{Budget, Layer, Path, Profile, Unwrapper};
 use leakscope_benches::{
     Packed, base64_of_json, base64_sniff_and_decode, firebase_protobuf, gzip, negative_long_values,
     negative_values, sensors_data_list, sensors_events_json, size_label, unwrap_each,

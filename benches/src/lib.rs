@@ -205,10 +205,10 @@ pub fn size_label(size: usize) -> String {
 /// decode, the plausibility check of the output): whether it was decoded.
 pub fn base64_sniff_and_decode(input: &[u8]) -> bool {
     use leakscope::decode::decoders::Base64;
-    use leakscope::decode::{Budget, Decoder, Profile};
+    use leakscope::decode::{Budget, Encoding, Layer, Profile};
     let mut budget = Budget::default();
     let profile = Profile::of(input);
-    Base64.sniff(input, &profile) && Base64.decode_profiled(input, &profile, &mut budget).is_ok()
+    Base64.sniff(input, &profile) && Base64.peel(input, &profile, &mut budget).is_ok()
 }
 
 /// Every value of `values` unwrapped at `path` under `key`, one budget for them all (as one

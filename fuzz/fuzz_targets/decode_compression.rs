@@ -5,14 +5,14 @@
 #![no_main]
 
 use leakscope_decode::decoders::{Brotli, Gzip, RawDeflate, Zlib, Zstd};
-use leakscope_decode::{Budget, Decoder, Limits};
+use leakscope_decode::{Budget, Layer, Limits};
 use libfuzzer_sys::fuzz_target;
 
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b, 0x08];
 const ZLIB_HEADER: &[u8] = &[0x78, 0x9c];
 
-fn run(decoder: &dyn Decoder, input: &[u8]) {
+fn run(decoder: &dyn Layer, input: &[u8]) {
     let limits = Limits { max_output: 1 << 20, ..Limits::default() };
     let mut budget = Budget::new(limits);
     if decoder.sniff_alone(input) {
@@ -22,11 +22,11 @@ fn run(decoder: &dyn Decoder, input: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for decoder in [&Gzip as &dyn Decoder, &Zlib, &RawDeflate, &Brotli, &Zstd] {
+    for decoder in [&Gzip as &dyn Layer, &Zlib, &RawDeflate, &Brotli, &Zstd] {
         run(decoder, data);
     }
     for (decoder, magic) in [
-        (&Gzip as &dyn Decoder, GZIP_MAGIC),
+        (&Gzip as &dyn Layer, GZIP_MAGIC),
         (&Zlib, ZLIB_HEADER),
         (&Zstd, ZSTD_MAGIC),
     ] {

@@ -3,14 +3,14 @@
 #![no_main]
 
 use leakscope_decode::decoders::Protobuf;
-use leakscope_decode::{Budget, Decoded, Decoder, Limits};
+use leakscope_decode::{Budget, Encoding, Limits, Structure};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_output: 1 << 20, ..Limits::default() };
     let mut budget = Budget::new(limits);
     if Protobuf.sniff_alone(data) {
-        if let Ok(Decoded::Fields(fields)) = Protobuf.decode(data, &mut budget) {
+        if let Ok(fields) = Protobuf.decode(data, &mut budget) {
             assert!(!fields.is_empty());
             for field in &fields {
                 assert!(field.selector.starts_with('#'), "{}", field.selector);

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD;
 use std::io::Read as _;
 
 use leakscope::decode::decoders::Gzip;
-use leakscope::decode::{Budget, Decoder as _, Path, Unwrapper};
+use leakscope::decode::{Budget, Layer as _, Path, Unwrapper};
 use leakscope_benches::{
     Packed, base64_of_json, base64_sniff_and_decode, firebase_protobuf, gzip, negative_long_values,
     negative_values, sensors_data_list, sensors_events_json, size_label, unwrap_each,
@@ -148,10 +148,7 @@ fn main() {
         let packed = gzip(&plain);
         let mut ours = Side::new(|| {
             let mut budget = Budget::default();
-            match Gzip.decode(&packed, &mut budget) {
-                Ok(leakscope::decode::Decoded::Bytes(out)) => out.len(),
-                _ => 0,
-            }
+            Gzip.decode(&packed, &mut budget).map_or(0, |out| out.len())
         });
         let mut streaming = Side::new(|| {
             let mut out = Vec::new();

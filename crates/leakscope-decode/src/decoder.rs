@@ -1,6 +1,7 @@
-//! The `Decoder` trait: one encoding layer.
+//! What a decoder is: the [`Encoding`] it recognises, and one of two roles, a [`Layer`] that
+//! yields bytes or a [`Structure`] that yields fields. The unwrapper holds each as a
+//! [`Decoder`] and dispatches on the role in one `match`.
 
-use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use crate::{Budget, Needs, Profile};
@@ -53,7 +54,8 @@ impl DecodeError {
         )
     }
 
-    pub(crate) fn invalid(encoding: &'static str, reason: impl Into<String>) -> Self {
+    /// [`DecodeError::Invalid`]: `input` is not `encoding`, for the reason given.
+    pub fn invalid(encoding: &'static str, reason: impl Into<String>) -> Self {
         DecodeError::Invalid {
             encoding,
             reason: reason.into(),
@@ -61,24 +63,10 @@ impl DecodeError {
     }
 }
 
-/// One named value inside a structure (a JSON member, a query parameter). Names and values
-/// borrow from the decoder's input where they can (a JSON string without escapes), so splitting
-/// a structure costs little more than finding its parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field<'a> {
-    /// Where in the structure, in its own notation (`$.events[0].url`).
-    pub selector: String,
-    /// The nearest name the value is known by (`url`); `None` for values without a name.
-    pub key: Option<Cow<'a, str>>,
-    /// The value's bytes (a JSON string unescaped; a number or boolean as its text).
-    pub value: Cow<'a, [u8]>,
-    /// True when the value cannot hold a further encoding (numbers, booleans, null), so the
-    /// unwrapper emits it as a leaf without sniffing.
-    pub terminal: bool,
-}
-
 /// One field of a structure as a decoder finds it, lent to a [`FieldSink`] for the duration of
-/// the call: the selector and the value usually live in the decoder's buffers or the input.
+/// the call: the selector and the value usually live in the decoder's buffers or the input
+/// (a JSON string without escapes), so splitting a structure costs little more than finding
+/// its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldRef<'f> {
     /// Where in the structure, in its own notation (`$.events[0].url`).
@@ -87,11 +75,26 @@ pub struct FieldRef<'f> {
     pub key: Option<&'f str>,
     /// The value's bytes (a JSON string unescaped; a number or boolean as its text).
     pub value: &'f [u8],
+    /// True when the value cannot hold a further encoding (numbers, booleans, null), so the
+    /// unwrapper emits it as a leaf without sniffing.
+    pub terminal: bool,
+}
+
+/// One named value inside a structure, owned: what [`Structure::decode`] collects for tests
+/// and one-off use. (The unwrapper keeps none: it takes each [`FieldRef`] as it is found.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Where in the structure, in its own notation (`$.events[0].url`).
+    pub selector: String,
+    /// The nearest name the value is known by (`url`); `None` for values without a name.
+    pub key: Option<String>,
+    /// The value's bytes (a JSON string unescaped; a number or boolean as its text).
+    pub value: Vec<u8>,
     /// True when the value cannot hold a further encoding (numbers, booleans, null).
     pub terminal: bool,
 }
 
-impl Field<'_> {
+impl Field {
     /// This field, lent.
     pub fn as_ref(&self) -> FieldRef<'_> {
         FieldRef {
@@ -103,45 +106,42 @@ impl Field<'_> {
     }
 }
 
+impl From<FieldRef<'_>> for Field {
+    fn from(field: FieldRef<'_>) -> Self {
+        Field {
+            selector: field.selector.to_owned(),
+            key: field.key.map(str::to_owned),
+            value: field.value.to_vec(),
+            terminal: field.terminal,
+        }
+    }
+}
+
 /// Receives a structure's fields one at a time as the decoder finds them, with the request's
 /// budget, and says whether to go on: `Break` when nothing more would be examined (the leaf
 /// limit is reached), so the decoder can stop reading.
 pub type FieldSink<'s> = dyn FnMut(&mut Budget, FieldRef<'_>) -> ControlFlow<()> + 's;
 
-/// What one step of the unwrapper's [`Decoder::decode_into`] produced.
+/// What [`Decoder::decode`] produced, by the decoder's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output {
-    /// A layer came off: these bytes are the content under it.
-    Layer(Vec<u8>),
-    /// A structure was split: its fields went to the sink as they were found.
-    Split,
-}
-
-/// What one decoding step produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<'a> {
+pub enum Decoded {
     /// A layer came off: these bytes are the content under it.
     Bytes(Vec<u8>),
     /// A structure was split into named fields.
-    Fields(Vec<Field<'a>>),
+    Fields(Vec<Field>),
 }
 
-/// One encoding layer.
+/// What every decoder has, whatever its role: a name for provenance paths, what a value
+/// [`Needs`] to be worth a look, and a cheap sniff.
 ///
-/// Implementations are small: a name for provenance paths, a cheap sniff and a decode. `sniff`
-/// runs on every value of every request, so it must cost next to nothing and say `false` early;
-/// `decode` may be expensive but must charge what it produces to the [`Budget`] and must reject
-/// output that is not plausible for a real payload.
-pub trait Decoder: Send + Sync {
+/// `sniff` runs on every value that passes the needs, so it must cost next to nothing and say
+/// `false` early. A decoder implements this and then exactly one of [`Layer`] (yields bytes)
+/// or [`Structure`] (yields fields), and is registered as a [`Decoder`] of that role.
+pub trait Encoding: Send + Sync {
     /// The name shown in provenance paths (`base64`, `gzip`, `json`).
     fn name(&self) -> &'static str;
 
-    /// Could `input` be this encoding? False positives are fine (decode will refuse), false
-    /// negatives lose layers, cost matters most: `profile` (one pass over `input`, shared by
-    /// all decoders) answers most questions without reading `input` again.
-    fn sniff(&self, input: &[u8], profile: &Profile) -> bool;
-
-    /// A necessary condition for [`Decoder::sniff`] to say yes, which the unwrapper checks
+    /// A necessary condition for [`Encoding::sniff`] to say yes, which the unwrapper checks
     /// first without a call through `dyn` (see [`Needs`]). The default lets every value through
     /// to the sniff; a decoder that states what it needs makes values it cannot match nearly
     /// free.
@@ -149,78 +149,76 @@ pub trait Decoder: Send + Sync {
         Needs::ANYTHING
     }
 
-    /// [`Decoder::sniff`] for a value on its own (tests, one-off use): profiles it first.
+    /// Could `input` be this encoding? False positives are fine (the decode will refuse), false
+    /// negatives lose layers, cost matters most: `profile` (one pass over `input`, shared by
+    /// all decoders) answers most questions without reading `input` again.
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool;
+
+    /// [`Encoding::sniff`] for a value on its own (tests, one-off use): profiles it first, and
+    /// checks the needs as the unwrapper would.
     fn sniff_alone(&self, input: &[u8]) -> bool {
         let profile = Profile::of(input);
         self.needs().met_by(input, &profile) && self.sniff(input, &profile)
     }
+}
 
-    /// Peel this layer off `input`.
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError>;
-
-    /// [`Decoder::decode`] given the profile the sniff saw, for decoders that would otherwise
-    /// read the input again to learn the same things (base64's alphabet and whitespace).
-    fn decode_profiled<'a>(
-        &self,
-        input: &'a [u8],
-        profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Decoded<'a>, DecodeError> {
-        let _ = profile;
-        self.decode(input, budget)
-    }
-
-    /// The unwrapper's way in. A layer comes back as bytes; a structure hands each field to
-    /// `fields` as it finds it and keeps none, so splitting a large document costs no memory
-    /// per field. The default runs [`Decoder::decode_profiled`] and hands over the fields it
-    /// collected; structure decoders override this to stream, and implement `decode` with
-    /// [`collect_fields`].
-    ///
-    /// A streaming decoder may find the input malformed after it has handed over some fields
-    /// (a JSON document cut short): it returns the error, and the unwrapper notes that the
-    /// value broke off instead of trying other decoders on it.
-    fn decode_into(
+/// A decoder that peels a layer off and yields the bytes under it: base64, gzip, percent.
+///
+/// The output must be charged to the [`Budget`], and output that is not plausible for a real
+/// payload (binary noise from a word that happened to be valid base64) refused with
+/// [`DecodeError::Implausible`]: the unwrapper sniffs and decodes the output again.
+pub trait Layer: Encoding {
+    /// Peel this layer off `input`, whose profile (the one the sniff saw) is `profile`.
+    fn peel(
         &self,
         input: &[u8],
         profile: &Profile,
         budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
-        match self.decode_profiled(input, profile, budget)? {
-            Decoded::Bytes(bytes) => Ok(Output::Layer(bytes)),
-            Decoded::Fields(collected) => {
-                for field in &collected {
-                    if fields(budget, field.as_ref()).is_break() {
-                        break;
-                    }
-                }
-                Ok(Output::Split)
-            }
-        }
-    }
+    ) -> Result<Vec<u8>, DecodeError>;
 
-    /// Whether the input is itself a value worth classifying besides what it decodes into.
-    /// A URL is: it is browsing history, and its query parameters are leaves of their own.
-    /// An encoding layer is not: base64 text means nothing until decoded.
-    fn keeps_input(&self) -> bool {
-        false
+    /// [`Layer::peel`] for a value on its own (tests, one-off use): profiles it first.
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
+        self.peel(input, &Profile::of(input), budget)
     }
 }
 
-/// [`Decoder::decode`] for a structure decoder that streams through [`Decoder::decode_into`]:
-/// collects the fields, owned, charging each (value and selector) to the budget, and keeps at
-/// most one more than the leaf limit, so that a million empty strings do not become a million
-/// fields in memory while a caller still sees that the limit was passed.
-pub fn collect_fields(
-    decoder: &(impl Decoder + ?Sized),
-    input: &[u8],
-    budget: &mut Budget,
-) -> Result<Decoded<'static>, DecodeError> {
-    let max_fields = budget.limits().max_leaves.saturating_add(1);
-    let mut collected = Vec::new();
-    let mut exhausted = None;
-    let output =
-        decoder.decode_into(input, &Profile::of(input), budget, &mut |budget, field| {
+/// A decoder that splits a structure into named fields: JSON, a query string, protobuf.
+///
+/// Fields go to a sink one at a time as they are found and none is kept, so splitting a large
+/// document costs no memory per field. Each field's value is unwrapped further unless it is
+/// `terminal`.
+pub trait Structure: Encoding {
+    /// Hand each field of `input` (whose profile is `profile`) to `sink`, stopping when it
+    /// says `Break`; output made along the way (an unescaped string, a number's text) that is
+    /// not lent from the input is charged to `budget`.
+    ///
+    /// A structure may find the input malformed after it has handed over some fields (a JSON
+    /// document cut short): it returns the error, and the unwrapper notes that the value broke
+    /// off instead of trying other decoders on it. A structure that can tell noise from its
+    /// format only by reading all of it (CBOR, protobuf) judges the whole input first.
+    fn split(
+        &self,
+        input: &[u8],
+        profile: &Profile,
+        budget: &mut Budget,
+        sink: &mut FieldSink<'_>,
+    ) -> Result<(), DecodeError>;
+
+    /// Whether the input is itself a value worth classifying besides its fields. A URL is: it
+    /// is browsing history, and its query parameters are leaves of their own.
+    fn keeps_input(&self) -> bool {
+        false
+    }
+
+    /// [`Structure::split`] for a value on its own (tests, one-off use), collecting the fields:
+    /// each is charged to the budget (value and selector), and at most one more than the leaf
+    /// limit is kept, so that a million empty strings do not become a million fields in memory
+    /// while a caller still sees that the limit was passed.
+    fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Vec<Field>, DecodeError> {
+        let max_fields = budget.limits().max_leaves.saturating_add(1);
+        let mut collected = Vec::new();
+        let mut exhausted = None;
+        self.split(input, &Profile::of(input), budget, &mut |budget, field| {
             if collected.len() >= max_fields {
                 return ControlFlow::Break(());
             }
@@ -228,19 +226,98 @@ pub fn collect_fields(
                 exhausted = Some(error);
                 return ControlFlow::Break(());
             }
-            collected.push(Field {
-                selector: field.selector.to_owned(),
-                key: field.key.map(|k| Cow::Owned(k.to_owned())),
-                value: Cow::Owned(field.value.to_vec()),
-                terminal: field.terminal,
-            });
+            collected.push(Field::from(field));
             ControlFlow::Continue(())
         })?;
-    if let Some(error) = exhausted {
-        return Err(error);
+        match exhausted {
+            Some(error) => Err(error),
+            None => Ok(collected),
+        }
     }
-    Ok(match output {
-        Output::Layer(bytes) => Decoded::Bytes(bytes),
-        Output::Split => Decoded::Fields(collected),
-    })
+}
+
+/// A decoder as the unwrapper holds it: an [`Encoding`] in one of the two roles. The role is
+/// fixed when the decoder is registered, so the unwrapper's dispatch is one `match`, and no
+/// decoder can be asked for bytes and fields at once.
+///
+/// ```
+/// use leakscope_decode::decoders::{Base64, Json};
+/// use leakscope_decode::{Budget, Decoded, Decoder};
+///
+/// let decoders = [Decoder::layer(Base64), Decoder::structure(Json)];
+/// let mut budget = Budget::default();
+/// let Decoded::Bytes(json) = decoders[0].decode(b"eyJhIjoiYiJ9", &mut budget).unwrap() else {
+///     unreachable!("base64 is a layer")
+/// };
+/// let Decoded::Fields(fields) = decoders[1].decode(&json, &mut budget).unwrap() else {
+///     unreachable!("JSON is a structure")
+/// };
+/// assert_eq!((fields[0].selector.as_str(), &fields[0].value[..]), ("$.a", &b"b"[..]));
+/// ```
+pub enum Decoder {
+    /// Yields the bytes under a layer.
+    Layer(Box<dyn Layer>),
+    /// Yields the fields of a structure.
+    Structure(Box<dyn Structure>),
+}
+
+impl Decoder {
+    /// `layer`, registered as a layer.
+    pub fn layer(layer: impl Layer + 'static) -> Self {
+        Decoder::Layer(Box::new(layer))
+    }
+
+    /// `structure`, registered as a structure.
+    pub fn structure(structure: impl Structure + 'static) -> Self {
+        Decoder::Structure(Box::new(structure))
+    }
+
+    /// What the decoder recognises, whatever its role.
+    #[inline]
+    pub fn encoding(&self) -> &dyn Encoding {
+        match self {
+            Decoder::Layer(layer) => &**layer,
+            Decoder::Structure(structure) => &**structure,
+        }
+    }
+
+    /// [`Encoding::name`].
+    pub fn name(&self) -> &'static str {
+        self.encoding().name()
+    }
+
+    /// [`Encoding::needs`].
+    pub fn needs(&self) -> Needs {
+        self.encoding().needs()
+    }
+
+    /// [`Encoding::sniff`].
+    #[inline]
+    pub fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        self.encoding().sniff(input, profile)
+    }
+
+    /// [`Encoding::sniff_alone`].
+    pub fn sniff_alone(&self, input: &[u8]) -> bool {
+        self.encoding().sniff_alone(input)
+    }
+
+    /// The collecting decode of either role ([`Layer::decode`], [`Structure::decode`]), for
+    /// tests and one-off use.
+    pub fn decode(&self, input: &[u8], budget: &mut Budget) -> Result<Decoded, DecodeError> {
+        match self {
+            Decoder::Layer(layer) => layer.decode(input, budget).map(Decoded::Bytes),
+            Decoder::Structure(structure) => structure.decode(input, budget).map(Decoded::Fields),
+        }
+    }
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let role = match self {
+            Decoder::Layer(_) => "Layer",
+            Decoder::Structure(_) => "Structure",
+        };
+        f.debug_tuple(role).field(&self.name()).finish()
+    }
 }

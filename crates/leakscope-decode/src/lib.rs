@@ -11,15 +11,16 @@
 //!
 //! The design in three pieces:
 //!
-//! - A [`Decoder`] peels **one** layer. It states what a value [`Needs`] to be worth a look
-//!   (length, byte classes, first byte), has a cheap [`Decoder::sniff`] that says whether the
-//!   input could be this encoding, and a [`Decoder::decode`] that either produces new bytes (a
-//!   *layer*, such as base64 or gzip) or splits the input into named fields (a *structure*, such
-//!   as JSON; the unwrapper takes those one at a time through [`Decoder::decode_into`]).
-//!   Decoders are conservative: output that is not plausible (binary garbage from a word that
-//!   happened to be valid base64) is rejected, so a value is only ever unwrapped when the layer
-//!   is real. Adding a decoder is one file in `decoders/` and one line in
-//!   [`decoders::default_decoders`].
+//! - A [`Decoder`] takes **one** step, in one of two roles. Every decoder is an [`Encoding`]:
+//!   it states what a value [`Needs`] to be worth a look (length, byte classes, first byte)
+//!   and has a cheap [`Encoding::sniff`] that says whether the input could be this encoding.
+//!   A [`Layer`] (base64, gzip) then peels the layer off and yields the bytes under it; a
+//!   [`Structure`] (JSON, a query string, protobuf) splits the input and hands each named field
+//!   to a sink as it finds it. Decoders are conservative: output that is not plausible (binary
+//!   garbage from a word that happened to be valid base64) is rejected, so a value is only ever
+//!   unwrapped when the layer is real. Adding a decoder is one file in `decoders/` and one line
+//!   in [`decoders::default_decoders`]; a library user's own decoder goes into
+//!   [`Unwrapper::with_decoders`] the same way.
 //! - The [`Unwrapper`] applies the decoders recursively: each layer's output is sniffed again,
 //!   until nothing more applies; what is left is a [`Leaf`], with its [`Path`] and, when its
 //!   bytes are in the input as they are, its [`Span`]. Most values have nothing to decode: one
@@ -42,7 +43,7 @@ mod unwrap;
 
 pub use budget::{Budget, Limits, MAX_NOTES, Note};
 pub use decoder::{
-    DecodeError, Decoded, Decoder, Field, FieldRef, FieldSink, Output, collect_fields,
+    DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Structure,
 };
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};

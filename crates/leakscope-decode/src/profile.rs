@@ -263,7 +263,7 @@ impl Profile {
 ///
 /// Most values have nothing to decode, and each is offered to every decoder. The unwrapper
 /// checks each decoder's `Needs` (a length and a few bit tests, no call through `dyn`) before
-/// calling its [`sniff`](crate::Decoder::sniff), so a number or a word is turned away by
+/// calling its [`sniff`](crate::Encoding::sniff), so a number or a word is turned away by
 /// almost all decoders at the cost of a comparison. A decoder whose sniff could accept a value
 /// its `Needs` refuses would lose layers; the tests in `decoders` check every built-in decoder
 /// against its own positive examples.

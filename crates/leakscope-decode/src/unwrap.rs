@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use crate::candidates::Candidates;
 use crate::decoders::default_decoders;
-use crate::{Budget, Decoder, Needs, Output, Path, Profile};
+use crate::{Budget, Decoder, Layer, Needs, Path, Profile, Structure};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
 /// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
@@ -108,8 +108,8 @@ pub fn lossy_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// assert_eq!(leaves[0].text(), "https://example.com/page");
 /// ```
 pub struct Unwrapper {
-    decoders: Vec<Box<dyn Decoder>>,
-    /// The decoders' [`Decoder::needs`], asked once and tabulated by profile.
+    decoders: Vec<Decoder>,
+    /// The decoders' [`Encoding::needs`](crate::Encoding::needs), asked once and tabulated by profile.
     candidates: Candidates,
 }
 
@@ -135,12 +135,12 @@ impl Unwrapper {
     }
 
     /// An unwrapper with exactly these decoders, tried in this order.
-    pub fn with_decoders(decoders: Vec<Box<dyn Decoder>>) -> Self {
+    pub fn with_decoders(decoders: Vec<Decoder>) -> Self {
         Unwrapper::build(decoders, Candidates::new)
     }
 
     /// Ask each decoder its needs once and tabulate them with `tabulate`.
-    fn build(decoders: Vec<Box<dyn Decoder>>, tabulate: fn(Vec<Needs>) -> Candidates) -> Self {
+    fn build(decoders: Vec<Decoder>, tabulate: fn(Vec<Needs>) -> Candidates) -> Self {
         let candidates = tabulate(decoders.iter().map(|d| d.needs()).collect());
         Unwrapper {
             decoders,
@@ -245,71 +245,117 @@ impl Unwrapper {
             if !decoder.sniff(value, &profile) {
                 continue;
             }
-            let mut handed = 0usize;
-            let mut exhausted = None;
-            let output = decoder.decode_into(value, &profile, budget, &mut |budget, field| {
-                // The selector is copied into the path for every field: a structure of long
-                // member names must pay for that, or a small body could cost gigabytes of
-                // copying.
-                if let Err(error) = budget.charge_output(field.selector.len()) {
-                    exhausted = Some(error);
-                    return ControlFlow::Break(());
+            let done = match decoder {
+                Decoder::Layer(layer) => {
+                    self.peel(&**layer, path, key, value, &profile, depth, budget, out)
                 }
-                if handed == 0 && decoder.keeps_input() {
-                    emit(path, key, value, budget, out);
+                Decoder::Structure(structure) => {
+                    self.split(&**structure, path, key, value, &profile, depth, budget, out)
                 }
-                handed += 1;
-                path.push_field(decoder.name(), field.selector);
-                let key = field.key.or(key);
-                if field.terminal {
-                    emit(path, key, field.value, budget, out);
-                } else {
-                    self.walk(path, key, field.value, depth + 1, budget, out);
-                }
-                path.pop();
-                if budget.leaf_limit_reached() {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            });
-            let output = match exhausted {
-                Some(error) => Err(error),
-                None => output,
             };
-            match output {
-                Ok(Output::Layer(inner)) => {
-                    if inner == value {
-                        continue;
-                    }
-                    path.push_layer(decoder.name());
-                    self.walk(path, key, &inner, depth + 1, budget, out);
-                    path.pop();
-                    return;
-                }
-                Ok(Output::Split) => return,
-                Err(error) if handed > 0 => {
-                    // A structure that broke off (a document cut short): what came before the
-                    // break was examined, and the whole value is a leaf too, so that what
-                    // follows the break is still seen, as text.
-                    budget.note(
-                        format!("{path} > {}", decoder.name()),
-                        format!("broke off after {handed} fields: {error}"),
-                    );
-                    if !error.is_budget() {
-                        emit(path, key, value, budget, out);
-                    }
-                    return;
-                }
-                Err(error) if error.is_budget() => {
-                    budget.note(format!("{path} > {}", decoder.name()), error.to_string());
-                    emit(path, key, value, budget, out);
-                    return;
-                }
-                Err(_) => continue,
+            if done {
+                return;
             }
         }
         emit(path, key, value, budget, out);
+    }
+
+    /// Try `layer` on `value`, which it sniffed: unwrap what is under it. False when the layer
+    /// declined, so the next decoder is tried.
+    #[allow(clippy::too_many_arguments)]
+    fn peel(
+        &self,
+        layer: &dyn Layer,
+        path: &mut Path,
+        key: Option<&str>,
+        value: &[u8],
+        profile: &Profile,
+        depth: usize,
+        budget: &mut Budget,
+        out: &mut Out<'_, '_>,
+    ) -> bool {
+        match layer.peel(value, profile, budget) {
+            // A layer that gives back its input has peeled nothing.
+            Ok(inner) if inner == value => false,
+            Ok(inner) => {
+                path.push_layer(layer.name());
+                self.walk(path, key, &inner, depth + 1, budget, out);
+                path.pop();
+                true
+            }
+            Err(error) if error.is_budget() => {
+                budget.note(format!("{path} > {}", layer.name()), error.to_string());
+                emit(path, key, value, budget, out);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Try `structure` on `value`, which it sniffed: unwrap each field as it comes. False when
+    /// the structure declined before handing over a field, so the next decoder is tried.
+    #[allow(clippy::too_many_arguments)]
+    fn split(
+        &self,
+        structure: &dyn Structure,
+        path: &mut Path,
+        key: Option<&str>,
+        value: &[u8],
+        profile: &Profile,
+        depth: usize,
+        budget: &mut Budget,
+        out: &mut Out<'_, '_>,
+    ) -> bool {
+        let mut handed = 0usize;
+        let mut exhausted = None;
+        let split = structure.split(value, profile, budget, &mut |budget, field| {
+            // The selector is copied into the path for every field: a structure of long
+            // member names must pay for that, or a small body could cost gigabytes of
+            // copying.
+            if let Err(error) = budget.charge_output(field.selector.len()) {
+                exhausted = Some(error);
+                return ControlFlow::Break(());
+            }
+            if handed == 0 && structure.keeps_input() {
+                emit(path, key, value, budget, out);
+            }
+            handed += 1;
+            path.push_field(structure.name(), field.selector);
+            let key = field.key.or(key);
+            if field.terminal {
+                emit(path, key, field.value, budget, out);
+            } else {
+                self.walk(path, key, field.value, depth + 1, budget, out);
+            }
+            path.pop();
+            if budget.leaf_limit_reached() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        match exhausted.map_or(split, Err) {
+            Ok(()) => true,
+            Err(error) if handed > 0 => {
+                // A structure that broke off (a document cut short): what came before the
+                // break was examined, and the whole value is a leaf too, so that what
+                // follows the break is still seen, as text.
+                budget.note(
+                    format!("{path} > {}", structure.name()),
+                    format!("broke off after {handed} fields: {error}"),
+                );
+                if !error.is_budget() {
+                    emit(path, key, value, budget, out);
+                }
+                true
+            }
+            Err(error) if error.is_budget() => {
+                budget.note(format!("{path} > {}", structure.name()), error.to_string());
+                emit(path, key, value, budget, out);
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -4,36 +4,31 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use leakscope_decode::decoders::{Base64, Escapes, Hex, HtmlEntities, Json, Percent, QueryString};
-use leakscope_decode::{Budget, Decoded, Decoder, Profile};
+use leakscope_decode::{Budget, Layer, Profile, Structure};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 
 /// The bytes a layer decoder gives back, or `None` when it declined.
-fn layer(decoder: &dyn Decoder, input: &[u8]) -> Option<Vec<u8>> {
+fn layer(decoder: &dyn Layer, input: &[u8]) -> Option<Vec<u8>> {
     let profile = Profile::of(input);
     if !decoder.sniff(input, &profile) {
         return None;
     }
-    match decoder.decode_profiled(input, &profile, &mut Budget::default()) {
-        Ok(Decoded::Bytes(out)) => Some(out),
-        _ => None,
-    }
+    decoder.peel(input, &profile, &mut Budget::default()).ok()
 }
 
 /// The (selector, value) fields a structure decoder gives back.
-fn fields(decoder: &dyn Decoder, input: &[u8]) -> Option<Vec<(String, String)>> {
+fn fields(decoder: &dyn Structure, input: &[u8]) -> Option<Vec<(String, String)>> {
     if !decoder.sniff_alone(input) {
         return None;
     }
-    match decoder.decode(input, &mut Budget::default()) {
-        Ok(Decoded::Fields(fields)) => Some(
-            fields
-                .into_iter()
-                .map(|f| (f.selector, String::from_utf8_lossy(&f.value).into_owned()))
-                .collect(),
-        ),
-        _ => None,
-    }
+    let fields = decoder.decode(input, &mut Budget::default()).ok()?;
+    Some(
+        fields
+            .into_iter()
+            .map(|f| (f.selector, String::from_utf8_lossy(&f.value).into_owned()))
+            .collect(),
+    )
 }
 
 /// Printable text of some length, with non-ASCII letters too.

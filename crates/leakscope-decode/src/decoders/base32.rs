@@ -4,7 +4,7 @@
 
 use data_encoding::BASE32_NOPAD;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest value tried (10 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -25,7 +25,7 @@ fn body(input: &[u8]) -> Option<&[u8]> {
     valid.then_some(body)
 }
 
-impl Decoder for Base32 {
+impl Encoding for Base32 {
     fn name(&self) -> &'static str {
         "base32"
     }
@@ -43,17 +43,20 @@ impl Decoder for Base32 {
             && !profile.has(class::HEX_LOWER)
             && body(input).is_some()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Base32 {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         let body = body(input).ok_or_else(|| DecodeError::invalid("base32", "not base32"))?;
         let out = BASE32_NOPAD
             .decode(body)
             .map_err(|e| DecodeError::invalid("base32", e.to_string()))?;
-        if !text::is_plausible_payload(&out) {
-            return Err(DecodeError::Implausible { encoding: "base32" });
-        }
-        budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out))
+        super::keep("base32", out, text::is_plausible_payload, budget)
     }
 }
 

@@ -3,7 +3,7 @@
 //! kept when the output is plausible. Decoding is quadratic in the length, so long values are
 //! left alone.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest value tried.
 pub const MIN_LEN: usize = 12;
@@ -20,7 +20,7 @@ fn is_alphabet(input: &[u8]) -> bool {
         .all(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'))
 }
 
-impl Decoder for Base58 {
+impl Encoding for Base58 {
     fn name(&self) -> &'static str {
         "base58"
     }
@@ -43,19 +43,22 @@ impl Decoder for Base58 {
             && profile.has(class::HEX_UPPER)
             && is_alphabet(input)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Base58 {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         if input.len() > MAX_LEN {
             return Err(DecodeError::invalid("base58", "too long"));
         }
         let out = bs58::decode(input)
             .into_vec()
             .map_err(|e| DecodeError::invalid("base58", e.to_string()))?;
-        if !text::is_plausible_payload(&out) {
-            return Err(DecodeError::Implausible { encoding: "base58" });
-        }
-        budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out))
+        super::keep("base58", out, text::is_plausible_payload, budget)
     }
 }
 

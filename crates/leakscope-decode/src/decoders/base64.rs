@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest value considered; shorter ones are words, flags and small numbers far more often
 /// than payloads.
@@ -150,7 +150,7 @@ fn decode_with(engine: &GeneralPurpose, input: &[u8]) -> Option<Vec<u8>> {
     engine.decode(input).ok()
 }
 
-impl Decoder for Base64 {
+impl Encoding for Base64 {
     fn name(&self) -> &'static str {
         "base64"
     }
@@ -166,27 +166,20 @@ impl Decoder for Base64 {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         shape(input, profile).is_some()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        self.decode_profiled(input, &Profile::of(input), budget)
-    }
-
-    fn decode_profiled<'a>(
+impl Layer for Base64 {
+    fn peel(
         &self,
-        input: &'a [u8],
+        input: &[u8],
         profile: &Profile,
         budget: &mut Budget,
-    ) -> Result<Decoded<'a>, DecodeError> {
+    ) -> Result<Vec<u8>, DecodeError> {
         let shape =
             shape(input, profile).ok_or_else(|| DecodeError::invalid("base64", "not base64"))?;
         let engine = if shape.url_safe { &URL_SAFE } else { &STANDARD };
-        let accept = |out: Vec<u8>, budget: &mut Budget| {
-            if text::is_plausible_payload(&out) {
-                budget.charge_output(out.len())?;
-                Ok(Decoded::Bytes(out))
-            } else {
-                Err(DecodeError::Implausible { encoding: "base64" })
-            }
+        let accept = |out, budget: &mut Budget| {
+            super::keep("base64", out, text::is_plausible_payload, budget)
         };
         if !shape.whitespace {
             // The common case decodes straight from the input, no copy.

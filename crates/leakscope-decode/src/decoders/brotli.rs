@@ -12,7 +12,7 @@ use brotli_decompressor::Decompressor;
 
 use super::bounded_read::read_bounded;
 use super::deflate::accept_headerless;
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile};
 
 /// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
 /// short decode to a printable character or two by accident too often.
@@ -27,7 +27,7 @@ const NAME: &str = "brotli";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Brotli;
 
-impl Decoder for Brotli {
+impl Encoding for Brotli {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -40,8 +40,15 @@ impl Decoder for Brotli {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         input.len() >= MIN_LEN && !profile.is_text()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Brotli {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         // A buffer no larger than the input: setting up a big one is most of the cost of
         // refusing a short binary value.
         let mut reader = Decompressor::new(input, input.len().clamp(16, BUFFER));
@@ -75,10 +82,7 @@ mod tests {
     }
 
     fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-        match Brotli.decode(input, &mut Budget::default())? {
-            Decoded::Bytes(out) => Ok(out),
-            other => panic!("expected bytes, got {other:?}"),
-        }
+        Brotli.decode(input, &mut Budget::default())
     }
 
     fn accepts(input: &[u8]) -> bool {

@@ -40,10 +40,7 @@ use std::ops::ControlFlow;
 use ciborium_ll::Header;
 
 use super::selector::{float_text, push_index, push_member};
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
-    collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure};
 
 const NAME: &str = "cbor";
 
@@ -467,7 +464,7 @@ pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
         && judge(bytes).is_ok_and(|tally| tally.is_convincing())
 }
 
-impl Decoder for Cbor {
+impl Encoding for Cbor {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -490,18 +487,16 @@ impl Decoder for Cbor {
                 _ => input.starts_with(&SELF_DESCRIBE),
             }
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for Cbor {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         // The whole document is judged before any field is handed over, so that noise which
         // starts like CBOR hands nothing over before it breaks.
         let tally = judge(input).map_err(|reason| DecodeError::invalid(NAME, reason))?;
@@ -524,7 +519,7 @@ impl Decoder for Cbor {
         };
         match walk.document() {
             // Stopping early (the leaf limit) is not an error.
-            Ok(()) | Err(Halt::Stop) => Ok(Output::Split),
+            Ok(()) | Err(Halt::Stop) => Ok(()),
             Err(Halt::Budget(error)) => Err(error),
             Err(Halt::Invalid(reason)) => Err(DecodeError::invalid(NAME, reason)),
         }
@@ -559,20 +554,18 @@ mod tests {
     /// The fields as (selector, key, value, terminal).
     fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
         assert!(Cbor.sniff_alone(input), "sniff {input:02x?}");
-        match Cbor.decode(input, &mut Budget::default()) {
-            Ok(Decoded::Fields(fields)) => fields
-                .into_iter()
-                .map(|f| {
-                    (
-                        f.selector,
-                        f.key.map(Cow::into_owned),
-                        String::from_utf8_lossy(&f.value).into_owned(),
-                        f.terminal,
-                    )
-                })
-                .collect(),
-            other => panic!("expected fields from {input:02x?}, got {other:?}"),
-        }
+        Cbor.decode(input, &mut Budget::default())
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                (
+                    f.selector,
+                    f.key,
+                    String::from_utf8_lossy(&f.value).into_owned(),
+                    f.terminal,
+                )
+            })
+            .collect()
     }
 
     fn want(
@@ -947,7 +940,7 @@ mod tests {
         });
         let mut handed = 0usize;
         let error = Cbor
-            .decode_into(&many, &Profile::of(&many), &mut budget, &mut |_, field| {
+            .split(&many, &Profile::of(&many), &mut budget, &mut |_, field| {
                 handed += field.value.len();
                 ControlFlow::Continue(())
             })
@@ -957,9 +950,7 @@ mod tests {
 
         let wide = cbor(&map(&[("xs", Value::Array(vec![Value::Null; 200_000]))]));
         let mut budget = Budget::default();
-        let Decoded::Fields(fields) = Cbor.decode(&wide, &mut budget).unwrap() else {
-            panic!("fields expected");
-        };
+        let fields = Cbor.decode(&wide, &mut budget).unwrap();
         assert_eq!(fields.len(), budget.limits().max_leaves + 1);
     }
 
@@ -1082,9 +1073,9 @@ mod tests {
             prop_assert_eq!(fields(&encoded), want);
             // Tried before CBOR, headerless compression and MessagePack must not take it.
             for other in [
-                &crate::decoders::Brotli as &dyn Decoder,
-                &crate::decoders::RawDeflate,
-                &crate::decoders::MessagePack,
+                crate::Decoder::layer(crate::decoders::Brotli),
+                crate::Decoder::layer(crate::decoders::RawDeflate),
+                crate::Decoder::structure(crate::decoders::MessagePack),
             ] {
                 prop_assert!(
                     !other.sniff_alone(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),

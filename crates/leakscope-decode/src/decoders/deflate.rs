@@ -7,7 +7,7 @@
 //! compressed layer, or a plausible protobuf message.
 
 use super::inflate::{Stream, Wrapper, inflate};
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
 
 /// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
 /// inflate to one or two printable characters by accident far too often.
@@ -26,7 +26,7 @@ pub(crate) fn accept_headerless(
     name: &'static str,
     out: Vec<u8>,
     ends_at_input_end: bool,
-) -> Result<Decoded<'static>, DecodeError> {
+) -> Result<Vec<u8>, DecodeError> {
     if !ends_at_input_end {
         return Err(DecodeError::invalid(
             name,
@@ -36,7 +36,7 @@ pub(crate) fn accept_headerless(
     if !(text::is_plausible_payload(&out) || super::protobuf::is_plausible_message(&out)) {
         return Err(DecodeError::Implausible { encoding: name });
     }
-    Ok(Decoded::Bytes(out))
+    Ok(out)
 }
 
 /// The first block header (RFC 1951 section 3.2.3): not the reserved block type, and for a
@@ -53,7 +53,7 @@ fn first_block_header_is_valid(input: &[u8]) -> bool {
     }
 }
 
-impl Decoder for RawDeflate {
+impl Encoding for RawDeflate {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -66,8 +66,15 @@ impl Decoder for RawDeflate {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         input.len() >= MIN_LEN && !profile.is_text() && first_block_header_is_valid(input)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for RawDeflate {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         let stream = Stream::whole(NAME, input, Wrapper::Raw);
         let mut out = Vec::new();
         let used = inflate(&stream, &mut out, budget)?;
@@ -102,7 +109,7 @@ mod tests {
         assert!(RawDeflate.sniff_alone(&packed));
         assert_eq!(
             RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-            Decoded::Bytes(text.to_vec())
+            text.to_vec()
         );
     }
 
@@ -133,7 +140,7 @@ mod tests {
             assert!(RawDeflate.sniff_alone(&packed));
             assert_eq!(
                 RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-                Decoded::Bytes(payload.to_vec())
+                payload.to_vec()
             );
         }
     }
@@ -209,7 +216,7 @@ mod tests {
             prop_assume!(RawDeflate.sniff_alone(&packed));
             prop_assert_eq!(
                 RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-                Decoded::Bytes(text.into_bytes())
+                text.into_bytes()
             );
         }
 

@@ -4,7 +4,7 @@
 //! was then form-encoded) or logged from JavaScript; JSON strings themselves are unescaped by
 //! the JSON decoder already.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Backslash-escape decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,7 +26,7 @@ fn numeric_escape(input: &[u8]) -> Option<(u32, usize)> {
     }
 }
 
-impl Decoder for Escapes {
+impl Encoding for Escapes {
     fn name(&self) -> &'static str {
         "escapes"
     }
@@ -40,8 +40,15 @@ impl Decoder for Escapes {
         profile.has(class::BACKSLASH)
             && memchr::memchr_iter(b'\\', input).any(|at| numeric_escape(&input[at..]).is_some())
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Escapes {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         let mut out = String::with_capacity(input.len());
         let mut i = 0;
         while i < input.len() {
@@ -94,13 +101,7 @@ impl Decoder for Escapes {
             }
             i += chunk.len();
         }
-        if !text::is_printable_text(out.as_bytes()) {
-            return Err(DecodeError::Implausible {
-                encoding: "escapes",
-            });
-        }
-        budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out.into_bytes()))
+        super::keep("escapes", out.into_bytes(), text::is_printable_text, budget)
     }
 }
 

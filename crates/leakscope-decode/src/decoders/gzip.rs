@@ -4,7 +4,7 @@
 //! the output, and each member's CRC-32 and length are checked against its trailer.
 
 use super::inflate::{Stream, Wrapper, inflate};
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 const NAME: &str = "gzip";
 
@@ -69,7 +69,7 @@ fn size_hint(input: &[u8]) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(*isize)).ok()
 }
 
-impl Decoder for Gzip {
+impl Encoding for Gzip {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -86,8 +86,15 @@ impl Decoder for Gzip {
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         text::is_gzip(input)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Gzip {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         let mut out = Vec::new();
         let mut at = 0;
         // One member after another until the input ends; anything else after a member is an
@@ -122,7 +129,7 @@ impl Decoder for Gzip {
             }
             at += used + 8;
             if at == input.len() {
-                return Ok(Decoded::Bytes(out));
+                return Ok(out);
             }
         }
     }
@@ -167,10 +174,7 @@ mod tests {
     }
 
     fn inflated(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-        match Gzip.decode(input, &mut Budget::default())? {
-            Decoded::Bytes(out) => Ok(out),
-            other => panic!("{other:?}"),
-        }
+        Gzip.decode(input, &mut Budget::default())
     }
 
     proptest! {
@@ -282,7 +286,7 @@ mod tests {
         let packed = gzip(b"[{\"event\":\"page_view\"}]");
         assert!(Gzip.sniff_alone(&packed));
         let out = Gzip.decode(&packed, &mut Budget::default()).unwrap();
-        assert_eq!(out, Decoded::Bytes(b"[{\"event\":\"page_view\"}]".to_vec()));
+        assert_eq!(out, b"[{\"event\":\"page_view\"}]");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! binary layer is unwrapped.
 
 use super::percent::hex_value;
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest hex value tried (8 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -14,7 +14,7 @@ pub const MIN_LEN: usize = 16;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hex;
 
-impl Decoder for Hex {
+impl Encoding for Hex {
     fn name(&self) -> &'static str {
         "hex"
     }
@@ -35,8 +35,15 @@ impl Decoder for Hex {
             && profile.has(class::HEX_LOWER | class::HEX_UPPER)
             && !(profile.has(class::HEX_LOWER) && profile.has(class::HEX_UPPER))
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Hex {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         if !input.len().is_multiple_of(2) {
             return Err(DecodeError::invalid("hex", "odd length"));
         }
@@ -66,11 +73,11 @@ impl Decoder for Hex {
             return Err(DecodeError::Implausible { encoding: "hex" });
         }
         budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(if len <= SHORT {
+        Ok(if len <= SHORT {
             short[..len].to_vec()
         } else {
             long
-        }))
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! A payload pasted into an HTML attribute or a server-rendered page arrives with its quotes
 //! and ampersands escaped; unescaped, it is JSON or a query string again.
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// HTML character-reference decoder (the named references that matter for payloads, and every
 /// numeric one).
@@ -36,7 +36,7 @@ fn reference(input: &[u8]) -> Option<(char, usize)> {
     Some((c, end + 1))
 }
 
-impl Decoder for HtmlEntities {
+impl Encoding for HtmlEntities {
     fn name(&self) -> &'static str {
         "html"
     }
@@ -50,8 +50,15 @@ impl Decoder for HtmlEntities {
         profile.has(class::AMPERSAND)
             && memchr::memchr_iter(b'&', input).any(|at| reference(&input[at..]).is_some())
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for HtmlEntities {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         let text =
             std::str::from_utf8(input).map_err(|_| DecodeError::invalid("html", "not UTF-8"))?;
         let mut out = String::with_capacity(text.len());
@@ -70,11 +77,7 @@ impl Decoder for HtmlEntities {
             }
         }
         out.push_str(rest);
-        if !text::is_printable_text(out.as_bytes()) {
-            return Err(DecodeError::Implausible { encoding: "html" });
-        }
-        budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out.into_bytes()))
+        super::keep("html", out.into_bytes(), text::is_printable_text, budget)
     }
 }
 

@@ -10,10 +10,7 @@ use std::ops::ControlFlow;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::selector::{float_text, push_index, push_member};
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
-    collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -193,7 +190,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
     }
 }
 
-impl Decoder for Json {
+impl Encoding for Json {
     fn name(&self) -> &'static str {
         "json"
     }
@@ -212,18 +209,16 @@ impl Decoder for Json {
             Some((b'{', b'}') | (b'[', b']'))
         )
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for Json {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
         let mut walk = Walk {
@@ -261,8 +256,8 @@ impl Decoder for Json {
                 return Err(error);
             }
             match parsed {
-                Ok(()) => return Ok(Output::Split),
-                Err(_) if walk.stopped => return Ok(Output::Split),
+                Ok(()) => return Ok(()),
+                Err(_) if walk.stopped => return Ok(()),
                 Err(error) => match next_document(rest, &error) {
                     Some(at) => start += at,
                     None => return Err(DecodeError::invalid("json", error.to_string())),
@@ -296,23 +291,18 @@ mod tests {
     use super::*;
 
     fn fields(input: &str) -> Vec<(String, Option<String>, String, bool)> {
-        match Json
-            .decode(input.as_bytes(), &mut Budget::default())
+        Json.decode(input.as_bytes(), &mut Budget::default())
             .unwrap()
-        {
-            Decoded::Fields(fields) => fields
-                .into_iter()
-                .map(|f| {
-                    (
-                        f.selector,
-                        f.key.map(|k| k.into_owned()),
-                        String::from_utf8(f.value.into_owned()).unwrap(),
-                        f.terminal,
-                    )
-                })
-                .collect(),
-            other => panic!("expected fields, got {other:?}"),
-        }
+            .into_iter()
+            .map(|f| {
+                (
+                    f.selector,
+                    f.key,
+                    String::from_utf8(f.value).unwrap(),
+                    f.terminal,
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -360,7 +350,7 @@ mod tests {
         // Streaming, as the unwrapper does it: nothing is kept, yet the long text is paid for.
         let mut handed = 0usize;
         let error = Json
-            .decode_into(
+            .split(
                 many.as_bytes(),
                 &Profile::of(many.as_bytes()),
                 &mut budget,
@@ -420,9 +410,7 @@ mod tests {
     fn a_million_empty_strings_keep_at_most_the_leaf_limit_of_fields() {
         let wide = format!("[{}]", vec!["\"\""; 1_000_000].join(","));
         let mut budget = Budget::default();
-        let Decoded::Fields(fields) = Json.decode(wide.as_bytes(), &mut budget).unwrap() else {
-            panic!("fields expected");
-        };
+        let fields = Json.decode(wide.as_bytes(), &mut budget).unwrap();
         assert_eq!(fields.len(), budget.limits().max_leaves + 1);
     }
 

@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// JWT (JWS compact serialisation) decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +47,7 @@ fn split(input: &[u8]) -> Option<[&[u8]; 3]> {
     .then_some([header, payload, signature])
 }
 
-impl Decoder for Jwt {
+impl Encoding for Jwt {
     fn name(&self) -> &'static str {
         "jwt"
     }
@@ -72,11 +72,21 @@ impl Decoder for Jwt {
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         without_scheme(input).starts_with(b"eyJ") && split(input).is_some()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Structure for Jwt {
+    fn split(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        sink: &mut FieldSink<'_>,
+    ) -> Result<(), DecodeError> {
         let [header, payload, _signature] =
             split(input).ok_or_else(|| DecodeError::invalid("jwt", "not three base64url parts"))?;
-        let mut fields = Vec::with_capacity(2);
+        // Both parts are decoded and checked before either is handed over: a token whose
+        // payload is not JSON is no token, not one that broke off.
+        let mut parts = Vec::with_capacity(2);
         for (name, part) in [("header", header), ("payload", payload)] {
             let json = URL_SAFE_NO_PAD
                 .decode(part)
@@ -85,14 +95,20 @@ impl Decoder for Jwt {
                 return Err(DecodeError::invalid("jwt", format!("{name} is not JSON")));
             }
             budget.charge_output(json.len())?;
-            fields.push(Field {
-                selector: name.to_owned(),
-                key: None,
-                value: json.into(),
-                terminal: false,
-            });
+            parts.push((name, json));
         }
-        Ok(Decoded::Fields(fields))
+        for (name, json) in &parts {
+            let field = FieldRef {
+                selector: name,
+                key: None,
+                value: json,
+                terminal: false,
+            };
+            if sink(budget, field).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -115,10 +131,7 @@ mod tests {
             r#"{"sub":"user-42","email":"jane@example.com"}"#,
         );
         assert!(Jwt.sniff_alone(jwt.as_bytes()));
-        let Decoded::Fields(fields) = Jwt.decode(jwt.as_bytes(), &mut Budget::default()).unwrap()
-        else {
-            panic!("fields expected");
-        };
+        let fields = Jwt.decode(jwt.as_bytes(), &mut Budget::default()).unwrap();
         assert_eq!(fields[0].selector, "header");
         assert_eq!(fields[1].selector, "payload");
         assert_eq!(
@@ -132,12 +145,9 @@ mod tests {
         let jwt = token(r#"{"alg":"HS256"}"#, r#"{"email":"jane@example.com"}"#);
         for value in [format!("Bearer {jwt}"), format!("bearer  {jwt}")] {
             assert!(Jwt.sniff_alone(value.as_bytes()), "{value}");
-            let Decoded::Fields(fields) = Jwt
+            let fields = Jwt
                 .decode(value.as_bytes(), &mut Budget::default())
-                .unwrap()
-            else {
-                panic!("fields expected");
-            };
+                .unwrap();
             assert_eq!(&fields[1].value[..], br#"{"email":"jane@example.com"}"#);
         }
         // Another scheme, or words before a token, are not a token.

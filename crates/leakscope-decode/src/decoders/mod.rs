@@ -1,9 +1,10 @@
 //! The decoders, one encoding a file.
 //!
-//! To add one: write a type implementing [`Decoder`] in a new file here (a name, its
-//! [`Needs`](crate::Needs), a sniff and a decode; a structure also streams its fields through
-//! `decode_into`, as `json.rs` does), add it to [`default_decoders`], and add an example value
-//! to the `positives` in this file's tests. Order matters: the first decoder whose sniff says
+//! To add one: write a type in a new file here implementing [`Encoding`](crate::Encoding) (a
+//! name, its [`Needs`](crate::Needs), a sniff) and either [`Layer`] (`peel`: the bytes under
+//! the layer) or [`Structure`](crate::Structure) (`split`: each field to a sink, as `json.rs`
+//! does), add it to [`default_decoders`] in its role, and add an example value to the
+//! `positives` in this file's tests. Order matters: the first decoder whose sniff says
 //! yes and whose decode succeeds wins, so self-identifying formats (magic numbers, JSON) come
 //! before the text encodings that could also match them.
 
@@ -56,48 +57,64 @@ pub use self::url::Url;
 pub use self::zlib::Zlib;
 pub use self::zstd::Zstd;
 
-use crate::Decoder;
+use crate::{Budget, DecodeError, Decoder};
 
 /// The decoders the unwrapper uses unless told otherwise, in the order they are tried.
-pub fn default_decoders() -> Vec<Box<dyn Decoder>> {
+pub fn default_decoders() -> Vec<Decoder> {
     vec![
         // Binary layers with a magic number: unambiguous.
-        Box::new(Gzip),
-        Box::new(Zlib),
-        Box::new(Zstd),
+        Decoder::layer(Gzip),
+        Decoder::layer(Zlib),
+        Decoder::layer(Zstd),
         // Structures that say what they are in their first bytes.
-        Box::new(Jwt),
+        Decoder::structure(Jwt),
         // Two parts, a signature and base64url JSON, either way round (`signed_request`).
-        Box::new(SignedToken),
-        Box::new(Json),
-        Box::new(Url),
+        Decoder::structure(SignedToken),
+        Decoder::structure(Json),
+        Decoder::structure(Url),
         // A query string before percent-decoding: each parameter is decoded on its own, so a
         // `%26` inside a value does not split it.
-        Box::new(QueryString),
-        Box::new(Percent),
-        Box::new(Escapes),
-        Box::new(HtmlEntities),
+        Decoder::structure(QueryString),
+        Decoder::layer(Percent),
+        Decoder::layer(Escapes),
+        Decoder::layer(HtmlEntities),
         // JSON in a string literal of a larger text, once the text's own escapes are undone.
-        Box::new(QuotedJson),
+        Decoder::structure(QuotedJson),
         // Hex before base64: every hex string is also valid base64 (of noise).
-        Box::new(Hex),
-        Box::new(Base64),
-        Box::new(Base32),
+        Decoder::layer(Hex),
+        Decoder::layer(Base64),
+        Decoder::layer(Base32),
         // After base64: most base58 strings are valid base64 of noise, which base64 refuses.
-        Box::new(Base58),
+        Decoder::layer(Base58),
         // Base64 after a short version tag (`v2|H4sI…`): claimed only when the rest decodes.
-        Box::new(Prefixed),
+        Decoder::structure(Prefixed),
         // Binary formats without a magic number, tried last and never on text. Compression
         // first: it only accepts a stream that ends exactly at the end of the input, while a
         // small share of random bytes parses as protobuf.
-        Box::new(Brotli),
-        Box::new(RawDeflate),
+        Decoder::layer(Brotli),
+        Decoder::layer(RawDeflate),
         // Then the structures that must fill the input exactly, with readable names and text,
         // before protobuf, which takes more of what random bytes look like.
-        Box::new(MessagePack),
-        Box::new(Cbor),
-        Box::new(Protobuf),
+        Decoder::structure(MessagePack),
+        Decoder::structure(Cbor),
+        Decoder::structure(Protobuf),
     ]
+}
+
+/// `out`, what the layer `encoding` peeled off, when `plausible` takes it for a real payload
+/// (noise from a word that only looked like the encoding is refused), charged to the budget.
+#[inline]
+fn keep(
+    encoding: &'static str,
+    out: Vec<u8>,
+    plausible: fn(&[u8]) -> bool,
+    budget: &mut Budget,
+) -> Result<Vec<u8>, DecodeError> {
+    if !plausible(&out) {
+        return Err(DecodeError::Implausible { encoding });
+    }
+    budget.charge_output(out.len())?;
+    Ok(out)
 }
 
 /// The random generator the integration tests use too (the path is relative to this folder).
@@ -110,18 +127,18 @@ mod test_rng;
 pub(crate) mod test_support {
     use std::io::Write;
 
-    use crate::{Budget, Decoded, Decoder};
+    use crate::{Budget, Layer};
 
     /// What a layer decoder makes of `input`, as text: `None` when its sniff or its decode
     /// declines, or the output is not UTF-8.
-    pub(crate) fn layer_text(decoder: &dyn Decoder, input: &str) -> Option<String> {
-        if !decoder.sniff_alone(input.as_bytes()) {
+    pub(crate) fn layer_text(layer: &dyn Layer, input: &str) -> Option<String> {
+        if !layer.sniff_alone(input.as_bytes()) {
             return None;
         }
-        match decoder.decode(input.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Bytes(out)) => String::from_utf8(out).ok(),
-            _ => None,
-        }
+        let out = layer
+            .decode(input.as_bytes(), &mut Budget::default())
+            .ok()?;
+        String::from_utf8(out).ok()
     }
 
     pub(crate) use super::test_rng::Rng;

@@ -19,10 +19,7 @@ use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
 use super::selector::{float_text, push_index, push_member};
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
-    collect_fields, text,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, text};
 
 /// MessagePack decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -379,7 +376,7 @@ impl<'a> Visit<'a> for Emit<'_, '_> {
     }
 }
 
-impl Decoder for MessagePack {
+impl Encoding for MessagePack {
     fn name(&self) -> &'static str {
         "msgpack"
     }
@@ -395,18 +392,16 @@ impl Decoder for MessagePack {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         input.len() >= MIN_LEN && !profile.is_text() && is_container_first_byte(input[0])
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for MessagePack {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         if input.len() < MIN_LEN || check(input).is_err() {
             return Err(DecodeError::Implausible {
                 encoding: "msgpack",
@@ -419,7 +414,7 @@ impl Decoder for MessagePack {
             sink: fields,
         };
         match walk(&mut Reader { rest: input }, None, 0, &mut emit) {
-            Ok(()) | Err(Halt::Stopped) => Ok(Output::Split),
+            Ok(()) | Err(Halt::Stopped) => Ok(()),
             Err(Halt::Exhausted(error)) => Err(error),
             // The check walked the same bytes the same way.
             Err(Halt::Malformed) => Err(DecodeError::invalid("msgpack", "malformed")),
@@ -449,20 +444,19 @@ mod tests {
 
     fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
         assert!(MessagePack.sniff_alone(input), "sniff {input:02x?}");
-        match MessagePack.decode(input, &mut Budget::default()).unwrap() {
-            Decoded::Fields(fields) => fields
-                .into_iter()
-                .map(|f| {
-                    (
-                        f.selector,
-                        f.key.map(|k| k.into_owned()),
-                        String::from_utf8_lossy(&f.value).into_owned(),
-                        f.terminal,
-                    )
-                })
-                .collect(),
-            other => panic!("expected fields, got {other:?}"),
-        }
+        MessagePack
+            .decode(input, &mut Budget::default())
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                (
+                    f.selector,
+                    f.key,
+                    String::from_utf8_lossy(&f.value).into_owned(),
+                    f.terminal,
+                )
+            })
+            .collect()
     }
 
     fn accepts(input: &[u8]) -> bool {
@@ -714,16 +708,12 @@ mod tests {
     /// Every scalar of `value` with its selector, as the JSON decoder reports them.
     fn json_fields(value: &Value) -> Vec<(String, String)> {
         let text = serde_json::to_vec(value).unwrap();
-        match crate::decoders::Json
+        crate::decoders::Json
             .decode(&text, &mut Budget::default())
             .unwrap()
-        {
-            Decoded::Fields(fields) => fields
-                .into_iter()
-                .map(|f| (f.selector, String::from_utf8_lossy(&f.value).into_owned()))
-                .collect(),
-            other => panic!("{other:?}"),
-        }
+            .into_iter()
+            .map(|f| (f.selector, String::from_utf8_lossy(&f.value).into_owned()))
+            .collect()
     }
 
     proptest! {

@@ -4,7 +4,7 @@
 //! still holds `%XX` escapes was encoded again on purpose (`url=https%3A%2F%2F…` inside a form
 //! field, or an analytics payload URL-encoded before being base64'd).
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
 /// layer has already handled.
@@ -56,7 +56,7 @@ fn looks_like_url(input: &[u8]) -> bool {
         && input[..n].iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
 }
 
-impl Decoder for Percent {
+impl Encoding for Percent {
     fn name(&self) -> &'static str {
         "percent"
     }
@@ -82,16 +82,21 @@ impl Decoder for Percent {
         }
         false
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        let out = percent_decode(input, false);
-        if !text::is_printable_text(&out) {
-            return Err(DecodeError::Implausible {
-                encoding: "percent",
-            });
-        }
-        budget.charge_output(out.len())?;
-        Ok(Decoded::Bytes(out))
+impl Layer for Percent {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
+        super::keep(
+            "percent",
+            percent_decode(input, false),
+            text::is_printable_text,
+            budget,
+        )
     }
 }
 

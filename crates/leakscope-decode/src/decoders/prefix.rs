@@ -12,10 +12,7 @@
 //! often for a tag to tip the balance.)
 
 use crate::decoders::base64;
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
-    collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// Version-tag decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,7 +41,7 @@ fn split(input: &[u8]) -> Option<(&[u8], &[u8])> {
     .then_some((&input[..=sep], rest))
 }
 
-impl Decoder for Prefixed {
+impl Encoding for Prefixed {
     fn name(&self) -> &'static str {
         "prefix"
     }
@@ -65,18 +62,16 @@ impl Decoder for Prefixed {
             && !profile.has(class::SPACE)
             && split(input).is_some_and(|(_, rest)| base64::looks_like_base64(rest))
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for Prefixed {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         let (tag, rest) = split(input)
             .filter(|(_, rest)| base64::decodes_to_text_or_compressed(rest, budget))
             .ok_or_else(|| DecodeError::invalid("prefix", "not a tag before base64"))?;
@@ -90,7 +85,7 @@ impl Decoder for Prefixed {
                 terminal: false,
             },
         );
-        Ok(Output::Split)
+        Ok(())
     }
 }
 
@@ -105,12 +100,9 @@ mod tests {
     fn the_tag_is_a_field_and_the_rest_its_value() {
         let value = format!("v2|{}", STANDARD.encode(r#"{"uid":"u-8812"}"#));
         assert!(Prefixed.sniff_alone(value.as_bytes()));
-        let Decoded::Fields(fields) = Prefixed
+        let fields = Prefixed
             .decode(value.as_bytes(), &mut Budget::default())
-            .unwrap()
-        else {
-            panic!("fields expected");
-        };
+            .unwrap();
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].selector, "[v2|]");
         assert_eq!(fields[0].key, None);

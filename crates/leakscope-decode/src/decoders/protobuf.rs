@@ -47,10 +47,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile,
-    collect_fields, text,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, text};
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
 /// bytes (the unwrapper's own depth limit then applies to them).
@@ -455,7 +452,7 @@ impl Walker<'_, '_> {
     }
 }
 
-impl Decoder for Protobuf {
+impl Encoding for Protobuf {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -470,18 +467,16 @@ impl Decoder for Protobuf {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         input.len() >= 2 && !profile.is_text() && !is_compressed(input) && scans_exactly(input)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for Protobuf {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         // The whole message is parsed and judged before any field is handed over.
         let level = read_level(input)
             .filter(|level| is_convincing(input, level))
@@ -492,7 +487,7 @@ impl Decoder for Protobuf {
         };
         // Stopping early (the leaf limit) is not an error.
         let _ = walker.walk(input, &level, &mut String::new(), 0);
-        Ok(Output::Split)
+        Ok(())
     }
 }
 
@@ -501,8 +496,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::Limits;
     use crate::decoders::test_support::Rng;
+    use crate::{Decoder, Layer, Limits};
 
     /// A tiny protobuf encoder for the tests.
     #[derive(Debug, Clone)]
@@ -564,20 +559,19 @@ mod tests {
 
     fn leaves(input: &[u8]) -> Vec<(String, String, bool)> {
         assert!(Protobuf.sniff_alone(input), "sniff {input:02x?}");
-        match Protobuf.decode(input, &mut Budget::default()).unwrap() {
-            Decoded::Fields(fields) => fields
-                .into_iter()
-                .map(|f| {
-                    assert_eq!(f.key, None);
-                    (
-                        f.selector,
-                        String::from_utf8_lossy(&f.value).into_owned(),
-                        f.terminal,
-                    )
-                })
-                .collect(),
-            other => panic!("expected fields, got {other:?}"),
-        }
+        Protobuf
+            .decode(input, &mut Budget::default())
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                assert_eq!(f.key, None);
+                (
+                    f.selector,
+                    String::from_utf8_lossy(&f.value).into_owned(),
+                    f.terminal,
+                )
+            })
+            .collect()
     }
 
     fn want(items: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
@@ -859,9 +853,7 @@ mod tests {
     fn binary_and_compressed_bytes_fields_stay_bytes() {
         let gz = vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff];
         let msg = encode(&[Enc::Bytes(1, gz.clone()), Enc::Bytes(2, vec![])]);
-        let Decoded::Fields(fields) = Protobuf.decode(&msg, &mut Budget::default()).unwrap() else {
-            panic!("fields expected");
-        };
+        let fields = Protobuf.decode(&msg, &mut Budget::default()).unwrap();
         assert_eq!(fields[0].selector, "#1");
         assert_eq!(fields[0].value, gz);
         assert!(!fields[0].terminal);
@@ -977,9 +969,7 @@ mod tests {
             ..Limits::default()
         });
         let encoded = encode(&many);
-        let Decoded::Fields(fields) = Protobuf.decode(&encoded, &mut budget).unwrap() else {
-            panic!("fields expected");
-        };
+        let fields = Protobuf.decode(&encoded, &mut budget).unwrap();
         assert_eq!(
             fields.len(),
             11,
@@ -994,8 +984,8 @@ mod tests {
             s(2, r#"{"email":"someone@example.org"}"#),
         ]);
         let unwrapper = crate::Unwrapper::with_decoders(vec![
-            Box::new(Protobuf),
-            Box::new(crate::decoders::Json),
+            crate::Decoder::structure(Protobuf),
+            crate::Decoder::structure(crate::decoders::Json),
         ]);
         let leaves = unwrapper.unwrap_to_vec(
             crate::Path::from_part("body"),
@@ -1028,14 +1018,14 @@ mod tests {
         enc.write_all(&msg).unwrap();
         let body = enc.finish().unwrap();
         let unwrapper = crate::Unwrapper::with_decoders(vec![
-            Box::new(Gzip),
-            Box::new(Zlib),
-            Box::new(Zstd),
-            Box::new(Json),
-            Box::new(Base64),
-            Box::new(Brotli),
-            Box::new(RawDeflate),
-            Box::new(Protobuf),
+            Decoder::layer(Gzip),
+            Decoder::layer(Zlib),
+            Decoder::layer(Zstd),
+            Decoder::structure(Json),
+            Decoder::layer(Base64),
+            Decoder::layer(Brotli),
+            Decoder::layer(RawDeflate),
+            Decoder::structure(Protobuf),
         ]);
         let mut budget = Budget::default();
         let leaves =
@@ -1138,7 +1128,7 @@ mod tests {
             let encoded = encode(&msg);
             prop_assert_eq!(leaves(&encoded), want);
             // Tried before protobuf, the decoders of headerless compression must not take it.
-            for other in [&crate::decoders::Brotli as &dyn Decoder, &crate::decoders::RawDeflate] {
+            for other in [&crate::decoders::Brotli as &dyn Layer, &crate::decoders::RawDeflate] {
                 prop_assert!(
                     !other.sniff_alone(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
                     "{} took a protobuf message", other.name()

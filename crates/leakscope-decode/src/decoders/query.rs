@@ -12,10 +12,7 @@ use std::borrow::Cow;
 
 use super::base64;
 use super::percent::percent_decode;
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
-    collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// Nested query-string decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,7 +101,7 @@ pub(crate) fn split_pairs(
     prefix: &str,
     budget: &mut Budget,
     sink: &mut FieldSink<'_>,
-) -> Result<Output, DecodeError> {
+) -> Result<(), DecodeError> {
     let mut selector = String::from(prefix);
     for (name, value) in pairs {
         let name = String::from_utf8_lossy(&component(name)).into_owned();
@@ -124,10 +121,10 @@ pub(crate) fn split_pairs(
             break;
         }
     }
-    Ok(Output::Split)
+    Ok(())
 }
 
-impl Decoder for QueryString {
+impl Encoding for QueryString {
     fn name(&self) -> &'static str {
         "query"
     }
@@ -149,18 +146,16 @@ impl Decoder for QueryString {
             lone_pair(input, profile).is_some()
         }
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for QueryString {
+    fn split(
         &self,
         input: &[u8],
         profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         if let Some((name, value)) = lone_pair(input, profile) {
             if !base64::decodes_to_text_or_compressed(value, budget) {
                 return Err(DecodeError::invalid(
@@ -180,7 +175,7 @@ impl Decoder for QueryString {
                     terminal: false,
                 },
             );
-            return Ok(Output::Split);
+            return Ok(());
         }
         let pairs = parse(input, "query")?;
         if pairs.len() < 2 {
@@ -198,10 +193,7 @@ mod tests {
     fn parameters_become_named_fields() {
         let input = b"dl=https%3A%2F%2Fexample.org%2Fa&q=cheap+flights&empty=";
         assert!(QueryString.sniff_alone(input));
-        let Decoded::Fields(fields) = QueryString.decode(input, &mut Budget::default()).unwrap()
-        else {
-            panic!("fields expected");
-        };
+        let fields = QueryString.decode(input, &mut Budget::default()).unwrap();
         let got: Vec<(&str, &[u8])> = fields
             .iter()
             .map(|f| (f.selector.as_str(), &f.value[..]))
@@ -219,12 +211,9 @@ mod tests {
 
     #[test]
     fn a_sign_is_not_a_hex_digit() {
-        let Decoded::Fields(fields) = QueryString
+        let fields = QueryString
             .decode(b"a=%+F&b=%2B1", &mut Budget::default())
-            .unwrap()
-        else {
-            panic!("fields expected");
-        };
+            .unwrap();
         assert_eq!(
             &fields[0].value[..],
             b"% F",
@@ -252,12 +241,9 @@ mod tests {
 
     #[test]
     fn a_lone_pair_is_split_only_when_its_value_decodes_as_base64() {
-        let Decoded::Fields(fields) = QueryString
+        let fields = QueryString
             .decode(b"uid=eyJhIjoxLCJiIjoyfQ==", &mut Budget::default())
-            .unwrap()
-        else {
-            panic!("fields expected");
-        };
+            .unwrap();
         assert_eq!(fields.len(), 1);
         assert_eq!(fields[0].selector, "[uid]");
         assert_eq!(fields[0].key.as_deref(), Some("uid"));

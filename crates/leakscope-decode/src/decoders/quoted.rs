@@ -16,10 +16,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldRef, FieldSink, Needs, Output, Profile, class,
-    collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// Quoted-JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -236,7 +233,7 @@ fn each_literal(input: &[u8], found: &mut dyn FnMut(&[u8]) -> bool) -> usize {
     count
 }
 
-impl Decoder for QuotedJson {
+impl Encoding for QuotedJson {
     fn name(&self) -> &'static str {
         "quoted"
     }
@@ -258,18 +255,16 @@ impl Decoder for QuotedJson {
             && profile.has(class::SPACE | class::BACKSLASH)
             && has_object_start_from(input, profile.has(class::BACKSLASH))
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for QuotedJson {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         let mut selector = String::new();
         let mut index = 0u64;
         let mut exhausted = None;
@@ -300,7 +295,7 @@ impl Decoder for QuotedJson {
                 "no JSON in a quoted literal",
             ));
         }
-        Ok(Output::Split)
+        Ok(())
     }
 
     fn keeps_input(&self) -> bool {

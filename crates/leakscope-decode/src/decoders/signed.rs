@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::{Budget, DecodeError, Decoded, Decoder, Field, Needs, Profile, class};
+use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// Two-part signed token decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -78,7 +78,7 @@ fn payload_json(part: &[u8]) -> Option<Vec<u8>> {
     Some(json)
 }
 
-impl Decoder for SignedToken {
+impl Encoding for SignedToken {
     fn name(&self) -> &'static str {
         "signed"
     }
@@ -103,19 +103,29 @@ impl Decoder for SignedToken {
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         split(input).is_some()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Structure for SignedToken {
+    fn split(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+        sink: &mut FieldSink<'_>,
+    ) -> Result<(), DecodeError> {
         let (payload, _signature) = split(input)
             .ok_or_else(|| DecodeError::invalid("signed", "not a payload and a signature"))?;
         let json = payload_json(payload)
             .ok_or_else(|| DecodeError::invalid("signed", "payload is not a JSON object"))?;
         budget.charge_output(json.len())?;
-        Ok(Decoded::Fields(vec![Field {
-            selector: "payload".to_owned(),
+        let field = FieldRef {
+            selector: "payload",
             key: None,
-            value: json.into(),
+            value: &json,
             terminal: false,
-        }]))
+        };
+        let _ = sink(budget, field);
+        Ok(())
     }
 }
 
@@ -130,7 +140,7 @@ mod tests {
             return None;
         }
         match SignedToken.decode(value.as_bytes(), &mut Budget::default()) {
-            Ok(Decoded::Fields(fields)) => {
+            Ok(fields) => {
                 assert_eq!(fields.len(), 1);
                 assert_eq!(fields[0].selector, "payload");
                 Some(fields[0].value.to_vec())

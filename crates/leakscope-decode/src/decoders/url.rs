@@ -3,9 +3,7 @@
 //! search too.
 
 use crate::decoders::query;
-use crate::{
-    Budget, DecodeError, Decoded, Decoder, FieldSink, Needs, Output, Profile, class, collect_fields,
-};
+use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure, class};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,7 +22,7 @@ fn query_of(input: &[u8]) -> Option<&[u8]> {
     (!query.is_empty() && memchr::memchr(b'=', query).is_some()).then_some(query)
 }
 
-impl Decoder for Url {
+impl Encoding for Url {
     fn name(&self) -> &'static str {
         "url"
     }
@@ -41,18 +39,16 @@ impl Decoder for Url {
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         query_of(input).is_some()
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
-        collect_fields(self, input, budget)
-    }
-
-    fn decode_into(
+impl Structure for Url {
+    fn split(
         &self,
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
         fields: &mut FieldSink<'_>,
-    ) -> Result<Output, DecodeError> {
+    ) -> Result<(), DecodeError> {
         let query =
             query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
         let pairs = query::parse(query, "url")?;

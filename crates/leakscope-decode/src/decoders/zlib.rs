@@ -1,13 +1,13 @@
 //! zlib (RFC 1950), recognised by its two-byte header with checksum.
 
 use super::inflate::{Stream, Wrapper, inflate};
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, text};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
 
 /// zlib decoder.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Zlib;
 
-impl Decoder for Zlib {
+impl Encoding for Zlib {
     fn name(&self) -> &'static str {
         "zlib"
     }
@@ -24,13 +24,20 @@ impl Decoder for Zlib {
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         !profile.is_text() && text::is_zlib(input)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Zlib {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         // Whatever follows the checksum is left alone, as zlib's own readers do.
         let stream = Stream::whole("zlib", input, Wrapper::Zlib);
         let mut out = Vec::new();
         inflate(&stream, &mut out, budget)?;
-        Ok(Decoded::Bytes(out))
+        Ok(out)
     }
 }
 
@@ -48,7 +55,7 @@ mod tests {
         assert!(Zlib.sniff_alone(&packed));
         assert_eq!(
             Zlib.decode(&packed, &mut Budget::default()).unwrap(),
-            Decoded::Bytes(b"{\"a\":1}".to_vec())
+            b"{\"a\":1}"
         );
     }
 

@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
 
 use super::bounded_read::read_bounded;
-use crate::{Budget, DecodeError, Decoded, Decoder, Needs, Profile, class};
+use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class};
 
 /// The magic number that starts every Zstandard frame (0xFD2FB528, little-endian).
 pub const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -145,7 +145,7 @@ impl Read for Frames<'_> {
     }
 }
 
-impl Decoder for Zstd {
+impl Encoding for Zstd {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -162,8 +162,15 @@ impl Decoder for Zstd {
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
         input.starts_with(&MAGIC)
     }
+}
 
-    fn decode<'a>(&self, input: &'a [u8], budget: &mut Budget) -> Result<Decoded<'a>, DecodeError> {
+impl Layer for Zstd {
+    fn peel(
+        &self,
+        input: &[u8],
+        _profile: &Profile,
+        budget: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
         if !input.starts_with(&MAGIC) {
             return Err(DecodeError::invalid(NAME, "no zstd magic number"));
         }
@@ -171,7 +178,7 @@ impl Decoder for Zstd {
             rest: input,
             current: None,
         };
-        read_bounded(NAME, frames, input.len(), budget).map(Decoded::Bytes)
+        read_bounded(NAME, frames, input.len(), budget)
     }
 }
 
@@ -188,10 +195,7 @@ mod tests {
     }
 
     fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-        match Zstd.decode(input, &mut Budget::default())? {
-            Decoded::Bytes(out) => Ok(out),
-            other => panic!("expected bytes, got {other:?}"),
-        }
+        Zstd.decode(input, &mut Budget::default())
     }
 
     #[test]
