@@ -1,19 +1,18 @@
 //! CBOR (RFC 8949): a map or array becomes one field per scalar, with the same JSONPath-like
-//! selectors as JSON (`$.properties.$url`, `$[0].events[2].name`).
+//! selectors as JSON (`$.properties.$url`, `$[0].events[2].name`), by the walk CBOR shares with
+//! MessagePack ([`tree`](super::tree)); this file reads CBOR's items and says what is
+//! convincing.
 //!
 //! Some SDKs send their events as CBOR instead of JSON (smaller, and binary-safe), often under
 //! gzip or base64. The headers are read with `ciborium-ll`; the contents of strings are sliced
 //! from the input here, so a document is split without copying its strings.
 //!
-//! # Selectors and values
+//! # Items
 //!
-//! - A text map key is a member step (`.name`, `['odd name']`) and the field's key; an integer
-//!   key is an index step (`[3]`, `[-1]`) and, like an array element, keeps the key of its map.
 //! - Text and byte strings are handed back *not* terminal: they often hold further layers (JSON
 //!   in a string; gzip or protobuf in a byte string). Indefinite-length strings are joined.
-//! - Integers (the full range, −2^64 to 2^64 − 1) are decimal text; floats of every width are
-//!   as Rust displays them (charged to the budget); `true`, `false`, `null`, `undefined` are
-//!   their names. All of those are terminal.
+//! - Integers cover the full range, −2^64 to 2^64 − 1; floats of every width are shown at the
+//!   width they were sent in; the simple values are `true`, `false`, `null`, `undefined`.
 //! - Tags are walked through: their content is at the tag's own selector. Tag 55799
 //!   (self-described CBOR, `d9 d9 f7`) may also prefix the document.
 //!
@@ -26,33 +25,23 @@
 //!   self-describe tag), and nothing follows it;
 //! - it is well-formed: no reserved header values, no length past the end, no misplaced
 //!   break, indefinite-length strings made of definite chunks of their own kind, at most
-//!   [`MAX_DEPTH`] levels of nesting;
+//!   [`MAX_DEPTH`](super::tree::MAX_DEPTH) levels of nesting;
 //! - every text string is valid UTF-8, and the only simple values are `false`, `true`, `null`
 //!   and `undefined` (the others are unassigned: encoders do not write them);
 //! - every map key is text or an integer (what protocols built on CBOR use);
 //! - and it reads like something a program meant to send: printable text keys, at least half
-//!   of all keys (see [`Tally::is_convincing`], a rule chosen from the rate at which random bytes
+//!   of all keys (see [`Cbor::is_convincing`], a rule chosen from the rate at which random bytes
 //!   pass, measured in the tests).
 
 use std::borrow::Cow;
-use std::ops::ControlFlow;
 
 use ciborium_ll::Header;
 
-use super::selector::{float_text, push_index, push_member};
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure};
-
-const NAME: &str = "cbor";
-
-/// Deepest nesting of arrays and maps walked; deeper documents are refused. Real documents are
-/// a few levels deep, and the walk recurses once a level, so this also bounds its stack.
-pub const MAX_DEPTH: usize = 64;
+use super::tree::{self, Halt, Item, Read, Tally, Tree};
+use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure};
 
 /// Tag 55799 as its encoder writes it: marks the bytes as CBOR and means nothing else.
 const SELF_DESCRIBE: [u8; 3] = [0xd9, 0xd9, 0xf7];
-
-/// The shortest document considered: `{"a":1}` is `a1 61 61 01`.
-const MIN_LEN: usize = 4;
 
 /// The first bytes of a document: an array (0x80–0x9f) or map (0xa0–0xbf) header, or the
 /// self-describe tag's first byte.
@@ -70,20 +59,10 @@ static FIRST_BYTES: [u8; 65] = {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Cbor;
 
-/// Why a walk ended early.
-enum Halt {
-    /// The input is not (plausible) CBOR.
-    Invalid(&'static str),
-    /// The sink said to stop: not an error.
-    Stop,
-    /// The budget ran out formatting a float.
-    Budget(DecodeError),
-}
-
-/// Reads one header at a time off a borrowed slice. `ciborium-ll` parses each header; string
+/// Reads one item at a time off a borrowed slice. `ciborium-ll` parses each header; string
 /// contents are sliced here, after their length is checked against what is left, so a length
 /// is never trusted for an allocation.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     input: &'a [u8],
     at: usize,
     /// Bytes of the last header read: for a float, its width (3 for half, 5 for single).
@@ -91,10 +70,6 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn left(&self) -> usize {
-        self.input.len() - self.at
-    }
-
     fn header(&mut self) -> Result<Header, Halt> {
         let rest = &self.input[self.at..];
         let mut decoder = ciborium_ll::Decoder::from(rest);
@@ -120,188 +95,6 @@ impl<'a> Reader<'a> {
         self.at += len;
         Ok(bytes)
     }
-}
-
-/// What a document is made of, counted by the judging walk.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Tally {
-    /// It starts with the self-describe tag.
-    self_described: bool,
-    /// Map keys; those that are text; those that are printable text.
-    keys: usize,
-    text_keys: usize,
-    printable_keys: usize,
-    /// Scalars: every value that is not an array or a map.
-    scalars: usize,
-    /// Bytes of text values that are printable text.
-    printable_text: usize,
-}
-
-impl Tally {
-    /// Whether what was counted is evidence enough of CBOR.
-    ///
-    /// Random bytes that start with an array or map header are well-formed CBOR by the rules of
-    /// the module docs about once in a thousand at 4 bytes, once in four thousand at 8 to 12
-    /// bytes, once in six thousand at 16 to 24 and once in thirty thousand at 32: arrays of
-    /// small numbers, byte strings and tags, or keys of control characters. What they almost
-    /// never hold is text that reads as text, which is what real documents are made of. So a
-    /// document must have a printable text key, or, without keys, at least [`MIN_TEXT`] bytes
-    /// of printable text values; all its text keys must be printable, at least half of its keys
-    /// text, and it must hold a scalar. That leaves 15 in ten million over lengths 4 to 256
-    /// (`random_bytes_are_almost_never_cbor` keeps the bound).
-    ///
-    /// The self-describe tag is evidence of its own: random bytes start with it once in
-    /// sixteen million.
-    fn is_convincing(&self) -> bool {
-        let named = self.printable_keys > 0 && self.printable_keys == self.text_keys;
-        let keys_are_names = self.text_keys * 2 >= self.keys;
-        let says_something = self.keys == 0 && self.printable_text >= MIN_TEXT;
-        self.scalars > 0 && keys_are_names && (self.self_described || named || says_something)
-    }
-}
-
-/// Printable text that a document without keys must hold to be convincing.
-const MIN_TEXT: usize = 4;
-
-/// The part of a walk that hands fields over; absent while judging.
-struct Out<'w, 's> {
-    budget: &'w mut Budget,
-    sink: &'w mut FieldSink<'s>,
-    /// Floats are formatted here, reused from one to the next.
-    number: String,
-}
-
-/// One walk over a document: first to judge it (no `out`), then to hand its fields over.
-struct Walk<'a, 'w, 's> {
-    reader: Reader<'a>,
-    selector: String,
-    tally: Tally,
-    out: Option<Out<'w, 's>>,
-}
-
-impl<'a> Walk<'a, '_, '_> {
-    fn emit(&mut self, key: Option<&str>, value: &[u8], terminal: bool) -> Result<(), Halt> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
-        let field = FieldRef {
-            selector: &self.selector,
-            key,
-            value,
-            terminal,
-        };
-        match (out.sink)(out.budget, field) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => Err(Halt::Stop),
-        }
-    }
-
-    fn emit_integer(&mut self, key: Option<&str>, number: i128) -> Result<(), Halt> {
-        let mut text = itoa::Buffer::new();
-        self.emit(key, text.format(number).as_bytes(), true)
-    }
-
-    fn emit_float(
-        &mut self,
-        key: Option<&str>,
-        number: impl std::fmt::Display,
-    ) -> Result<(), Halt> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
-        let mut text = std::mem::take(&mut out.number);
-        let result = match float_text(&mut text, number, out.budget) {
-            Ok(()) => self.emit(key, text.as_bytes(), true),
-            Err(error) => Err(Halt::Budget(error)),
-        };
-        if let Some(out) = self.out.as_mut() {
-            out.number = text;
-        }
-        result
-    }
-
-    /// The whole input as one document.
-    fn document(&mut self) -> Result<(), Halt> {
-        if self.reader.input.starts_with(&SELF_DESCRIBE) {
-            self.reader.at = SELF_DESCRIBE.len();
-            self.tally.self_described = true;
-        }
-        let first = self.reader.input.get(self.reader.at).copied();
-        if !matches!(first, Some(0x80..=0xbf)) {
-            return Err(Halt::Invalid("the document is not a map or an array"));
-        }
-        self.item(None, 0)?;
-        if self.reader.left() > 0 {
-            return Err(Halt::Invalid("bytes after the document"));
-        }
-        Ok(())
-    }
-
-    /// One data item at the current selector, known by `key`; `depth` containers around it.
-    fn item(&mut self, key: Option<&str>, depth: usize) -> Result<(), Halt> {
-        let header = self.reader.header()?;
-        self.item_from(header, key, depth)
-    }
-
-    /// [`Walk::item`] whose first header was already read.
-    fn item_from(&mut self, header: Header, key: Option<&str>, depth: usize) -> Result<(), Halt> {
-        match self.untag(header)? {
-            Header::Array(len) => self.array(len, key, depth + 1),
-            Header::Map(len) => self.map(len, key, depth + 1),
-            Header::Break => Err(Halt::Invalid("a break outside an indefinite-length item")),
-            scalar => {
-                self.tally.scalars += 1;
-                self.scalar(scalar, key)
-            }
-        }
-    }
-
-    /// The first header after any tags starting at `header`: a tag's content stands at the
-    /// tag's own place. A loop, so a long chain of tags costs no stack.
-    fn untag(&mut self, mut header: Header) -> Result<Header, Halt> {
-        while let Header::Tag(_) = header {
-            header = self.reader.header()?;
-        }
-        Ok(header)
-    }
-
-    fn scalar(&mut self, header: Header, key: Option<&str>) -> Result<(), Halt> {
-        match header {
-            Header::Positive(n) => self.emit_integer(key, i128::from(n)),
-            // The header holds −1 − n.
-            Header::Negative(n) => self.emit_integer(key, -1 - i128::from(n)),
-            // ciborium-ll widens every float to f64; shown at the width it was sent in, a
-            // single-precision 48.8584 reads as written, not as 48.8583984375.
-            Header::Float(number) if self.reader.last_header <= 5 => {
-                self.emit_float(key, number as f32)
-            }
-            Header::Float(number) => self.emit_float(key, number),
-            Header::Simple(simple) => {
-                let text: &[u8] = match simple {
-                    20 => b"false",
-                    21 => b"true",
-                    22 => b"null",
-                    23 => b"undefined",
-                    _ => return Err(Halt::Invalid("an unassigned simple value")),
-                };
-                self.emit(key, text, true)
-            }
-            Header::Text(len) => {
-                let text = self.string(len, true)?;
-                if crate::text::is_printable_text(&text) {
-                    self.tally.printable_text += text.len();
-                }
-                self.emit(key, &text, false)
-            }
-            Header::Bytes(len) => {
-                let bytes = self.string(len, false)?;
-                self.emit(key, &bytes, false)
-            }
-            Header::Tag(_) | Header::Break | Header::Array(_) | Header::Map(_) => {
-                Err(Halt::Invalid("not a scalar"))
-            }
-        }
-    }
 
     /// The contents of a text (`text`) or byte string whose header said `len`: borrowed from
     /// the input, or joined from the chunks of an indefinite-length string.
@@ -314,7 +107,7 @@ impl<'a> Walk<'a, '_, '_> {
             }
         };
         if let Some(len) = len {
-            let bytes = self.reader.take(len)?;
+            let bytes = self.take(len)?;
             check(bytes)?;
             return Ok(Cow::Borrowed(bytes));
         }
@@ -322,157 +115,117 @@ impl<'a> Walk<'a, '_, '_> {
         // than the input.
         let mut joined = Vec::new();
         loop {
-            let len = match self.reader.header()? {
+            let len = match self.header()? {
                 Header::Break => return Ok(Cow::Owned(joined)),
                 Header::Text(Some(len)) if text => len,
                 Header::Bytes(Some(len)) if !text => len,
                 _ => return Err(Halt::Invalid("a bad chunk in an indefinite-length string")),
             };
-            let chunk = self.reader.take(len)?;
+            let chunk = self.take(len)?;
             check(chunk)?;
             joined.extend_from_slice(chunk);
         }
     }
+}
 
-    /// Extend the selector: only when fields are handed over (judging needs none).
-    fn push_step(&mut self, push: impl FnOnce(&mut String)) {
-        if self.out.is_some() {
-            push(&mut self.selector);
+impl<'a> Read<'a> for Reader<'a> {
+    fn item(&mut self) -> Result<Item<'a>, Halt> {
+        let mut header = self.header()?;
+        // A tag's content stands at the tag's own place. A loop, so a long chain of tags costs
+        // no stack; a tag must tag something, so it is never followed by a break.
+        let tagged = matches!(header, Header::Tag(_));
+        while let Header::Tag(_) = header {
+            header = self.header()?;
         }
-    }
-
-    fn enter(&mut self, depth: usize) -> Result<(), Halt> {
-        if depth > MAX_DEPTH {
-            return Err(Halt::Invalid("nested too deep"));
-        }
-        Ok(())
-    }
-
-    /// The header of the entry after `index` entries of a container of `len` (`None`: of
-    /// indefinite length), or `None` at the container's end.
-    fn next_entry(&mut self, len: Option<usize>, index: usize) -> Result<Option<Header>, Halt> {
-        if len == Some(index) {
-            return Ok(None);
-        }
-        let header = self.reader.header()?;
-        Ok((len.is_some() || header != Header::Break).then_some(header))
-    }
-
-    fn array(&mut self, len: Option<usize>, key: Option<&str>, depth: usize) -> Result<(), Halt> {
-        self.enter(depth)?;
-        // Every item takes at least a byte.
-        if len.is_some_and(|len| len > self.reader.left()) {
-            return Err(Halt::Invalid("more items declared than bytes left"));
-        }
-        let mut index = 0usize;
-        while let Some(header) = self.next_entry(len, index)? {
-            let mark = self.selector.len();
-            self.push_step(|selector| push_index(selector, index));
-            self.item_from(header, key, depth)?;
-            self.selector.truncate(mark);
-            index += 1;
-        }
-        Ok(())
-    }
-
-    fn map(&mut self, len: Option<usize>, key: Option<&str>, depth: usize) -> Result<(), Halt> {
-        self.enter(depth)?;
-        // Every entry takes at least two bytes.
-        if len.is_some_and(|len| len > self.reader.left() / 2) {
-            return Err(Halt::Invalid("more entries declared than bytes left"));
-        }
-        let mut index = 0usize;
-        while let Some(header) = self.next_entry(len, index)? {
-            self.tally.keys += 1;
-            let mark = self.selector.len();
-            let name = match self.untag(header)? {
-                Header::Text(len) => {
-                    self.tally.text_keys += 1;
-                    let name = self.string(len, true)?;
-                    if crate::text::is_printable_text(&name) {
-                        self.tally.printable_keys += 1;
-                    }
-                    Some(into_text(name)?)
-                }
-                Header::Positive(n) => {
-                    self.push_step(|selector| push_index(selector, i128::from(n)));
-                    None
-                }
-                Header::Negative(n) => {
-                    self.push_step(|selector| push_index(selector, -1 - i128::from(n)));
-                    None
-                }
-                _ => {
-                    return Err(Halt::Invalid(
-                        "a map key that is neither text nor an integer",
-                    ));
-                }
-            };
-            match name {
-                Some(name) => {
-                    self.push_step(|selector| push_member(selector, &name));
-                    self.item(Some(&name), depth)?;
-                }
-                // An integer key names no more than an array index does.
-                None => self.item(key, depth)?,
+        Ok(match header {
+            Header::Array(len) => Item::Array(len),
+            Header::Map(len) => Item::Map(len),
+            Header::Break if tagged => {
+                return Err(Halt::Invalid("a break outside an indefinite-length item"));
             }
-            self.selector.truncate(mark);
-            index += 1;
-        }
-        Ok(())
+            Header::Break => Item::Break,
+            Header::Positive(n) => Item::Unsigned(n),
+            // The header holds −1 − n.
+            Header::Negative(n) => Item::Negative(n),
+            // ciborium-ll widens every float to f64; half and single precision stay narrow.
+            Header::Float(number) if self.last_header <= 5 => Item::Float32(number as f32),
+            Header::Float(number) => Item::Float(number),
+            Header::Simple(simple) => Item::Word(match simple {
+                20 => "false",
+                21 => "true",
+                22 => "null",
+                23 => "undefined",
+                _ => return Err(Halt::Invalid("an unassigned simple value")),
+            }),
+            Header::Text(len) => Item::Text(self.string(len, true)?),
+            Header::Bytes(len) => Item::Bytes(self.string(len, false)?),
+            // Read past above.
+            Header::Tag(_) => return Err(Halt::Invalid("a tag")),
+        })
+    }
+
+    fn left(&self) -> usize {
+        self.input.len() - self.at
     }
 }
 
-/// A text string already checked to be UTF-8, as `str`.
-fn into_text(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, Halt> {
-    let invalid = |_| Halt::Invalid("text that is not UTF-8");
-    Ok(match bytes {
-        Cow::Borrowed(bytes) => Cow::Borrowed(std::str::from_utf8(bytes).map_err(invalid)?),
-        Cow::Owned(bytes) => {
-            Cow::Owned(String::from_utf8(bytes).map_err(|e| invalid(e.utf8_error()))?)
-        }
-    })
-}
+impl Tree for Cbor {
+    const NAME: &'static str = "cbor";
 
-/// Judges `input` as a whole: the tally of a well-formed document, or why it is not one.
-fn judge(input: &[u8]) -> Result<Tally, &'static str> {
-    let mut walk = Walk {
-        reader: Reader {
+    type Reader<'a> = Reader<'a>;
+
+    fn open(input: &[u8]) -> Result<Reader<'_>, &'static str> {
+        let at = if input.starts_with(&SELF_DESCRIBE) {
+            SELF_DESCRIBE.len()
+        } else {
+            0
+        };
+        if !matches!(input.get(at), Some(0x80..=0xbf)) {
+            return Err("the document is not a map or an array");
+        }
+        Ok(Reader {
             input,
-            at: 0,
+            at,
             last_header: 0,
-        },
-        selector: String::new(),
-        tally: Tally::default(),
-        out: None,
-    };
-    match walk.document() {
-        Ok(()) => Ok(walk.tally),
-        Err(Halt::Invalid(reason)) => Err(reason),
-        // Nothing is handed over or charged while judging.
-        Err(Halt::Stop | Halt::Budget(_)) => Err("stopped"),
+        })
+    }
+
+    /// Random bytes that start with an array or map header are well-formed CBOR by the rules of
+    /// the module docs about once in a thousand at 4 bytes, once in four thousand at 8 to 12
+    /// bytes, once in six thousand at 16 to 24 and once in thirty thousand at 32: arrays of
+    /// small numbers, byte strings and tags, or keys of control characters. What they almost
+    /// never hold is text that reads as text, which is what real documents are made of. So a
+    /// document must have a printable text key, or, without keys, at least
+    /// [`MIN_TEXT`](tree::MIN_TEXT) bytes of printable text values; all its text keys must be
+    /// printable, at least half of its keys text, and it must hold a scalar. That leaves 15 in
+    /// ten million over lengths 4 to 256 (`random_bytes_are_almost_never_cbor` keeps the bound).
+    ///
+    /// The self-describe tag is evidence of its own: random bytes start with it once in
+    /// sixteen million.
+    fn is_convincing(input: &[u8], tally: &Tally) -> bool {
+        let self_described = input.starts_with(&SELF_DESCRIBE);
+        let named = tally.printable_keys > 0 && tally.printable_keys == tally.text_keys;
+        tally.scalars > 0
+            && tally.keys_are_mostly_text()
+            && (self_described || named || tally.says_something_without_keys())
     }
 }
 
 /// Whether `bytes` is a CBOR document convincing enough to be a layer of its own (what a base64
 /// or hex decoder, or a headerless decompressor, may produce).
 pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
-    // The first byte first: most bytes asked about are not CBOR, and a judging walk costs its
-    // setup even when its first header refuses them.
-    bytes.len() >= MIN_LEN
-        && (matches!(bytes[0], 0x80..=0xbf) || bytes.starts_with(&SELF_DESCRIBE))
-        && judge(bytes).is_ok_and(|tally| tally.is_convincing())
+    tree::is_convincing_document::<Cbor>(bytes)
 }
 
 impl Encoding for Cbor {
     fn name(&self) -> &'static str {
-        NAME
+        Self::NAME
     }
 
     /// Binary, starting with an array or map header or the self-describe tag.
     fn needs(&self) -> Needs {
         Needs::ANYTHING
-            .min_len(MIN_LEN)
+            .min_len(tree::MIN_LEN)
             .binary()
             .first_byte_in(&FIRST_BYTES)
     }
@@ -480,7 +233,7 @@ impl Encoding for Cbor {
     /// The first byte only (and the self-describe tag whole): a header costs too little to
     /// be worth parsing twice.
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
-        input.len() >= MIN_LEN
+        input.len() >= tree::MIN_LEN
             && !profile.is_text()
             && match input[0] {
                 0x80..=0xbf => true,
@@ -495,46 +248,25 @@ impl Structure for Cbor {
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
+        sink: &mut FieldSink<'_>,
     ) -> Result<(), DecodeError> {
-        // The whole document is judged before any field is handed over, so that noise which
-        // starts like CBOR hands nothing over before it breaks.
-        let tally = judge(input).map_err(|reason| DecodeError::invalid(NAME, reason))?;
-        if input.len() < MIN_LEN || !tally.is_convincing() {
-            return Err(DecodeError::Implausible { encoding: NAME });
-        }
-        let mut walk = Walk {
-            reader: Reader {
-                input,
-                at: 0,
-                last_header: 0,
-            },
-            selector: String::from("$"),
-            tally: Tally::default(),
-            out: Some(Out {
-                budget,
-                sink: fields,
-                number: String::new(),
-            }),
-        };
-        match walk.document() {
-            // Stopping early (the leaf limit) is not an error.
-            Ok(()) | Err(Halt::Stop) => Ok(()),
-            Err(Halt::Budget(error)) => Err(error),
-            Err(Halt::Invalid(reason)) => Err(DecodeError::invalid(NAME, reason)),
-        }
+        tree::split::<Cbor>(input, budget, sink)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use ciborium::Value;
     use proptest::prelude::*;
 
     use super::*;
+    use crate::decoders::selector::{push_index, push_member};
     use crate::decoders::test_support::{Rng, gzip};
+    use crate::decoders::tree::MAX_DEPTH;
     use crate::{Limits, Path, Unwrapper};
 
     fn cbor(value: &Value) -> Vec<u8> {

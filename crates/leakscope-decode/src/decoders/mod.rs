@@ -30,6 +30,7 @@ mod query;
 mod quoted;
 mod selector;
 mod signed;
+mod tree;
 mod url;
 mod zlib;
 mod zstd;

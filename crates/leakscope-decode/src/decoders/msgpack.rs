@@ -1,5 +1,7 @@
 //! MessagePack: a map or an array becomes one field per scalar, with the same JSONPath-like
-//! selectors as JSON (`$.properties.$url`, `$[0].name`).
+//! selectors as JSON (`$.properties.$url`, `$[0].name`), by the walk MessagePack shares with
+//! CBOR ([`tree`](super::tree)); this file reads MessagePack's items and says what is
+//! convincing.
 //!
 //! MessagePack is JSON's shape in binary: APM tracers, game and IoT SDKs and some analytics
 //! clients send it, raw or under base64 or gzip. It has no magic number, and a share of random
@@ -7,30 +9,22 @@
 //! document is taken only when it is convincing: exactly one map or array filling the whole
 //! input, text map keys that are readable (integer keys are allowed, up to half), a name of
 //! two characters or more (or, in a document without keys, a few bytes of readable text), and
-//! a value (see [`Check::is_convincing`]). Random bytes that open like a map or an array pass
-//! about 8 times in a million (measured over two million such values; the tests keep a bound).
-//! Headers are read by the `rmp` crate; lengths
-//! are checked against the bytes left before anything is sliced, and nothing is allocated from
-//! a declared length.
+//! a value (see [`MessagePack::is_convincing`]). Random bytes that open like a map or an array
+//! pass about 8 times in a million (measured over two million such values; the tests keep a
+//! bound). Headers are read by the `rmp` crate; lengths are checked against the bytes left
+//! before anything is sliced, and nothing is allocated from a declared length.
 
-use std::ops::ControlFlow;
+use std::borrow::Cow;
 
 use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
-use super::selector::{float_text, push_index, push_member};
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, text};
+use super::tree::{self, Halt, Item, Read, Tally, Tree};
+use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure};
 
 /// MessagePack decoder.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessagePack;
-
-/// Shortest document tried: a map of one short name and a value, or an array of a string.
-pub const MIN_LEN: usize = 4;
-
-/// Deepest nesting of maps and arrays accepted; deeper is refused as implausible (and the walk
-/// stays within a small stack).
-const MAX_DEPTH: usize = 64;
 
 /// Whether `byte` starts a map or an array: fixmap, fixarray, array 16/32, map 16/32. A range
 /// test, where most bytes asked about are not MessagePack.
@@ -52,64 +46,38 @@ const CONTAINER_FIRST_BYTES: [u8; 36] = {
     bytes
 };
 
-/// One value as its header says, with the bytes of a string, binary or extension lent from
-/// the input.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Item<'a> {
-    Map(u32),
-    Array(u32),
-    Str(&'a [u8]),
-    Bin(&'a [u8]),
-    Ext(&'a [u8]),
-    Unsigned(u64),
-    Signed(i64),
-    /// Kept at its width, so that it reads as it was written (`48.8584`, not the
-    /// `48.8583984375` of the same bits widened).
-    Float32(f32),
-    Float(f64),
-    Bool(bool),
-    Nil,
-}
-
-/// Why a walk ended early.
-#[derive(Debug)]
-enum Halt {
-    /// Not MessagePack (or not a document this decoder takes).
-    Malformed,
-    /// The sink asked to stop.
-    Stopped,
-    /// The budget ran out.
-    Exhausted(DecodeError),
-}
-
 fn malformed<E>(_: E) -> Halt {
-    Halt::Malformed
+    Halt::Invalid("a malformed or truncated header")
 }
 
-/// Reads one header at a time off the front of the input.
-struct Reader<'a> {
+/// Reads one item at a time off the front of the input.
+pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Read<'a> for Reader<'a> {
     fn item(&mut self) -> Result<Item<'a>, Halt> {
-        let &first = self.rest.first().ok_or(Halt::Malformed)?;
+        let &first = self
+            .rest
+            .first()
+            .ok_or(Halt::Invalid("a truncated document"))?;
         let mut bytes = Bytes::new(self.rest);
         let rd = &mut bytes;
+        let len = |len: u32| usize::try_from(len).map_err(malformed);
         let item = match Marker::from_u8(first) {
             Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => {
-                Item::Map(mp::read_map_len(rd).map_err(malformed)?)
+                Item::Map(Some(len(mp::read_map_len(rd).map_err(malformed)?)?))
             }
             Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
-                Item::Array(mp::read_array_len(rd).map_err(malformed)?)
+                Item::Array(Some(len(mp::read_array_len(rd).map_err(malformed)?)?))
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
                 let len = mp::read_str_len(rd).map_err(malformed)?;
-                Item::Str(take(rd, len)?)
+                Item::Text(Cow::Borrowed(take(rd, len)?))
             }
             Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
                 let len = mp::read_bin_len(rd).map_err(malformed)?;
-                Item::Bin(take(rd, len)?)
+                Item::Bytes(Cow::Borrowed(take(rd, len)?))
             }
             Marker::FixExt1
             | Marker::FixExt2
@@ -120,29 +88,36 @@ impl<'a> Reader<'a> {
             | Marker::Ext16
             | Marker::Ext32 => {
                 let meta = mp::read_ext_meta(rd).map_err(malformed)?;
-                Item::Ext(take(rd, meta.size)?)
+                Item::Bytes(Cow::Borrowed(take(rd, meta.size)?))
             }
             Marker::FixPos(_) => Item::Unsigned(mp::read_pfix(rd).map_err(malformed)?.into()),
             Marker::U8 => Item::Unsigned(mp::read_u8(rd).map_err(malformed)?.into()),
             Marker::U16 => Item::Unsigned(mp::read_u16(rd).map_err(malformed)?.into()),
             Marker::U32 => Item::Unsigned(mp::read_u32(rd).map_err(malformed)?.into()),
             Marker::U64 => Item::Unsigned(mp::read_u64(rd).map_err(malformed)?),
-            Marker::FixNeg(_) => Item::Signed(mp::read_nfix(rd).map_err(malformed)?.into()),
-            Marker::I8 => Item::Signed(mp::read_i8(rd).map_err(malformed)?.into()),
-            Marker::I16 => Item::Signed(mp::read_i16(rd).map_err(malformed)?.into()),
-            Marker::I32 => Item::Signed(mp::read_i32(rd).map_err(malformed)?.into()),
-            Marker::I64 => Item::Signed(mp::read_i64(rd).map_err(malformed)?),
+            Marker::FixNeg(_) => Item::integer(mp::read_nfix(rd).map_err(malformed)?.into()),
+            Marker::I8 => Item::integer(mp::read_i8(rd).map_err(malformed)?.into()),
+            Marker::I16 => Item::integer(mp::read_i16(rd).map_err(malformed)?.into()),
+            Marker::I32 => Item::integer(mp::read_i32(rd).map_err(malformed)?.into()),
+            Marker::I64 => Item::integer(mp::read_i64(rd).map_err(malformed)?),
             Marker::F32 => Item::Float32(mp::read_f32(rd).map_err(malformed)?),
             Marker::F64 => Item::Float(mp::read_f64(rd).map_err(malformed)?),
-            Marker::True | Marker::False => Item::Bool(mp::read_bool(rd).map_err(malformed)?),
+            Marker::True | Marker::False => {
+                let value = mp::read_bool(rd).map_err(malformed)?;
+                Item::Word(if value { "true" } else { "false" })
+            }
             Marker::Null => {
                 mp::read_nil(rd).map_err(malformed)?;
-                Item::Nil
+                Item::Word("null")
             }
-            Marker::Reserved => return Err(Halt::Malformed),
+            Marker::Reserved => return Err(Halt::Invalid("the reserved marker")),
         };
         self.rest = bytes.remaining_slice();
         Ok(item)
+    }
+
+    fn left(&self) -> usize {
+        self.rest.len()
     }
 }
 
@@ -151,246 +126,59 @@ fn take<'a>(rd: &mut Bytes<'a>, len: u32) -> Result<&'a [u8], Halt> {
     let rest = rd.remaining_slice();
     let len = usize::try_from(len).map_err(malformed)?;
     if len > rest.len() {
-        return Err(Halt::Malformed);
+        return Err(Halt::Invalid("a string longer than what is left"));
     }
     let (taken, after) = rest.split_at(len);
     *rd = Bytes::new(after);
     Ok(taken)
 }
 
-/// A step into a container: a map key (text, the usual, or an integer), or an array's element.
-enum Name<'a> {
-    Text(&'a str),
-    Unsigned(u64),
-    Signed(i64),
-    Element(u64),
-}
+impl Tree for MessagePack {
+    const NAME: &'static str = "msgpack";
 
-/// What a walk does at each step: the check counts, the emitter builds selectors and hands
-/// fields to the sink.
-trait Visit<'a> {
-    /// Entering a map member or an array element; returns what `leave` needs to undo it.
-    fn enter(&mut self, name: &Name<'a>) -> usize;
-    fn leave(&mut self, mark: usize);
-    fn scalar(&mut self, key: Option<&'a str>, item: Item<'a>) -> Result<(), Halt>;
-}
+    type Reader<'a> = Reader<'a>;
 
-/// Walk one value and everything inside it, depth first.
-fn walk<'a>(
-    reader: &mut Reader<'a>,
-    key: Option<&'a str>,
-    depth: usize,
-    visit: &mut impl Visit<'a>,
-) -> Result<(), Halt> {
-    match reader.item()? {
-        Item::Map(len) => {
-            if depth >= MAX_DEPTH {
-                return Err(Halt::Malformed);
-            }
-            // Every member takes at least two bytes, so a declared length past the input
-            // ends with the input.
-            for _ in 0..len {
-                let name = match reader.item()? {
-                    Item::Str(bytes) if text::is_printable_text(bytes) || bytes.is_empty() => {
-                        Name::Text(std::str::from_utf8(bytes).map_err(malformed)?)
-                    }
-                    Item::Unsigned(number) => Name::Unsigned(number),
-                    Item::Signed(number) => Name::Signed(number),
-                    _ => return Err(Halt::Malformed),
-                };
-                let member_key = match name {
-                    Name::Text(name) => Some(name),
-                    _ => key,
-                };
-                let mark = visit.enter(&name);
-                walk(reader, member_key, depth + 1, visit)?;
-                visit.leave(mark);
-            }
-            Ok(())
+    fn open(input: &[u8]) -> Result<Reader<'_>, &'static str> {
+        if !input.first().is_some_and(|&b| is_container_first_byte(b)) {
+            return Err("the document is not a map or an array");
         }
-        Item::Array(len) => {
-            if depth >= MAX_DEPTH {
-                return Err(Halt::Malformed);
-            }
-            for index in 0..u64::from(len) {
-                let mark = visit.enter(&Name::Element(index));
-                walk(reader, key, depth + 1, visit)?;
-                visit.leave(mark);
-            }
-            Ok(())
-        }
-        scalar => visit.scalar(key, scalar),
-    }
-}
-
-/// The first pass: is this a whole document worth reporting, before any field is handed on?
-#[derive(Debug, Default)]
-struct Check {
-    /// Map keys; those that are text; those that are text of two bytes or more.
-    keys: usize,
-    text_keys: usize,
-    names: usize,
-    /// Bytes of string values that are readable text.
-    printable_text: usize,
-    /// Values that are not a map or an array.
-    scalars: usize,
-}
-
-/// Readable text that a document without keys must hold to be convincing.
-const MIN_TEXT: usize = 4;
-
-impl Check {
-    /// Whether what was counted is evidence enough. Random bytes that open with a container
-    /// header parse as MessagePack often (every byte below 0x80 is a whole integer) and
-    /// sometimes with a string in them; what they almost never hold is a name of two readable
-    /// characters or more in the place of a key, or, in an array, a few bytes of readable
-    /// text. So a document must have such a name (and at least half its keys text), or,
-    /// without keys, [`MIN_TEXT`] bytes of readable string values; and a value.
-    fn is_convincing(&self) -> bool {
-        let says_something = self.names > 0 || (self.keys == 0 && self.printable_text >= MIN_TEXT);
-        self.scalars > 0 && self.text_keys * 2 >= self.keys && says_something
-    }
-}
-
-impl<'a> Visit<'a> for Check {
-    fn enter(&mut self, name: &Name<'a>) -> usize {
-        match name {
-            Name::Text(name) => {
-                self.keys += 1;
-                self.text_keys += 1;
-                self.names += usize::from(name.len() >= 2);
-            }
-            Name::Unsigned(_) | Name::Signed(_) => self.keys += 1,
-            Name::Element(_) => {}
-        }
-        0
+        Ok(Reader { rest: input })
     }
 
-    fn leave(&mut self, _: usize) {}
-
-    fn scalar(&mut self, _: Option<&'a str>, item: Item<'a>) -> Result<(), Halt> {
-        self.scalars += 1;
-        if let Item::Str(bytes) = item
-            && text::is_printable_text(bytes)
-        {
-            self.printable_text += bytes.len();
-        }
-        Ok(())
-    }
-}
-
-/// Whether `input` is one map or array filling it exactly, with readable names, that
-/// [`Check::is_convincing`]: what the decoder takes.
-fn check(input: &[u8]) -> Result<(), Halt> {
-    if !input.first().is_some_and(|&b| is_container_first_byte(b)) {
-        return Err(Halt::Malformed);
-    }
-    let mut reader = Reader { rest: input };
-    let mut check = Check::default();
-    walk(&mut reader, None, 0, &mut check)?;
-    if reader.rest.is_empty() && check.is_convincing() {
-        Ok(())
-    } else {
-        Err(Halt::Malformed)
+    /// Random bytes that open with a container header parse as MessagePack often (every byte
+    /// below 0x80 is a whole integer) and sometimes with a string in them; what they almost
+    /// never hold is a name of two readable characters or more in the place of a key, or, in
+    /// an array, a few bytes of readable text. So a document's text keys must all be readable
+    /// (or empty), and it must have such a name (and at least half its keys text), or, without
+    /// keys, [`MIN_TEXT`](tree::MIN_TEXT) bytes of readable string values; and a value.
+    fn is_convincing(_: &[u8], tally: &Tally) -> bool {
+        let keys_readable = tally.printable_keys + tally.empty_keys == tally.text_keys;
+        let says_something = tally.names > 0 || tally.says_something_without_keys();
+        keys_readable && tally.scalars > 0 && tally.keys_are_mostly_text() && says_something
     }
 }
 
 /// Whether `bytes` is a MessagePack document this decoder takes: what a base64 or hex layer
-/// may reveal (see [`text::is_plausible_payload`]).
+/// may reveal (see [`text::is_plausible_payload`](crate::text::is_plausible_payload)).
 pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
-    bytes.len() >= MIN_LEN && check(bytes).is_ok()
-}
-
-/// The second pass: selectors built as the walk goes, fields handed to the sink.
-struct Emit<'e, 's> {
-    selector: String,
-    /// Numbers are written here, reused from one to the next.
-    number: String,
-    budget: &'e mut Budget,
-    sink: &'e mut FieldSink<'s>,
-}
-
-impl Emit<'_, '_> {
-    fn hand(&mut self, key: Option<&str>, value: &[u8], terminal: bool) -> Result<(), Halt> {
-        let field = FieldRef {
-            selector: &self.selector,
-            key,
-            value,
-            terminal,
-        };
-        match (self.sink)(self.budget, field) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => Err(Halt::Stopped),
-        }
-    }
-
-    /// A float as Rust displays it at its width, charged to the budget (see [`float_text`]).
-    fn hand_float(
-        &mut self,
-        key: Option<&str>,
-        number: impl std::fmt::Display,
-    ) -> Result<(), Halt> {
-        let mut text = std::mem::take(&mut self.number);
-        let handed = match float_text(&mut text, number, self.budget) {
-            Ok(()) => self.hand(key, text.as_bytes(), true),
-            Err(error) => Err(Halt::Exhausted(error)),
-        };
-        self.number = text;
-        handed
-    }
-
-    fn hand_number(&mut self, key: Option<&str>, number: impl itoa::Integer) -> Result<(), Halt> {
-        let mut text = itoa::Buffer::new();
-        self.hand(key, text.format(number).as_bytes(), true)
-    }
-}
-
-impl<'a> Visit<'a> for Emit<'_, '_> {
-    fn enter(&mut self, name: &Name<'a>) -> usize {
-        let mark = self.selector.len();
-        match *name {
-            Name::Text(name) => push_member(&mut self.selector, name),
-            Name::Unsigned(index) | Name::Element(index) => push_index(&mut self.selector, index),
-            Name::Signed(number) => push_index(&mut self.selector, number),
-        }
-        mark
-    }
-
-    fn leave(&mut self, mark: usize) {
-        self.selector.truncate(mark);
-    }
-
-    fn scalar(&mut self, key: Option<&'a str>, item: Item<'a>) -> Result<(), Halt> {
-        match item {
-            // Strings, binary and extension data can hold a further layer.
-            Item::Str(bytes) | Item::Bin(bytes) | Item::Ext(bytes) => self.hand(key, bytes, false),
-            Item::Unsigned(number) => self.hand_number(key, number),
-            Item::Signed(number) => self.hand_number(key, number),
-            Item::Float32(number) => self.hand_float(key, number),
-            Item::Float(number) => self.hand_float(key, number),
-            Item::Bool(value) => self.hand(key, if value { b"true" } else { b"false" }, true),
-            Item::Nil => self.hand(key, b"null", true),
-            // `walk` goes into containers itself and never hands one here.
-            Item::Map(_) | Item::Array(_) => Ok(()),
-        }
-    }
+    tree::is_convincing_document::<MessagePack>(bytes)
 }
 
 impl Encoding for MessagePack {
     fn name(&self) -> &'static str {
-        "msgpack"
+        Self::NAME
     }
 
     /// Binary, opening with a map or an array.
     fn needs(&self) -> Needs {
         Needs::ANYTHING
-            .min_len(MIN_LEN)
+            .min_len(tree::MIN_LEN)
             .binary()
             .first_byte_in(&CONTAINER_FIRST_BYTES)
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
-        input.len() >= MIN_LEN && !profile.is_text() && is_container_first_byte(input[0])
+        input.len() >= tree::MIN_LEN && !profile.is_text() && is_container_first_byte(input[0])
     }
 }
 
@@ -400,25 +188,9 @@ impl Structure for MessagePack {
         input: &[u8],
         _profile: &Profile,
         budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
+        sink: &mut FieldSink<'_>,
     ) -> Result<(), DecodeError> {
-        if input.len() < MIN_LEN || check(input).is_err() {
-            return Err(DecodeError::Implausible {
-                encoding: "msgpack",
-            });
-        }
-        let mut emit = Emit {
-            selector: String::from("$"),
-            number: String::new(),
-            budget,
-            sink: fields,
-        };
-        match walk(&mut Reader { rest: input }, None, 0, &mut emit) {
-            Ok(()) | Err(Halt::Stopped) => Ok(()),
-            Err(Halt::Exhausted(error)) => Err(error),
-            // The check walked the same bytes the same way.
-            Err(Halt::Malformed) => Err(DecodeError::invalid("msgpack", "malformed")),
-        }
+        tree::split::<MessagePack>(input, budget, sink)
     }
 }
 
@@ -430,6 +202,7 @@ mod tests {
 
     use super::*;
     use crate::decoders::test_support::{Rng, gzip};
+    use crate::decoders::tree::MAX_DEPTH;
     use crate::{Path, Unwrapper};
 
     /// `value` as MessagePack, by the reference encoder.
