@@ -7,7 +7,8 @@
 //!
 //! - [`url`]: a URL split into its parts by borrowing from the text, never allocating, and
 //!   tolerant of the malformed URLs captures contain.
-//! - [`percent`]: percent-decoding (`%XX`), with or without `+` as a space.
+//! - [`percent`]: percent-decoding (`%XX`), with or without `+` as a space, and encoding.
+//! - [`hex`]: hex digits and hex decoding.
 //! - [`form`]: the `name=value` pairs of query strings and form bodies
 //!   (`application/x-www-form-urlencoded`), and form encoding.
 //!
@@ -17,5 +18,6 @@
 #![deny(missing_docs)]
 
 pub mod form;
+pub mod hex;
 pub mod percent;
 pub mod url;
