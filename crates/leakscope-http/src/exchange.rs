@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use leakscope_codecs::url::Url;
+
 /// One HTTP header as captured (name case preserved).
 ///
 /// Case is kept because reports quote the header as the client sent it; lookups that must be
@@ -133,31 +135,13 @@ impl Exchange {
     }
 }
 
-/// The host part of an absolute URL (`scheme://[userinfo@]host[:port]/...`), without port.
+/// The host part of an absolute URL (`scheme://[userinfo@]host[:port]/...`), without port;
+/// `None` when the URL has no scheme or an empty host. Case is left as captured.
 ///
-/// Written by hand rather than with a URL crate because captured URLs are often slightly
-/// invalid and we only ever need this one piece.
+/// Shorthand for [`Url::host`], which splits the URL by hand rather than with a URL crate
+/// because captured URLs are often slightly invalid.
 pub fn url_host(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = rest.get(..authority_end)?;
-    let host_port = match authority.rfind('@') {
-        Some(at) => authority.get(at + 1..)?,
-        None => authority,
-    };
-    let host = if host_port.starts_with('[') {
-        // IPv6 literal: keep the brackets, drop a port after them.
-        match host_port.find(']') {
-            Some(end) => host_port.get(..=end)?,
-            None => host_port,
-        }
-    } else {
-        match host_port.find(':') {
-            Some(colon) => host_port.get(..colon)?,
-            None => host_port,
-        }
-    };
-    if host.is_empty() { None } else { Some(host) }
+    Url::parse(url).host().filter(|host| !host.is_empty())
 }
 
 #[cfg(test)]

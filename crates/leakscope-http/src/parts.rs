@@ -12,9 +12,10 @@ use crate::cookies::parse_cookies;
 use crate::exchange::Exchange;
 use crate::multipart::{multipart_boundary, parse_multipart};
 use crate::urlencoded::{
-    FormPair, is_base64_blob, is_plausible_form, looks_like_form, parse_urlencoded, percent_decode,
-    url_path, url_query,
+    FormPair, is_base64_blob, is_plausible_form, looks_like_form, parse_urlencoded, url_path,
+    url_query,
 };
+use leakscope_codecs::percent;
 
 /// Which kind of request part a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,7 +101,11 @@ pub fn request_parts(exchange: &Exchange) -> Vec<Part<'_>> {
                 kind: PartKind::Query,
                 location: "query".to_string(),
                 key: None,
-                value: percent_decode(query, !is_base64_blob(query)),
+                value: if is_base64_blob(query) {
+                    percent::decode(query)
+                } else {
+                    percent::decode_form(query)
+                },
             });
         }
     }

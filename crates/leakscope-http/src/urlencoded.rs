@@ -1,125 +1,26 @@
-//! Query strings, `application/x-www-form-urlencoded` bodies and percent-encoding.
+//! Query strings and `application/x-www-form-urlencoded` bodies: whether a text is one.
 //!
-//! Decoding here is deliberately forgiving and deliberately shallow: a malformed `%` escape is
-//! kept as it is (trackers send broken escapes, and a scanner must still see the bytes), and
-//! values are decoded exactly once; deeper layers (double-encoding, base64, JSON) are the job of
-//! the decoding crate, which records each layer it peels.
+//! Splitting and decoding them is `leakscope-codecs`' job ([`parse_urlencoded`] is its
+//! [`leakscope_codecs::form::parse`]), shared with the decoding crate. Decoding is deliberately
+//! forgiving and deliberately shallow: a malformed `%` escape is kept as it is (trackers send
+//! broken escapes, and a scanner must still see the bytes), and values are decoded exactly
+//! once; deeper layers (double-encoding, base64, JSON) are the job of the decoding crate,
+//! which records each layer it peels.
 
-use std::borrow::Cow;
+use leakscope_codecs::url::Url;
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Percent-decode `input` once; with `plus_as_space`, `+` becomes a space (query strings and
-/// form bodies). A `%` not followed by two hex digits is kept raw. Borrows when nothing changes.
-pub fn percent_decode(input: &[u8], plus_as_space: bool) -> Cow<'_, [u8]> {
-    let needs_work = input
-        .iter()
-        .any(|&b| b == b'%' || (plus_as_space && b == b'+'));
-    if !needs_work {
-        return Cow::Borrowed(input);
-    }
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        match b {
-            b'%' => {
-                let hi = input.get(i + 1).copied().and_then(hex_value);
-                let lo = input.get(i + 2).copied().and_then(hex_value);
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b'+' if plus_as_space => out.push(b' '),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    Cow::Owned(out)
-}
-
-/// Percent-encode for a form body (`application/x-www-form-urlencoded`): unreserved bytes stay,
-/// space becomes `+`, everything else `%XX`. Used to rebuild a body from HAR `params`.
-pub fn form_encode(input: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(input.len());
-    for &b in input {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0x0f)]));
-            }
-        }
-    }
-    out
-}
-
-/// One `key=value` pair of a query string or form body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormPair<'a> {
-    /// The key, percent-decoded once (`ud[em]` and the like kept verbatim); `None` for a
-    /// piece without `=`, which is a bare value (`?eyJ...`), not a key.
-    pub key: Option<Cow<'a, [u8]>>,
-    /// The value, percent-decoded once.
-    pub value: Cow<'a, [u8]>,
-    /// The pair exactly as it appeared.
-    pub raw: &'a [u8],
-}
-
-/// Split a query string or form body into its pairs, in order, repeated keys each a pair.
-/// Empty pieces (`a=1&&b=2`) are skipped; a piece without `=` is a value without a key.
-pub fn parse_urlencoded(input: &[u8]) -> impl Iterator<Item = FormPair<'_>> + '_ {
-    input
-        .split(|&b| b == b'&')
-        .filter(|piece| !piece.is_empty())
-        .map(|piece| {
-            let (key, value) = match memchr::memchr(b'=', piece) {
-                Some(eq) => (
-                    Some(piece.get(..eq).unwrap_or_default()),
-                    piece.get(eq + 1..).unwrap_or_default(),
-                ),
-                None => (None, piece),
-            };
-            FormPair {
-                key: key.map(|k| percent_decode(k, true)),
-                value: percent_decode(value, true),
-                raw: piece,
-            }
-        })
-}
+pub use leakscope_codecs::form::{FormPair, parse as parse_urlencoded};
 
 /// The query of a URL: after the first `?`, before any `#`. `None` when there is no `?`.
+/// Shorthand for [`Url::query`].
 pub fn url_query(url: &str) -> Option<&str> {
-    let without_fragment = url.split('#').next().unwrap_or_default();
-    without_fragment.split_once('?').map(|(_, q)| q)
+    Url::parse(url).query()
 }
 
 /// The path of a URL (absolute or origin-form): from the first `/` after the authority up to
-/// `?` or `#`. Empty when there is none.
+/// `?` or `#`. Empty when there is none. Shorthand for [`Url::path`].
 pub fn url_path(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let before_query = url.get(..end).unwrap_or_default();
-    match before_query.split_once("://") {
-        Some((_, rest)) => match rest.find('/') {
-            Some(slash) => rest.get(slash..).unwrap_or_default(),
-            None => "",
-        },
-        None => before_query,
-    }
+    Url::parse(url).path()
 }
 
 /// Bytes a form key may contain, raw (before percent-decoding). Wider than the set used for
@@ -209,52 +110,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_once_keeps_bad_escapes() {
-        assert_eq!(percent_decode(b"a%20b+c", true).as_ref(), b"a b c");
-        assert_eq!(percent_decode(b"a+b", false).as_ref(), b"a+b");
-        assert_eq!(percent_decode(b"100%", true).as_ref(), b"100%");
-        assert_eq!(percent_decode(b"%zz%4", true).as_ref(), b"%zz%4");
-        assert_eq!(percent_decode(b"%2541", true).as_ref(), b"%41");
-        assert!(matches!(percent_decode(b"plain", true), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn pairs_in_order_with_repeats() {
-        let pairs: Vec<_> = parse_urlencoded(b"a=1&&b&a=2&ud[em]=x%40y.z&=v").collect();
-        let kv: Vec<(Option<&[u8]>, &[u8])> = pairs
-            .iter()
-            .map(|p| (p.key.as_deref(), p.value.as_ref()))
-            .collect();
-        assert_eq!(
-            kv,
-            [
-                (Some(&b"a"[..]), &b"1"[..]),
-                (None, b"b"),
-                (Some(b"a"), b"2"),
-                (Some(b"ud[em]"), b"x@y.z"),
-                (Some(b""), b"v"),
-            ]
-        );
-    }
-
-    #[test]
-    fn form_encode_round_trips() {
-        let s = "a b&c=d/é";
-        let encoded = form_encode(s.as_bytes());
-        assert_eq!(encoded, "a+b%26c%3Dd%2F%C3%A9");
-        assert_eq!(
-            percent_decode(encoded.as_bytes(), true).as_ref(),
-            s.as_bytes()
-        );
-    }
-
-    #[test]
     fn url_pieces() {
         assert_eq!(url_query("https://h/p?a=1#frag"), Some("a=1"));
         assert_eq!(url_query("https://h/p#x?y"), None);
         assert_eq!(url_path("https://h/a/b?x"), "/a/b");
         assert_eq!(url_path("https://h?x"), "");
         assert_eq!(url_path("/rel/p?x"), "/rel/p");
+        assert_eq!(url_query("https://h/p?"), Some(""));
+        assert_eq!(url_query("https://h/p"), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::json_scan::{ByteSource, Captured, ScanError};
 use super::{CaptureError, decode_base64_lenient, finish_body, serde_message};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 use crate::message::MAX_BODY;
-use crate::urlencoded::form_encode;
+use leakscope_codecs::form;
 
 /// Largest accepted HAR entry in bytes; a bigger one is skipped with a non-fatal error.
 pub const MAX_HAR_ENTRY: usize = 512 * 1024 * 1024;
@@ -358,9 +358,9 @@ fn post_data_body(post: HarPostData, anomalies: &mut Vec<Anomaly>) -> Vec<u8> {
         if !body.is_empty() {
             body.push('&');
         }
-        body.push_str(&form_encode(param.name.as_bytes()));
+        body.push_str(&form::encode(param.name.as_bytes()));
         body.push('=');
-        body.push_str(&form_encode(param.value.unwrap_or_default().as_bytes()));
+        body.push_str(&form::encode(param.value.unwrap_or_default().as_bytes()));
         if body.len() as u64 > MAX_BODY {
             anomalies.push(Anomaly::new(
                 "body rebuilt from postData.params truncated at the body limit",
