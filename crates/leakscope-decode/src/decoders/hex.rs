@@ -4,7 +4,8 @@
 //! noise: those are refused by the plausibility check, so only hex that hides text or a known
 //! binary layer is unwrapped.
 
-use super::percent::hex_value;
+use leakscope_codecs::hex;
+
 use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest hex value tried (8 bytes of output).
@@ -58,15 +59,7 @@ impl Layer for Hex {
             long.resize(len, 0);
             &mut long[..]
         };
-        // Digits through a table, and one test at the end: a non-digit is 0xff in it, which
-        // shows in the OR of all of them.
-        let mut seen = 0u8;
-        for (byte, pair) in out.iter_mut().zip(input.chunks_exact(2)) {
-            let (hi, lo) = (DIGITS[usize::from(pair[0])], DIGITS[usize::from(pair[1])]);
-            seen |= hi | lo;
-            *byte = hi << 4 | lo;
-        }
-        if seen > 0x0f {
+        if hex::decode_into(input, out).is_err() {
             return Err(DecodeError::invalid("hex", "not a hex digit"));
         }
         if !text::is_plausible_payload(out) {
@@ -80,19 +73,6 @@ impl Layer for Hex {
         })
     }
 }
-
-/// Each byte's value as a hex digit, 0xff for bytes that are not one.
-static DIGITS: [u8; 256] = {
-    let mut table = [0xff; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        if let Some(value) = hex_value(byte as u8) {
-            table[byte] = value;
-        }
-        byte += 1;
-    }
-    table
-};
 
 /// Output lengths decoded on the stack: a SHA-512 digest and less.
 const SHORT: usize = 64;

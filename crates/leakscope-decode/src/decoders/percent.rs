@@ -4,6 +4,9 @@
 //! still holds `%XX` escapes was encoded again on purpose (`url=https%3A%2F%2F…` inside a form
 //! field, or an analytics payload URL-encoded before being base64'd).
 
+use leakscope_codecs::percent;
+use leakscope_codecs::url::Url;
+
 use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
@@ -11,49 +14,15 @@ use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Percent;
 
-/// The value of one hex digit (either case); shared by the hex and query decoders.
-pub(crate) const fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Decode `%XX` escapes, keeping malformed ones as they are; with `plus_as_space` (query and
-/// form context) `+` is a space too. Shared by the percent and query decoders.
-pub(crate) fn percent_decode(input: &[u8], plus_as_space: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let byte = input[i];
-        if byte == b'%'
-            && let Some((Some(hi), Some(lo))) = input
-                .get(i + 1)
-                .zip(input.get(i + 2))
-                .map(|(&h, &l)| (hex_value(h), hex_value(l)))
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-            continue;
-        }
-        out.push(if plus_as_space && byte == b'+' {
-            b' '
-        } else {
-            byte
-        });
-        i += 1;
-    }
-    out
-}
-
 /// A full URL is percent-encoded by design; decoding its escapes would change what it says.
 /// It is left for a URL-aware decoder.
 fn looks_like_url(input: &[u8]) -> bool {
-    let scheme_end = input.iter().take(16).position(|&b| b == b':');
-    matches!(scheme_end, Some(n) if n > 0 && input[n..].starts_with(b"://")
-        && input[..n].iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+    Url::parse(input).scheme().is_some_and(|scheme| {
+        (1..16).contains(&scheme.len())
+            && scheme
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    })
 }
 
 impl Encoding for Percent {
@@ -73,8 +42,8 @@ impl Encoding for Percent {
         let mut rest = input;
         while let Some(at) = memchr::memchr(b'%', rest) {
             if let [_, hi, lo, ..] = rest[at..]
-                && hex_value(hi).is_some()
-                && hex_value(lo).is_some()
+                && hi.is_ascii_hexdigit()
+                && lo.is_ascii_hexdigit()
             {
                 return !looks_like_url(input);
             }
@@ -93,7 +62,7 @@ impl Layer for Percent {
     ) -> Result<Vec<u8>, DecodeError> {
         super::keep(
             "percent",
-            percent_decode(input, false),
+            percent::decode(input).into_owned(),
             text::is_printable_text,
             budget,
         )

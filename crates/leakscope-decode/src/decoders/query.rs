@@ -8,10 +8,9 @@
 //! compressed stream (`uid=ZmQ5ZjA0…` as a whole cookie): then the name is the best key the
 //! payload has.
 
-use std::borrow::Cow;
+use leakscope_codecs::{form, percent};
 
 use super::base64;
-use super::percent::percent_decode;
 use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
 
 /// Nested query-string decoder.
@@ -56,12 +55,8 @@ pub(crate) type Pair<'a> = (&'a [u8], &'a [u8]);
 
 fn pairs(input: &[u8]) -> Option<Vec<Pair<'_>>> {
     let mut pairs = Vec::new();
-    for pair in input.split(|&b| b == b'&') {
-        if pair.is_empty() {
-            continue;
-        }
-        let eq = pair.iter().position(|&b| b == b'=')?;
-        let (name, value) = (&pair[..eq], &pair[eq + 1..]);
+    for pair in form::split(input) {
+        let (name, value) = (pair.key?, pair.value);
         if name.is_empty() || name.len() > MAX_NAME || !name.iter().all(|&b| is_name_byte(b)) {
             return None;
         }
@@ -74,16 +69,6 @@ fn pairs(input: &[u8]) -> Option<Vec<Pair<'_>>> {
         pairs.push((name, value));
     }
     Some(pairs)
-}
-
-/// A name or value of a query string, percent-decoded (`+` as a space); lent from the input
-/// when there is nothing to decode.
-fn component(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if bytes.iter().any(|&b| b == b'%' || b == b'+') {
-        Cow::Owned(percent_decode(bytes, true))
-    } else {
-        Cow::Borrowed(bytes)
-    }
 }
 
 /// The pairs of a query string, or an error naming the decoder.
@@ -104,9 +89,9 @@ pub(crate) fn split_pairs(
 ) -> Result<(), DecodeError> {
     let mut selector = String::from(prefix);
     for (name, value) in pairs {
-        let name = String::from_utf8_lossy(&component(name)).into_owned();
+        let name = String::from_utf8_lossy(&percent::decode_form(name)).into_owned();
         // Not charged: a decoded value is no longer than its text, and lent for the call.
-        let value = component(value);
+        let value = percent::decode_form(value);
         selector.truncate(prefix.len());
         selector.push('[');
         selector.push_str(&name);

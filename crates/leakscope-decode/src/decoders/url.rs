@@ -2,6 +2,8 @@
 //! history), and each query parameter is a field (`url query[q]`), so a search URL reports the
 //! search too.
 
+use leakscope_codecs::url::Url as UrlParts;
+
 use crate::decoders::query;
 use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure, class};
 
@@ -9,16 +11,17 @@ use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure,
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Url;
 
+/// The query of an `http(s)` URL without whitespace, when it has a `=`; or the query in its
+/// fragment (`https://app.example/#/search?q=…`) when it has none of its own.
 fn query_of(input: &[u8]) -> Option<&[u8]> {
-    let lower_scheme = input.get(..8).map(|s| s.to_ascii_lowercase());
-    let is_web =
-        lower_scheme.is_some_and(|s| s.starts_with(b"http://") || s.starts_with(b"https://"));
+    let url = UrlParts::parse(input);
+    let is_web = url
+        .scheme()
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"http") || s.eq_ignore_ascii_case(b"https"));
     if !is_web || input.iter().any(|b| b.is_ascii_whitespace()) {
         return None;
     }
-    let start = memchr::memchr(b'?', input)? + 1;
-    let end = memchr::memchr(b'#', &input[start..]).map_or(input.len(), |at| start + at);
-    let query = &input[start..end];
+    let query = url.query_or_fragment_query()?;
     (!query.is_empty() && memchr::memchr(b'=', query).is_some()).then_some(query)
 }
 
