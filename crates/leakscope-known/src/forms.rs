@@ -5,6 +5,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use leakscope_codecs::percent;
 use sha1::Digest as _;
 
 /// How a value was normalised before it was encoded or hashed.
@@ -376,15 +377,15 @@ pub(crate) fn candidates(value: &str) -> Vec<Candidate> {
         out.push(plain(form(Encoding::Hex), hex(bytes).into_bytes()));
         out.push(plain(
             form(Encoding::Percent),
-            percent(bytes, b"-._~", false).into_bytes(),
+            percent::encode(bytes, percent::UNRESERVED).into_bytes(),
         ));
         out.push(plain(
             form(Encoding::Percent),
-            percent(bytes, b"-._~!*'()", false).into_bytes(),
+            percent::encode(bytes, percent::URI_COMPONENT).into_bytes(),
         ));
         out.push(plain(
             form(Encoding::FormEncoded),
-            percent(bytes, b"*-._", true).into_bytes(),
+            leakscope_codecs::form::encode(bytes).into_bytes(),
         ));
         for (encoding, engine) in [
             (Encoding::Base64, &STANDARD_NO_PAD),
@@ -434,32 +435,7 @@ pub(crate) fn candidates(value: &str) -> Vec<Candidate> {
 
 /// Lowercase hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
-/// Percent-encoding: ASCII alphanumerics and `keep` as they are, a space as `+` when
-/// `space_as_plus`, every other byte as `%XX`.
-pub(crate) fn percent(bytes: &[u8], keep: &[u8], space_as_plus: bool) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || keep.contains(&b) {
-            out.push(char::from(b));
-        } else if b == b' ' && space_as_plus {
-            out.push('+');
-        } else {
-            out.push('%');
-            out.push(char::from(DIGITS[usize::from(b >> 4)]));
-            out.push(char::from(DIGITS[usize::from(b & 15)]));
-        }
-    }
-    out
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 /// The base64 characters that `value` alone decides when it starts `offset` (0, 1 or 2)

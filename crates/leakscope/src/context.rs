@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashSet;
 
+use leakscope_codecs::url::Url;
 use leakscope_decode::{Budget, Limits, Path, Unwrapper};
 use leakscope_http::urlencoded::{parse_urlencoded, url_query};
 use leakscope_http::{Exchange, PartKind, request_parts, url_host};
@@ -432,13 +433,7 @@ impl<'a> Collector<'a> {
 /// A URL's path and query (`/a/b?c=d`), without a fragment; `?x=1` for a URL with a query
 /// and no path; the text as it is when it is not an absolute URL.
 fn path_and_query(url: &str) -> &str {
-    let url = url.split('#').next().unwrap_or_default();
-    let rest = match url.split_once("://") {
-        Some((_, rest)) => rest,
-        None => return url.strip_suffix('?').unwrap_or(url),
-    };
-    let start = rest.find(['/', '?']).unwrap_or(rest.len());
-    let path = &rest[start..];
+    let path = Url::parse(url).path_and_query();
     path.strip_suffix('?').unwrap_or(path)
 }
 

@@ -32,6 +32,7 @@ mod lookout;
 mod rule_pack;
 mod scan;
 
+pub use leakscope_codecs as codecs;
 pub use leakscope_decode as decode;
 pub use leakscope_http as http;
 pub use leakscope_known as known;

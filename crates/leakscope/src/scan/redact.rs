@@ -1,5 +1,6 @@
 //! What a shared report may show of a request's URL.
 
+use leakscope_codecs::url::Url;
 use leakscope_report::looks_like_a_value;
 
 /// A URL fit for a shared report: no query string or fragment (they often are the leak), no
@@ -7,18 +8,10 @@ use leakscope_report::looks_like_a_value;
 /// them: non-empty segments from 0) or that look like values (ids, e-mail addresses) replaced
 /// by `…`.
 pub(super) fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or_default();
-    let (scheme, rest) = match without_query.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, without_query),
-    };
-    let (authority, path) = match scheme {
-        Some(_) => rest.split_at(rest.find('/').unwrap_or(rest.len())),
-        None => ("", rest),
-    };
-    let host = authority.rsplit('@').next().unwrap_or_default();
+    let url = Url::parse(url);
     let mut segment = 0;
-    let path: Vec<&str> = path
+    let path: Vec<&str> = url
+        .path()
         .split('/')
         .map(|part| {
             if part.is_empty() {
@@ -33,9 +26,9 @@ pub(super) fn shareable_url(url: &str, leaking_segments: &[usize]) -> String {
             shown
         })
         .collect();
-    match scheme {
-        Some(scheme) => format!("{scheme}://{host}{}", path.join("/")),
-        None => path.join("/"),
+    match (url.scheme(), url.host_and_port()) {
+        (Some(scheme), Some(host)) => format!("{scheme}://{host}{}", path.join("/")),
+        _ => path.join("/"),
     }
 }
 
