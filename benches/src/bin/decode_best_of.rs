@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p leakscope-benches --bin decode_best_of [-- FILTER] [--rounds N]
+//! valgrind --tool=cachegrind target/release/decode_best_of FILTER --calls N
 //! ```
 //!
 //! On a shared machine, other tenants' work lands on some batches and not others; criterion's
@@ -10,6 +11,11 @@
 //! comparable from run to run. Where there are two sides (our base64 against the `base64`
 //! crate), their batches alternate within each round, so both meet the same conditions and
 //! their ratio is fair. The inputs are the criterion benches' (`benches/decode.rs`).
+//!
+//! The last lines hold each figure against issue 13's aims, all per byte of what is decoded
+//! (the JSON or protobuf under the layers, the values themselves when there is nothing to
+//! decode). With `--calls N` each workload runs exactly N times, untimed: on a shared machine,
+//! candidate changes are best compared by the instructions those calls take (cachegrind).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -33,8 +39,38 @@ struct Side<'w> {
     best: f64,
 }
 
+/// How the workloads are run: timed by the best of `rounds` batches, or each called exactly
+/// `calls` times, untimed.
+#[derive(Clone, Copy)]
+enum Mode {
+    Timed { rounds: usize },
+    Counted { calls: usize },
+}
+
+impl Mode {
+    /// The rounds of batches to time (none when counting).
+    fn rounds(self) -> usize {
+        match self {
+            Mode::Timed { rounds } => rounds,
+            Mode::Counted { .. } => 0,
+        }
+    }
+}
+
 impl<'w> Side<'w> {
-    fn new(mut work: impl FnMut() -> usize + 'w) -> Self {
+    fn new(mode: Mode, mut work: impl FnMut() -> usize + 'w) -> Self {
+        if let Mode::Counted { calls } = mode {
+            let mut sink = 0;
+            for _ in 0..calls {
+                sink += work();
+            }
+            black_box(sink);
+            return Side {
+                calls,
+                work: Box::new(work),
+                best: f64::NAN,
+            };
+        }
         // Warm up for a tenth of a second (caches, branch predictors, the clock speed), then
         // size the batch from the calls that took.
         let start = Instant::now();
@@ -69,22 +105,41 @@ fn mib_per_s(bytes: usize, ns: f64) -> f64 {
     bytes as f64 / ns * 1e9 / (1024.0 * 1024.0)
 }
 
+/// One of issue 13's decode speed aims, and what was measured against it.
+struct Aim {
+    what: &'static str,
+    aim: f64,
+    measured: f64,
+    unit: &'static str,
+}
+
 fn main() {
     let mut filter = String::new();
-    let mut rounds = 200usize;
+    let mut mode = Mode::Timed { rounds: 200 };
     let mut args = std::env::args().skip(1);
+    let number = |args: &mut std::iter::Skip<std::env::Args>| {
+        args.next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(200)
+            .max(1)
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rounds" => {
-                rounds = args
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(rounds)
-                    .max(1)
+                mode = Mode::Timed {
+                    rounds: number(&mut args),
+                }
+            }
+            "--calls" => {
+                mode = Mode::Counted {
+                    calls: number(&mut args),
+                }
             }
             _ => filter = arg,
         }
     }
+    let rounds = mode.rounds();
+    let mut aims = Vec::new();
     let wanted = |name: &str| name.contains(filter.as_str());
     let unwrapper = Unwrapper::new();
 
@@ -94,11 +149,19 @@ fn main() {
             continue;
         }
         let input = base64_of_json(size);
-        let mut ours = Side::new(|| usize::from(base64_sniff_and_decode(&input)));
-        let mut raw = Side::new(|| STANDARD.decode(&input).map_or(0, |v| v.len()));
+        let mut ours = Side::new(mode, || usize::from(base64_sniff_and_decode(&input)));
+        let mut raw = Side::new(mode, || STANDARD.decode(&input).map_or(0, |v| v.len()));
         for _ in 0..rounds {
             ours.batch();
             raw.batch();
+        }
+        if size == 64 {
+            aims.push(Aim {
+                what: "base64 sniff and decode at 64 B, against the base64 crate",
+                aim: 0.75,
+                measured: raw.best / ours.best,
+                unit: "x",
+            });
         }
         println!(
             "{name:<38} leakscope {:8.1} ns {:8.1} MiB/s | base64 crate {:8.1} ns {:8.1} MiB/s | ratio {:.2}",
@@ -119,13 +182,25 @@ fn main() {
         }
         let values = Packed::new(values);
         let mut path = Path::from_part("query[v]");
-        let mut side = Side::new(|| unwrap_each(&unwrapper, &mut path, Some("v"), &values));
+        let mut side = Side::new(mode, || {
+            unwrap_each(&unwrapper, &mut path, Some("v"), &values)
+        });
         for _ in 0..rounds {
             side.batch();
         }
+        let gb_per_s = values.bytes.len() as f64 / side.best;
+        if name == "negative/short/1MiB" {
+            aims.push(Aim {
+                what: "short values with nothing to decode, per byte of value",
+                aim: 1.0,
+                measured: gb_per_s,
+                unit: "GB/s",
+            });
+        }
         println!(
-            "{name:<38} {:8.1} MiB/s",
-            mib_per_s(values.bytes.len(), side.best)
+            "{name:<38} {:8.1} MiB/s ({gb_per_s:.2} GB/s) of values ({} values)",
+            mib_per_s(values.bytes.len(), side.best),
+            values.iter().count(),
         );
     }
 
@@ -146,11 +221,11 @@ fn main() {
             continue;
         }
         let packed = gzip(&plain);
-        let mut ours = Side::new(|| {
+        let mut ours = Side::new(mode, || {
             let mut budget = Budget::default();
             Gzip.decode(&packed, &mut budget).map_or(0, |out| out.len())
         });
-        let mut streaming = Side::new(|| {
+        let mut streaming = Side::new(mode, || {
             let mut out = Vec::new();
             flate2::bufread::MultiGzDecoder::new(&packed[..])
                 .read_to_end(&mut out)
@@ -171,6 +246,27 @@ fn main() {
     // The payload of about a size, and the size of what is under its layers.
     type Payload = fn(usize) -> Vec<u8>;
     type Decoded = fn(usize) -> usize;
+    // The aims per byte of the decoded payload, in MiB/s, by payload and size in KiB.
+    let payload_aims: [(&str, usize, &str, f64); 3] = [
+        (
+            "unwrap/sensors-base64-gzip-json",
+            1,
+            "Sensors base64(gzip(JSON)) at 1 KiB, per byte of decoded JSON",
+            150.0,
+        ),
+        (
+            "unwrap/sensors-base64-gzip-json",
+            16,
+            "Sensors base64(gzip(JSON)) at 16 KiB, per byte of decoded JSON",
+            250.0,
+        ),
+        (
+            "unwrap/firebase-gzip-protobuf",
+            16,
+            "Firebase gzip(protobuf) at 16 KiB, per byte of decoded protobuf",
+            200.0,
+        ),
+    ];
     let payloads: [(&str, &str, Option<&str>, Payload, Decoded); 2] = [
         (
             "unwrap/sensors-base64-gzip-json",
@@ -194,16 +290,43 @@ fn main() {
                 continue;
             }
             let payload = payload_of(kib * 1024);
-            let mut side = Side::new(|| unwrap_payload(&unwrapper, part, key, &payload));
+            let mut side = Side::new(mode, || unwrap_payload(&unwrapper, part, key, &payload));
             for _ in 0..rounds {
                 side.batch();
             }
+            let decoded = decoded_len(kib * 1024);
+            for (_, _, what, aim) in payload_aims
+                .iter()
+                .filter(|(g, k, _, _)| *g == group && *k == kib)
+            {
+                aims.push(Aim {
+                    what,
+                    aim: *aim,
+                    measured: mib_per_s(decoded, side.best),
+                    unit: "MiB/s",
+                });
+            }
             println!(
-                "{name:<38} {:8.1} MiB/s of input ({} bytes), {:8.1} MiB/s of the decoded payload",
+                "{name:<38} {:8.1} MiB/s of input ({} bytes), {:8.1} MiB/s of the decoded payload ({decoded} bytes)",
                 mib_per_s(payload.len(), side.best),
                 payload.len(),
-                mib_per_s(decoded_len(kib * 1024), side.best),
+                mib_per_s(decoded, side.best),
             );
         }
+    }
+
+    if let Mode::Counted { calls } = mode {
+        println!("(each workload called {calls} times, untimed)");
+        return;
+    }
+    for Aim {
+        what,
+        aim,
+        measured,
+        unit,
+    } in aims
+    {
+        let verdict = if measured >= aim { "met" } else { "short" };
+        println!("aim: {what}: {measured:.2} {unit} against >= {aim} {unit}: {verdict}");
     }
 }
