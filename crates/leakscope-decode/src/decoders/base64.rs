@@ -178,12 +178,16 @@ impl Layer for Base64 {
         let shape =
             shape(input, profile).ok_or_else(|| DecodeError::invalid("base64", "not base64"))?;
         let engine = if shape.url_safe { &URL_SAFE } else { &STANDARD };
-        let accept = |out, budget: &mut Budget| {
-            super::keep("base64", out, text::is_plausible_payload, budget)
+        let accept = |out: Plausible, budget: &mut Budget| match out {
+            Plausible::Yes(out) => {
+                budget.charge_output(out.len())?;
+                Ok(out)
+            }
+            Plausible::No => Err(DecodeError::Implausible { encoding: "base64" }),
         };
         if !shape.whitespace {
             // The common case decodes straight from the input, no copy.
-            return match decode_with(engine, input) {
+            return match decode_plausible(engine, input) {
                 Some(out) => accept(out, budget),
                 None => Err(DecodeError::invalid(
                     "base64",
@@ -197,7 +201,7 @@ impl Layer for Base64 {
                 .iter()
                 .map(|&b| if b == b' ' { b'+' } else { b })
                 .collect();
-            if let Some(out) = decode_with(engine, &plus) {
+            if let Some(out) = decode_plausible(engine, &plus) {
                 return accept(out, budget);
             }
         }
@@ -206,7 +210,7 @@ impl Layer for Base64 {
             .copied()
             .filter(|b| !matches!(b, b'\r' | b'\n' | b'\t' | b' '))
             .collect();
-        match decode_with(engine, &compact) {
+        match decode_plausible(engine, &compact) {
             Some(out) => accept(out, budget),
             None => Err(DecodeError::invalid(
                 "base64",
@@ -214,6 +218,45 @@ impl Layer for Base64 {
             )),
         }
     }
+}
+
+/// What [`decode_plausible`] made of valid base64.
+enum Plausible {
+    /// A plausible payload ([`text::is_plausible_payload`]).
+    Yes(Vec<u8>),
+    /// Noise: what most short words and ids that pass the sniff decode to.
+    No,
+}
+
+/// Longest input decoded on the stack: the decoded bytes of up to this many symbols fit in
+/// [`SHORT_OUT`] bytes.
+const SHORT_IN: usize = 256;
+/// The stack buffer for inputs of up to [`SHORT_IN`] symbols (the crate wants room for its
+/// estimate, three bytes for every four symbols or part of four).
+const SHORT_OUT: usize = SHORT_IN / 4 * 3;
+
+/// `input` decoded by `engine` and judged, or `None` when it is not valid base64. A short
+/// input is decoded onto the stack and judged there, and only a plausible payload is copied
+/// into a vector: the words and ids that pass the sniff (`screen_view` in every event of a
+/// protobuf batch) decode to noise, and allocating for each cost more than decoding it.
+fn decode_plausible(engine: &GeneralPurpose, input: &[u8]) -> Option<Plausible> {
+    let judge = |out: &[u8]| text::is_plausible_payload(out);
+    if input.len() <= SHORT_IN {
+        let mut short = [0u8; SHORT_OUT];
+        let len = engine.decode_slice(input, &mut short).ok()?;
+        let out = short.get(..len)?;
+        return Some(if judge(out) {
+            Plausible::Yes(out.to_vec())
+        } else {
+            Plausible::No
+        });
+    }
+    let out = decode_with(engine, input)?;
+    Some(if judge(&out) {
+        Plausible::Yes(out)
+    } else {
+        Plausible::No
+    })
 }
 
 #[cfg(test)]
