@@ -5,15 +5,19 @@
 //! comparison is `heads`: both parse exactly the same head slices. `framing` then walks the
 //! whole stream message by message: ours with [`parse_request`] (head, framing and body), the
 //! yardstick with `httparse` plus a Content-Length lookup and a skip over the body.
+//! `content-encoding/*` removes a body's `Content-Encoding` (gzip, zlib `deflate`), per byte of
+//! decoded body, as the capture readers do for every compressed request.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 use std::hint::black_box;
 
+use criterion::BenchmarkId;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use leakscope::http::content_encoding::decode_content_encoding;
 use leakscope::http::message::{parse_headers, parse_request_line};
 use leakscope::http::{Status, parse_request};
-use leakscope_benches::pipelined_requests;
+use leakscope_benches::{gzip, pipelined_requests, sensors_events_json, size_label};
 
 const STREAM_BYTES: usize = 1 << 20;
 
@@ -129,5 +133,31 @@ fn bench_http(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_http);
+/// `Content-Encoding` removal on Sensors-style JSON batches, per byte of decoded body.
+fn bench_content_encoding(c: &mut Criterion) {
+    let mut group = c.benchmark_group("content-encoding");
+    for size in [1024, 16 * 1024, 1024 * 1024] {
+        let json = sensors_events_json(size);
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut zlib, &json).expect("writing to memory");
+        let zlib = zlib.finish().expect("writing to memory");
+        group.throughput(Throughput::Bytes(json.len() as u64));
+        for (coding, body) in [("gzip", gzip(&json)), ("deflate", zlib)] {
+            assert_eq!(
+                decode_content_encoding(coding, &body).as_deref(),
+                Ok(&json[..])
+            );
+            group.bench_with_input(
+                BenchmarkId::new(coding, size_label(size)),
+                &body,
+                |b, body| {
+                    b.iter(|| decode_content_encoding(coding, black_box(body)).map(|v| v.len()))
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_http, bench_content_encoding);
 criterion_main!(benches);
