@@ -1,9 +1,12 @@
 //! The byte codecs that reading captures and peeling layers share.
 //!
-//! `leakscope-http` meets URLs, query strings and form bodies while it cuts a request into
-//! parts; `leakscope-decode` meets the same encodings again inside values (a URL in a form
-//! field, a percent-encoded payload, hex). Both call this crate, so each encoding is read one
-//! way only, and a fix to one is a fix to both.
+//! Two crates meet the same encodings from two sides. `leakscope-http` meets URLs, query
+//! strings and form bodies while it cuts a request into parts, and removes a request's
+//! `Content-Encoding`; `leakscope-decode` meets the same encodings again inside values (a URL in
+//! a form field, a percent-encoded payload, hex, `base64(gzip(JSON))`). Each codec lives here
+//! once, so both sides read the same bytes the same way, with the same checks, at the speed of
+//! the faster of them, and a fix to one is a fix to both. Neither of those crates depends on
+//! the other; both depend on this one, which depends on no other workspace crate.
 //!
 //! - [`url`]: a URL split into its parts by borrowing from the text, never allocating, and
 //!   tolerant of the malformed URLs captures contain.
@@ -11,12 +14,16 @@
 //! - [`hex`]: hex digits and hex decoding.
 //! - [`form`]: the `name=value` pairs of query strings and form bodies
 //!   (`application/x-www-form-urlencoded`), and form encoding.
+//! - [`compress`]: gzip (all members), zlib, raw deflate, brotli and zstd, each decoded under an
+//!   output allowance and an expansion-ratio check, so a decompression bomb is an error, not
+//!   gigabytes of memory.
 //!
-//! Nothing here panics on any input, and there is no `unsafe`.
+//! Everything here takes untrusted bytes: no `unsafe`, no panics on any input.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod compress;
 pub mod form;
 pub mod hex;
 pub mod percent;

@@ -6,24 +6,22 @@
 //! stream and then copied out of; on the short payloads telemetry sends, that cost more than the
 //! inflating (see benches/README.md, "Inflate in memory").
 //!
-//! The output still grows a step at a time under the budget, as in
-//! [`read_bounded`](super::bounded_read::read_bounded): a step is charged as soon as it is
-//! produced, and the expansion ratio is checked after each, so a bomb stops within a step of
-//! the limit.
+//! The output still grows a step at a time under the meter, as in the streaming formats: a step
+//! is charged as soon as it is produced, and the expansion ratio is checked after each, so a
+//! bomb stops within a step of the limit.
 
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
-use crate::{Budget, DecodeError};
-
 use super::bounded_read::STEP;
+use super::{Error, Format, Meter, charge_step};
 
 /// Smallest first allocation: below this, growing costs more than it saves.
 const FIRST: usize = 4 * 1024;
 
 /// What wraps the deflate data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wrapper {
+pub(super) enum Wrapper {
     /// Nothing (raw deflate, and the inside of a gzip member).
     Raw,
     /// A zlib header before and an Adler-32 checksum after, both checked.
@@ -31,9 +29,9 @@ pub(crate) enum Wrapper {
 }
 
 /// One stream to inflate.
-pub(crate) struct Stream<'a> {
-    /// The decoder's name, for errors.
-    pub name: &'static str,
+pub(super) struct Stream<'a> {
+    /// The format being decoded, for errors.
+    pub format: Format,
     /// Starts with the stream; may go on past its end.
     pub input: &'a [u8],
     pub wrapper: Wrapper,
@@ -47,9 +45,9 @@ pub(crate) struct Stream<'a> {
 
 impl<'a> Stream<'a> {
     /// A stream that is the whole value, of unknown inflated size.
-    pub fn whole(name: &'static str, input: &'a [u8], wrapper: Wrapper) -> Self {
+    pub fn whole(format: Format, input: &'a [u8], wrapper: Wrapper) -> Self {
         Stream {
-            name,
+            format,
             input,
             wrapper,
             value_len: input.len(),
@@ -60,11 +58,11 @@ impl<'a> Stream<'a> {
 
 /// Inflates `stream`, appending to `out` (which may hold the output of earlier streams of the
 /// same value). Returns how many bytes of the input the stream took, its wrapper included.
-pub(crate) fn inflate(
+pub(super) fn inflate(
     stream: &Stream<'_>,
     out: &mut Vec<u8>,
-    budget: &mut Budget,
-) -> Result<usize, DecodeError> {
+    meter: &mut (impl Meter + ?Sized),
+) -> Result<usize, Error> {
     let flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
         | match stream.wrapper {
             Wrapper::Raw => 0,
@@ -77,7 +75,7 @@ pub(crate) fn inflate(
         .size_hint
         .unwrap_or(stream.input.len().saturating_mul(4))
         .clamp(FIRST, 4 * STEP)
-        .min(budget.output_left().max(FIRST));
+        .min(meter.room().max(FIRST));
     // The stream sees only its own output: a back reference must not reach into what an
     // earlier stream of the value (an earlier gzip member) produced.
     let base = out.len();
@@ -91,8 +89,7 @@ pub(crate) fn inflate(
         let (status, used, produced) = decompress(&mut state, rest, own, filled - base, flags);
         consumed += used;
         filled += produced;
-        budget.charge_output(produced)?;
-        budget.check_ratio(stream.value_len, filled)?;
+        charge_step(meter, produced, stream.value_len, filled)?;
         match status {
             TINFLStatus::Done => {
                 out.truncate(filled);
@@ -103,22 +100,19 @@ pub(crate) fn inflate(
                 out.resize(out.len() + grow, 0);
             }
             TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
-                return Err(DecodeError::invalid(
-                    stream.name,
+                return Err(Error::invalid(
+                    stream.format,
                     "the stream ends before its final block",
                 ));
             }
             TINFLStatus::Adler32Mismatch => {
-                return Err(DecodeError::invalid(
-                    stream.name,
+                return Err(Error::invalid(
+                    stream.format,
                     "the Adler-32 checksum does not match",
                 ));
             }
             _ => {
-                return Err(DecodeError::invalid(
-                    stream.name,
-                    "not a valid deflate stream",
-                ));
+                return Err(Error::invalid(stream.format, "not a valid deflate stream"));
             }
         }
     }
