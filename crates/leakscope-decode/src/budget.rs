@@ -1,5 +1,7 @@
 //! Bounds on decoding work, so that hostile input ends with a note instead of a crash.
 
+use leakscope_codecs::compress::{self, Meter, Ratio};
+
 use crate::DecodeError;
 
 /// The limits one [`Budget`] enforces. The defaults suit one captured HTTP request.
@@ -79,26 +81,14 @@ impl Budget {
 
     /// Account for `bytes` more decoded output; fails when the total would pass the limit.
     pub fn charge_output(&mut self, bytes: usize) -> Result<(), DecodeError> {
-        let total = self.output.saturating_add(bytes);
-        if total > self.limits.max_output {
-            return Err(DecodeError::OutputLimit {
-                limit: self.limits.max_output,
-            });
-        }
-        self.output = total;
-        Ok(())
+        Meter::charge(self, bytes).map_err(DecodeError::from)
     }
 
     /// Check a decompression in progress: `output` bytes so far from `input` bytes.
     pub fn check_ratio(&self, input: usize, output: usize) -> Result<(), DecodeError> {
-        if output > self.limits.bomb_floor && output / input.max(1) > self.limits.max_ratio {
-            return Err(DecodeError::Bomb {
-                input,
-                output,
-                ratio: self.limits.max_ratio,
-            });
-        }
-        Ok(())
+        Meter::ratio(self)
+            .check(input, output)
+            .map_err(DecodeError::from)
     }
 
     /// Account for one more leaf; false when the leaf limit is reached.
@@ -147,6 +137,53 @@ impl Budget {
     /// Take the notes, leaving none.
     pub fn take_notes(&mut self) -> Vec<Note> {
         std::mem::take(&mut self.notes)
+    }
+}
+
+/// The decompressors (`leakscope_codecs::compress`) charge their output to the request's budget
+/// a step at a time, and check the expansion ratio with its limits.
+impl Meter for Budget {
+    fn room(&self) -> usize {
+        self.output_left()
+    }
+
+    fn charge(&mut self, bytes: usize) -> Result<(), compress::Error> {
+        let total = self.output.saturating_add(bytes);
+        if total > self.limits.max_output {
+            return Err(compress::Error::OutputLimit {
+                limit: self.limits.max_output,
+            });
+        }
+        self.output = total;
+        Ok(())
+    }
+
+    fn ratio(&self) -> Ratio {
+        Ratio {
+            max_ratio: self.limits.max_ratio,
+            floor: self.limits.bomb_floor,
+        }
+    }
+}
+
+impl From<compress::Error> for DecodeError {
+    fn from(error: compress::Error) -> Self {
+        match error {
+            compress::Error::Invalid { format, reason } => DecodeError::Invalid {
+                encoding: format.name(),
+                reason: reason.into_owned(),
+            },
+            compress::Error::OutputLimit { limit } => DecodeError::OutputLimit { limit },
+            compress::Error::Bomb {
+                input,
+                output,
+                ratio,
+            } => DecodeError::Bomb {
+                input,
+                output,
+                ratio,
+            },
+        }
     }
 }
 

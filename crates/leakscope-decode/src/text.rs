@@ -10,26 +10,18 @@ pub fn has_compression_magic(bytes: &[u8]) -> bool {
 
 /// zstd frame magic number.
 pub fn is_zstd(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+    bytes.starts_with(&leakscope_codecs::compress::zstd::MAGIC)
 }
 
 /// gzip member header: ID1 ID2 and the deflate method.
 pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x1f, 0x8b, 0x08])
+    bytes.starts_with(&leakscope_codecs::compress::gzip::MAGIC)
 }
 
 /// zlib header (RFC 1950): deflate method, window at most 32 KiB, header checksum, no preset
 /// dictionary.
 pub fn is_zlib(bytes: &[u8]) -> bool {
-    match bytes {
-        [cmf, flg, _, ..] => {
-            cmf & 0x0f == 8
-                && cmf >> 4 <= 7
-                && flg & 0x20 == 0
-                && (u16::from(*cmf) * 256 + u16::from(*flg)) % 31 == 0
-        }
-        _ => false,
-    }
+    leakscope_codecs::compress::zlib::has_header(bytes)
 }
 
 /// True when `bytes` is UTF-8 text without control characters other than tab, CR and LF: what

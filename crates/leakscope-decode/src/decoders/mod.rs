@@ -11,7 +11,6 @@
 mod base32;
 mod base58;
 mod base64;
-mod bounded_read;
 mod brotli;
 pub(crate) mod cbor;
 mod deflate;
@@ -19,7 +18,6 @@ mod escapes;
 mod gzip;
 mod hex;
 mod html;
-mod inflate;
 mod json;
 mod jwt;
 pub(crate) mod msgpack;

@@ -1,6 +1,8 @@
-//! zlib (RFC 1950), recognised by its two-byte header with checksum.
+//! zlib (RFC 1950), recognised by its two-byte header with checksum. The inflating is
+//! `leakscope_codecs::compress::zlib`'s.
 
-use super::inflate::{Stream, Wrapper, inflate};
+use leakscope_codecs::compress;
+
 use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
 
 /// zlib decoder.
@@ -34,10 +36,7 @@ impl Layer for Zlib {
         budget: &mut Budget,
     ) -> Result<Vec<u8>, DecodeError> {
         // Whatever follows the checksum is left alone, as zlib's own readers do.
-        let stream = Stream::whole("zlib", input, Wrapper::Zlib);
-        let mut out = Vec::new();
-        inflate(&stream, &mut out, budget)?;
-        Ok(out)
+        Ok(compress::zlib::decode(input, budget)?)
     }
 }
 
@@ -55,7 +54,7 @@ mod tests {
         assert!(Zlib.sniff_alone(&packed));
         assert_eq!(
             Zlib.decode(&packed, &mut Budget::default()).unwrap(),
-            b"{\"a\":1}"
+            b"{\"a\":1}".to_vec()
         );
     }
 
