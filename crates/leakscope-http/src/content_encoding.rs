@@ -1,19 +1,14 @@
 //! Removing `Content-Encoding` from request bodies, bounded against decompression bombs.
 //!
 //! Telemetry SDKs often compress their beacons (gzip mostly, brotli and zstd increasingly);
-//! the scanner must see the plain bytes. Because the bytes come from the capture, every decoder
-//! grows its output in small steps and stops at a cap: an absolute one ([`MAX_DECODED`]) and a
-//! ratio one ([`MAX_RATIO`], applied past [`RATIO_FLOOR`] bytes) that flags output far out of
-//! proportion to its input. The decoders' own working memory is bounded too: brotli's window is
-//! at most 16 MiB by its format, and a zstd frame declaring a window over [`MAX_ZSTD_WINDOW`] is
-//! refused before decoding starts. On any failure the caller keeps the body as captured and
-//! records an anomaly.
+//! the scanner must see the plain bytes. The decompressors are `leakscope-codecs`' (the same
+//! ones that peel compressed layers off values); this module maps coding names onto them and
+//! sets a body's limits: an absolute one ([`MAX_DECODED`]) and a ratio one ([`MAX_RATIO`],
+//! applied past [`RATIO_FLOOR`] bytes) that flags output far out of proportion to its input.
+//! A zstd frame declaring a window over [`MAX_ZSTD_WINDOW`] is refused before decoding starts.
+//! On any failure the caller keeps the body as captured and records an anomaly.
 
-use std::io::{self, Read};
-
-use brotli_decompressor::Decompressor;
-use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
-use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
+use leakscope_codecs::compress::{self, Allowance, Limits, Ratio};
 
 /// Most bytes one body may decode to.
 pub const MAX_DECODED: usize = 64 * 1024 * 1024;
@@ -24,10 +19,16 @@ pub const RATIO_FLOOR: usize = 1024 * 1024;
 /// Largest window a zstd frame may declare (8 MiB, the limit RFC 9659 sets for zstd as an HTTP
 /// content coding). The decoder keeps up to a window of output in memory before handing any
 /// out, so the output cap alone could not bound its memory.
-pub const MAX_ZSTD_WINDOW: u64 = 8 * 1024 * 1024;
+pub const MAX_ZSTD_WINDOW: u64 = compress::zstd::MAX_WINDOW;
 
-/// Size of the brotli decompressor's input buffer.
-const BROTLI_BUFFER: usize = 4096;
+/// The limits of one body, for each coding removed from it.
+const LIMITS: Limits = Limits {
+    max_output: MAX_DECODED,
+    ratio: Ratio {
+        max_ratio: MAX_RATIO,
+        floor: RATIO_FLOOR,
+    },
+};
 
 /// Why a content coding could not be removed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,143 +54,23 @@ pub enum ContentEncodingError {
     },
 }
 
-/// Read a decoder to its end in 64 KiB steps under the caps.
-fn read_bounded(
-    mut decoder: impl Read,
-    coding: &str,
-    input_len: usize,
-) -> Result<Vec<u8>, ContentEncodingError> {
-    let ratio_cap = input_len.saturating_mul(MAX_RATIO).max(RATIO_FLOOR);
-    let limit = ratio_cap.min(MAX_DECODED);
-    let mut out = Vec::new();
-    let mut step = vec![0u8; 64 * 1024];
-    loop {
-        let n = decoder
-            .read(&mut step)
-            .map_err(|e| ContentEncodingError::Corrupt {
+impl ContentEncodingError {
+    /// A codec's error on `input_len` bytes, for a person reading about `coding`.
+    fn from_codec(coding: &str, input_len: usize, error: compress::Error) -> Self {
+        match error {
+            compress::Error::Invalid { reason, .. } => ContentEncodingError::Corrupt {
                 coding: coding.to_string(),
-                message: e.to_string(),
-            })?;
-        if n == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(step.get(..n).unwrap_or_default());
-        if out.len() > limit {
-            return Err(ContentEncodingError::TooLarge {
-                coding: coding.to_string(),
-                limit,
-            });
-        }
-    }
-}
-
-/// The magic number that starts every zstd frame (0xFD2FB528, little-endian).
-const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
-/// The window a zstd frame header declares (RFC 8878 section 3.1.1.1): from the window
-/// descriptor, or the content size when the frame is a single segment. `None` when the header
-/// is cut short.
-fn zstd_window(frame: &[u8]) -> Option<u64> {
-    let descriptor = *frame.get(4)?;
-    let single_segment = descriptor & 0x20 != 0;
-    if !single_segment {
-        let window_descriptor = *frame.get(5)?;
-        let exponent = u32::from(window_descriptor >> 3);
-        let mantissa = u64::from(window_descriptor & 0x07);
-        let base = 1u64 << (10 + exponent);
-        return Some(base + base / 8 * mantissa);
-    }
-    let dictionary_id_len = match descriptor & 0x03 {
-        0 => 0,
-        1 => 1,
-        2 => 2,
-        _ => 4,
-    };
-    let (size_len, bias) = match descriptor >> 6 {
-        0 => (1, 0),
-        1 => (2, 256),
-        2 => (4, 0),
-        _ => (8, 0),
-    };
-    let start = 5 + dictionary_id_len;
-    let field = frame.get(start..start + size_len)?;
-    let size = field
-        .iter()
-        .rev()
-        .fold(0u64, |acc, &byte| acc << 8 | u64::from(byte));
-    Some(size.saturating_add(bias))
-}
-
-/// A reader over every frame of a zstd body: data frames are decoded one after the other,
-/// skippable frames (metadata) are passed over, and a frame whose window is over
-/// [`MAX_ZSTD_WINDOW`] is an error before any of it is decoded.
-struct ZstdFrames<'a> {
-    /// Input not yet handed to a frame decoder.
-    rest: &'a [u8],
-    /// The frame being decoded.
-    current: Option<StreamingDecoder<&'a [u8], FrameDecoder>>,
-}
-
-impl<'a> ZstdFrames<'a> {
-    fn new(input: &'a [u8]) -> Self {
-        ZstdFrames {
-            rest: input,
-            current: None,
-        }
-    }
-
-    /// Start decoding the frame at the front of `rest`, or skip it when it is skippable.
-    fn next_frame(&mut self) -> io::Result<()> {
-        if let [0x50..=0x5f, 0x2a, 0x4d, 0x18, rest @ ..] = self.rest {
-            let (Some(len), Some(after_len)) = (rest.get(..4), rest.get(4..)) else {
-                return Err(io::Error::other("truncated skippable frame"));
-            };
-            let len = len
-                .iter()
-                .rev()
-                .fold(0usize, |acc, &byte| acc << 8 | usize::from(byte));
-            self.rest = after_len
-                .get(len..)
-                .ok_or_else(|| io::Error::other("truncated skippable frame"))?;
-            return Ok(());
-        }
-        if !self.rest.starts_with(&ZSTD_MAGIC) {
-            return Err(io::Error::other("not a zstd frame"));
-        }
-        let window =
-            zstd_window(self.rest).ok_or_else(|| io::Error::other("truncated frame header"))?;
-        if window > MAX_ZSTD_WINDOW {
-            return Err(io::Error::other(format!(
-                "frame window of {window} bytes exceeds {MAX_ZSTD_WINDOW} bytes"
-            )));
-        }
-        let decoder = StreamingDecoder::new(self.rest).map_err(io::Error::other)?;
-        self.current = Some(decoder);
-        Ok(())
-    }
-}
-
-impl Read for ZstdFrames<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            if let Some(decoder) = &mut self.current {
-                let n = decoder.read(buf)?;
-                if n > 0 {
-                    return Ok(n);
+                message: reason.into_owned(),
+            },
+            compress::Error::OutputLimit { .. } | compress::Error::Bomb { .. } => {
+                ContentEncodingError::TooLarge {
+                    coding: coding.to_string(),
+                    // The ratio's cap for this input, within the absolute one.
+                    limit: input_len
+                        .saturating_mul(MAX_RATIO)
+                        .clamp(RATIO_FLOOR, MAX_DECODED),
                 }
-                // The frame is finished; the slice it read from has advanced past it.
-                if let Some(done) = self.current.take() {
-                    self.rest = done.into_inner();
-                }
-                continue;
             }
-            if self.rest.is_empty() {
-                return Ok(0);
-            }
-            self.next_frame()?;
         }
     }
 }
@@ -198,24 +79,21 @@ impl Read for ZstdFrames<'_> {
 /// (concatenated members too), `deflate` (zlib or raw), `br`, `zstd` (concatenated and
 /// skippable frames too).
 pub fn decode_one(coding: &str, input: &[u8]) -> Result<Vec<u8>, ContentEncodingError> {
-    match coding {
-        "identity" => Ok(input.to_vec()),
-        "gzip" | "x-gzip" => read_bounded(MultiGzDecoder::new(input), coding, input.len()),
-        "br" => read_bounded(Decompressor::new(input, BROTLI_BUFFER), coding, input.len()),
-        "zstd" => read_bounded(ZstdFrames::new(input), coding, input.len()),
-        "deflate" => {
-            // "deflate" is specified as zlib, but many clients send a raw deflate stream.
-            let zlib = input.first().zip(input.get(1)).is_some_and(|(&cmf, &flg)| {
-                cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
-            });
-            if zlib {
-                read_bounded(ZlibDecoder::new(input), coding, input.len())
-            } else {
-                read_bounded(DeflateDecoder::new(input), coding, input.len())
-            }
+    let mut allowance = Allowance::new(LIMITS);
+    let decoded = match coding {
+        "identity" => return Ok(input.to_vec()),
+        "gzip" | "x-gzip" => compress::gzip::decode(input, &mut allowance),
+        "br" => compress::brotli::decode(input, &mut allowance),
+        "zstd" => compress::zstd::decode(input, &mut allowance),
+        // "deflate" is specified as zlib, but many clients send a raw deflate stream; bytes
+        // after either stream's end are left, as zlib's own readers leave them.
+        "deflate" if compress::zlib::has_header(input) => {
+            compress::zlib::decode(input, &mut allowance)
         }
-        other => Err(ContentEncodingError::Unsupported(other.to_string())),
-    }
+        "deflate" => compress::deflate::decode(input, &mut allowance).map(|raw| raw.bytes),
+        other => return Err(ContentEncodingError::Unsupported(other.to_string())),
+    };
+    decoded.map_err(|e| ContentEncodingError::from_codec(coding, input.len(), e))
 }
 
 /// Remove every coding listed in a Content-Encoding header value (`gzip`, `deflate, gzip`...),
@@ -351,6 +229,13 @@ mod tests {
             decode_content_encoding("zstd", &body).unwrap(),
             b"first;second"
         );
+        // A skippable frame first.
+        let mut body = vec![0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0];
+        body.extend_from_slice(&zstd(b"after metadata"));
+        assert_eq!(
+            decode_content_encoding("zstd", &body).unwrap(),
+            b"after metadata"
+        );
 
         let packed = zstd(&text);
         let cut = packed.get(..packed.len() - 3).unwrap();
@@ -365,15 +250,8 @@ mod tests {
         // Magic, descriptor (no single segment, no checksum, no dictionary), window
         // descriptor with exponent 20: a 1 GiB window.
         let header = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 20 << 3, 0x01, 0x00, 0x00];
-        assert_eq!(zstd_window(&header), Some(1 << 30));
         let e = decode_content_encoding("zstd", &header).unwrap_err();
         assert!(e.to_string().contains("window"), "{e}");
-        // Single segment: the window is the content size (2-byte field, biased by 256).
-        assert_eq!(
-            zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0x60, 0x00, 0x01]),
-            Some(256 + 256)
-        );
-        assert_eq!(zstd_window(&[0x28, 0xb5, 0x2f, 0xfd]), None);
     }
 
     #[test]

@@ -33,8 +33,8 @@
 //! # Safety against hostile input
 //!
 //! Captures come from untrusted apps and servers. Nothing here panics on any input, there is
-//! no `unsafe`, and decompression of request bodies ([`content_encoding`]) grows in steps under
-//! both an absolute cap and a ratio cap.
+//! no `unsafe`, and decompression of request bodies ([`content_encoding`], with the decompressors
+//! of `leakscope-codecs`) grows in steps under both an absolute cap and a ratio cap.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
