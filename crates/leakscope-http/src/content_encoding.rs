@@ -6,7 +6,10 @@
 //! sets a body's limits: an absolute one ([`MAX_DECODED`]) and a ratio one ([`MAX_RATIO`],
 //! applied past [`RATIO_FLOOR`] bytes) that flags output far out of proportion to its input.
 //! A zstd frame declaring a window over [`MAX_ZSTD_WINDOW`] is refused before decoding starts.
-//! On any failure the caller keeps the body as captured and records an anomaly.
+//!
+//! When a coding cannot be removed, the capture readers keep the body as captured, and record
+//! an anomaly unless the body [is plausible as it is](is_already_decoded): capture tools that
+//! decode bodies for display (mitmproxy's HAR export) keep the `Content-Encoding` header.
 
 use leakscope_codecs::compress::{self, Allowance, Limits, Ratio};
 
@@ -109,6 +112,21 @@ pub fn decode_content_encoding(header: &str, body: &[u8]) -> Result<Vec<u8>, Con
         current = decode_one(coding, &current)?;
     }
     Ok(current)
+}
+
+/// Whether a body that is not in its declared coding is plausible as it is, already decoded:
+/// text a program sends (JSON, a form, XML), that is UTF-8 without control characters other
+/// than tab, CR and LF. Compressed data is not text (gzip and zstd start with bytes that are
+/// not), so such a body was decoded by whatever captured it; mitmproxy 11's HAR export writes
+/// `postData.text` gunzipped and keeps `Content-Encoding: gzip`. A body that is neither
+/// (binary, say truncated gzip) still gets its anomaly.
+pub fn is_already_decoded(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok_and(|text| {
+        !text.is_empty()
+            && !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    })
 }
 
 #[cfg(test)]
@@ -294,5 +312,27 @@ mod tests {
             decode_content_encoding("gzip", &bomb),
             Err(ContentEncodingError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn text_is_already_decoded_and_binary_is_not() {
+        for text in [
+            &b"{\"event\":\"page_view\",\"email\":\"a@example.com\"}"[..],
+            b"cid=555&dl=https%3A%2F%2Fexample.com%2F",
+            b"<xml a=\"1\">\r\n\t</xml>",
+            "Grüße, 世界".as_bytes(),
+        ] {
+            assert!(is_already_decoded(text), "{text:?}");
+        }
+        let truncated_gzip = gzip(b"{\"a\":1}");
+        for binary in [
+            &truncated_gzip[..truncated_gzip.len() - 4],
+            b"",
+            b"abc\x00def",
+            b"\xff\xfe not compressed at all",
+            b"\x08\x96\x01\x12\x03abc",
+        ] {
+            assert!(!is_already_decoded(binary), "{binary:?}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::content_encoding::decode_content_encoding;
+use crate::content_encoding::{ContentEncodingError, decode_content_encoding, is_already_decoded};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 
 mod har;
@@ -216,6 +216,11 @@ impl CaptureError {
 
 /// Remove the Content-Encoding named in `headers` from `body`; on failure keep the body as
 /// captured and say why in `anomalies`. Shared by every reader so they agree on bodies.
+///
+/// A body that is not in its declared coding but [is plausible as it is](is_already_decoded)
+/// is taken as already decoded, without an anomaly: capture tools that show bodies decoded
+/// write them so and keep the header (mitmproxy 11's HAR export). One that hit a limit, or
+/// whose coding we do not implement, keeps its anomaly whatever it looks like.
 pub(crate) fn finish_body(
     headers: &[Header],
     body: Vec<u8>,
@@ -234,6 +239,7 @@ pub(crate) fn finish_body(
     }
     match decode_content_encoding(encoding, &body) {
         Ok(decoded) => decoded,
+        Err(ContentEncodingError::Corrupt { .. }) if is_already_decoded(&body) => body,
         Err(e) => {
             anomalies.push(Anomaly::new(format!("{e}; body kept as captured")));
             body
