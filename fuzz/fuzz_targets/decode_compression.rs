@@ -6,7 +6,7 @@
 //! them), under a small allowance they must never pass.
 #![no_main]
 
-use leakscope_codecs::compress::{self, Allowance, Limits, Ratio};
+use leakscope_codecs::compress::{self, Allowance, Ratio};
 use leakscope_decode::decoders::{Brotli, Gzip, RawDeflate, Zlib, Zstd};
 use leakscope_decode::{Budget, Layer, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -29,7 +29,7 @@ fn run(decoder: &dyn Layer, input: &[u8]) {
 
 /// Each decompressor of `leakscope-codecs` alone, as `Content-Encoding` removal calls them.
 fn run_codecs(input: &[u8]) {
-    let limits = Limits {
+    let limits = compress::Limits {
         max_output: 1 << 20,
         ratio: Ratio {
             max_ratio: 1000,
