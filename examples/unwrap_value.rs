@@ -37,12 +37,7 @@ impl Encoding for Cdata {
 }
 
 impl Layer for Cdata {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let inner = input
             .strip_prefix(OPEN)
             .and_then(|rest| rest.strip_suffix(CLOSE))

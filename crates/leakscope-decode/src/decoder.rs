@@ -122,6 +122,18 @@ impl From<FieldRef<'_>> for Field {
 /// limit is reached), so the decoder can stop reading.
 pub type FieldSink<'s> = dyn FnMut(&mut Budget, FieldRef<'_>) -> ControlFlow<()> + 's;
 
+/// What [`Structure::split`] is lent besides its input: the profile the sniff saw, the
+/// request's budget, and the sink the fields go to. One argument instead of three keeps every
+/// structure decoder's signature to one line.
+pub struct Split<'a, 's> {
+    /// The input's profile (one pass over it, shared by all decoders).
+    pub profile: &'a Profile,
+    /// The request's budget: output that is not lent from the input is charged here.
+    pub budget: &'a mut Budget,
+    /// Where each field goes as it is found; it says `Break` when nothing more is wanted.
+    pub sink: &'a mut FieldSink<'s>,
+}
+
 /// What [`Decoder::decode`] produced, by the decoder's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decoded {
@@ -188,21 +200,15 @@ pub trait Layer: Encoding {
 /// document costs no memory per field. Each field's value is unwrapped further unless it is
 /// `terminal`.
 pub trait Structure: Encoding {
-    /// Hand each field of `input` (whose profile is `profile`) to `sink`, stopping when it
-    /// says `Break`; output made along the way (an unescaped string, a number's text) that is
-    /// not lent from the input is charged to `budget`.
+    /// Hand each field of `input` (whose profile is `to.profile`) to `to.sink`, stopping when
+    /// it says `Break`; output made along the way (an unescaped string, a number's text) that is
+    /// not lent from the input is charged to `to.budget`.
     ///
     /// A structure may find the input malformed after it has handed over some fields (a JSON
     /// document cut short): it returns the error, and the unwrapper notes that the value broke
     /// off instead of trying other decoders on it. A structure that can tell noise from its
     /// format only by reading all of it (CBOR, protobuf) judges the whole input first.
-    fn split(
-        &self,
-        input: &[u8],
-        profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError>;
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError>;
 
     /// Whether the input is itself a value worth classifying besides its fields. A URL is: it
     /// is browsing history, and its query parameters are leaves of their own.
@@ -218,7 +224,8 @@ pub trait Structure: Encoding {
         let max_fields = budget.limits().max_leaves.saturating_add(1);
         let mut collected = Vec::new();
         let mut exhausted = None;
-        self.split(input, &Profile::of(input), budget, &mut |budget, field| {
+        let profile = Profile::of(input);
+        let sink = &mut |budget: &mut Budget, field: FieldRef<'_>| {
             if collected.len() >= max_fields {
                 return ControlFlow::Break(());
             }
@@ -228,7 +235,15 @@ pub trait Structure: Encoding {
             }
             collected.push(Field::from(field));
             ControlFlow::Continue(())
-        })?;
+        };
+        self.split(
+            input,
+            Split {
+                profile: &profile,
+                budget,
+                sink,
+            },
+        )?;
         match exhausted {
             Some(error) => Err(error),
             None => Ok(collected),

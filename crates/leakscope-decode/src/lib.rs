@@ -43,7 +43,7 @@ mod unwrap;
 
 pub use budget::{Budget, Limits, MAX_NOTES, Note};
 pub use decoder::{
-    DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Structure,
+    DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Split, Structure,
 };
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};

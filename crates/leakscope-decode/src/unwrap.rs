@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use crate::candidates::Candidates;
 use crate::decoders::default_decoders;
-use crate::{Budget, Decoder, Layer, Needs, Path, Profile, Structure};
+use crate::{Budget, Decoder, FieldRef, Layer, Needs, Path, Profile, Split, Structure};
 
 /// A value with nothing more to peel off, and everything known about where it came from, as
 /// the unwrapper hands it to a sink: borrowed, valid for the duration of the call, so that
@@ -308,7 +308,7 @@ impl Unwrapper {
     ) -> bool {
         let mut handed = 0usize;
         let mut exhausted = None;
-        let split = structure.split(value, profile, budget, &mut |budget, field| {
+        let sink = &mut |budget: &mut Budget, field: FieldRef<'_>| {
             // The selector is copied into the path for every field: a structure of long
             // member names must pay for that, or a small body could cost gigabytes of
             // copying.
@@ -333,7 +333,15 @@ impl Unwrapper {
             } else {
                 ControlFlow::Continue(())
             }
-        });
+        };
+        let split = structure.split(
+            value,
+            Split {
+                profile,
+                budget,
+                sink,
+            },
+        );
         match exhausted.map_or(split, Err) {
             Ok(()) => true,
             Err(error) if handed > 0 => {

@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 
 use leakscope_decode::decoders::default_decoders;
 use leakscope_decode::{
-    Budget, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Limits,
-    Needs, Path, Profile, Structure, Unwrapper, class,
+    Budget, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, Layer, Limits, Needs, Path,
+    Profile, Split, Structure, Unwrapper, class,
 };
 
 /// A layer: text sent backwards behind a `rev:` tag, as an SDK might hide a payload from
@@ -25,12 +25,7 @@ impl Encoding for Reversed {
 }
 
 impl Layer for Reversed {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let text = input
             .strip_prefix(b"rev:")
             .ok_or_else(|| DecodeError::invalid("reversed", "no rev: tag"))?;
@@ -59,13 +54,8 @@ impl Encoding for Pairs {
 }
 
 impl Structure for Pairs {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split { budget, sink, .. } = to;
         let text =
             std::str::from_utf8(input).map_err(|_| DecodeError::invalid("pairs", "not UTF-8"))?;
         for pair in text.split(';') {

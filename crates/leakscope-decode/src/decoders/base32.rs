@@ -46,12 +46,7 @@ impl Encoding for Base32 {
 }
 
 impl Layer for Base32 {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let body = body(input).ok_or_else(|| DecodeError::invalid("base32", "not base32"))?;
         let out = BASE32_NOPAD
             .decode(body)

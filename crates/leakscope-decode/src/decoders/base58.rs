@@ -46,12 +46,7 @@ impl Encoding for Base58 {
 }
 
 impl Layer for Base58 {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         if input.len() > MAX_LEN {
             return Err(DecodeError::invalid("base58", "too long"));
         }

@@ -38,12 +38,7 @@ impl Encoding for Brotli {
 }
 
 impl Layer for Brotli {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let out = compress::brotli::decode(input, budget)?;
         accept_headerless(NAME, out, true)
     }

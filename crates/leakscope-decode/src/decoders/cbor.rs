@@ -38,7 +38,7 @@ use std::borrow::Cow;
 use ciborium_ll::Header;
 
 use super::tree::{self, Halt, Item, Read, Tally, Tree};
-use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure};
+use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure};
 
 /// Tag 55799 as its encoder writes it: marks the bytes as CBOR and means nothing else.
 const SELF_DESCRIBE: [u8; 3] = [0xd9, 0xd9, 0xf7];
@@ -243,19 +243,15 @@ impl Encoding for Cbor {
 }
 
 impl Structure for Cbor {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split { budget, sink, .. } = to;
         tree::split::<Cbor>(input, budget, sink)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::Budget;
     use std::ops::ControlFlow;
 
     use base64::Engine as _;
@@ -672,10 +668,17 @@ mod tests {
         });
         let mut handed = 0usize;
         let error = Cbor
-            .split(&many, &Profile::of(&many), &mut budget, &mut |_, field| {
-                handed += field.value.len();
-                ControlFlow::Continue(())
-            })
+            .split(
+                &many,
+                Split {
+                    profile: &Profile::of(&many),
+                    budget: &mut budget,
+                    sink: &mut |_, field| {
+                        handed += field.value.len();
+                        ControlFlow::Continue(())
+                    },
+                },
+            )
             .unwrap_err();
         assert!(error.is_budget(), "{error}");
         assert!(handed <= 64 * 1024, "{handed} bytes handed over");

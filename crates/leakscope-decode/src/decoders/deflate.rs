@@ -71,12 +71,7 @@ impl Encoding for RawDeflate {
 }
 
 impl Layer for RawDeflate {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let raw = compress::deflate::decode(input, budget)?;
         accept_headerless(NAME, raw.bytes, raw.used == input.len())
     }

@@ -43,12 +43,7 @@ impl Encoding for Escapes {
 }
 
 impl Layer for Escapes {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let mut out = String::with_capacity(input.len());
         let mut i = 0;
         while i < input.len() {

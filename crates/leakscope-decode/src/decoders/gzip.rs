@@ -34,12 +34,7 @@ impl Encoding for Gzip {
 }
 
 impl Layer for Gzip {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         Ok(compress::gzip::decode(input, budget)?)
     }
 }

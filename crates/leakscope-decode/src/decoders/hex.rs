@@ -39,12 +39,7 @@ impl Encoding for Hex {
 }
 
 impl Layer for Hex {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         if !input.len().is_multiple_of(2) {
             return Err(DecodeError::invalid("hex", "odd length"));
         }

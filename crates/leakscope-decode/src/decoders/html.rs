@@ -53,12 +53,7 @@ impl Encoding for HtmlEntities {
 }
 
 impl Layer for HtmlEntities {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         let text =
             std::str::from_utf8(input).map_err(|_| DecodeError::invalid("html", "not UTF-8"))?;
         let mut out = String::with_capacity(text.len());

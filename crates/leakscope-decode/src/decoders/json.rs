@@ -10,7 +10,9 @@ use std::ops::ControlFlow;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::selector::{float_text, push_index, push_member};
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{
+    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, class,
+};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,13 +214,12 @@ impl Encoding for Json {
 }
 
 impl Structure for Json {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            budget,
+            sink: fields,
+            ..
+        } = to;
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
         let mut walk = Walk {
@@ -352,11 +353,13 @@ mod tests {
         let error = Json
             .split(
                 many.as_bytes(),
-                &Profile::of(many.as_bytes()),
-                &mut budget,
-                &mut |_, field| {
-                    handed += field.value.len();
-                    ControlFlow::Continue(())
+                Split {
+                    profile: &Profile::of(many.as_bytes()),
+                    budget: &mut budget,
+                    sink: &mut |_, field| {
+                        handed += field.value.len();
+                        ControlFlow::Continue(())
+                    },
                 },
             )
             .unwrap_err();

@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// JWT (JWS compact serialisation) decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,13 +75,8 @@ impl Encoding for Jwt {
 }
 
 impl Structure for Jwt {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split { budget, sink, .. } = to;
         let [header, payload, _signature] =
             split(input).ok_or_else(|| DecodeError::invalid("jwt", "not three base64url parts"))?;
         // Both parts are decoded and checked before either is handed over: a token whose
@@ -115,6 +110,7 @@ impl Structure for Jwt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Budget;
 
     fn token(header: &str, payload: &str) -> String {
         format!(

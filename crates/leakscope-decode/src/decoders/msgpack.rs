@@ -20,7 +20,7 @@ use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
 use super::tree::{self, Halt, Item, Read, Tally, Tree};
-use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure};
+use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure};
 
 /// MessagePack decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -183,19 +183,15 @@ impl Encoding for MessagePack {
 }
 
 impl Structure for MessagePack {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split { budget, sink, .. } = to;
         tree::split::<MessagePack>(input, budget, sink)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::Budget;
     use base64::Engine as _;
     use proptest::prelude::*;
     use serde_json::{Value, json};

@@ -54,12 +54,7 @@ impl Encoding for Percent {
 }
 
 impl Layer for Percent {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         super::keep(
             "percent",
             percent::decode(input).into_owned(),

@@ -12,7 +12,7 @@
 //! often for a tag to tip the balance.)
 
 use crate::decoders::base64;
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Version-tag decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,13 +70,12 @@ impl Encoding for Prefixed {
 }
 
 impl Structure for Prefixed {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            budget,
+            sink: fields,
+            ..
+        } = to;
         let (tag, rest) = split(input)
             .filter(|(_, rest)| base64::decodes_to_text_or_compressed(rest, budget))
             .ok_or_else(|| DecodeError::invalid("prefix", "not a tag before base64"))?;
@@ -96,6 +95,7 @@ impl Structure for Prefixed {
 
 #[cfg(test)]
 mod tests {
+    use crate::Budget;
     use ::base64::Engine as _;
     use ::base64::engine::general_purpose::STANDARD;
 

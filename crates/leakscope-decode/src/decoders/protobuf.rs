@@ -47,7 +47,9 @@
 
 use std::ops::ControlFlow;
 
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, text};
+use crate::{
+    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, text,
+};
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
 /// bytes (the unwrapper's own depth limit then applies to them).
@@ -470,13 +472,12 @@ impl Encoding for Protobuf {
 }
 
 impl Structure for Protobuf {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            budget,
+            sink: fields,
+            ..
+        } = to;
         // The whole message is parsed and judged before any field is handed over.
         let level = read_level(input)
             .filter(|level| is_convincing(input, level))

@@ -11,7 +11,9 @@
 use leakscope_codecs::{form, percent};
 
 use super::base64;
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{
+    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, class,
+};
 
 /// Nested query-string decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -134,13 +136,12 @@ impl Encoding for QueryString {
 }
 
 impl Structure for QueryString {
-    fn split(
-        &self,
-        input: &[u8],
-        profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            profile,
+            budget,
+            sink: fields,
+        } = to;
         if let Some((name, value)) = lone_pair(input, profile) {
             if !base64::decodes_to_text_or_compressed(value, budget) {
                 return Err(DecodeError::invalid(

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Quoted-JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -258,13 +258,12 @@ impl Encoding for QuotedJson {
 }
 
 impl Structure for QuotedJson {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            budget,
+            sink: fields,
+            ..
+        } = to;
         let mut selector = String::new();
         let mut index = 0u64;
         let mut exhausted = None;

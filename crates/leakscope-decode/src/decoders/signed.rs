@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::{Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Structure, class};
+use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Two-part signed token decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -106,13 +106,8 @@ impl Encoding for SignedToken {
 }
 
 impl Structure for SignedToken {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        sink: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split { budget, sink, .. } = to;
         let (payload, _signature) = split(input)
             .ok_or_else(|| DecodeError::invalid("signed", "not a payload and a signature"))?;
         let json = payload_json(payload)
@@ -131,6 +126,7 @@ impl Structure for SignedToken {
 
 #[cfg(test)]
 mod tests {
+    use crate::Budget;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;

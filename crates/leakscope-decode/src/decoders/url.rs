@@ -5,7 +5,7 @@
 use leakscope_codecs::url::Url as UrlParts;
 
 use crate::decoders::query;
-use crate::{Budget, DecodeError, Encoding, FieldSink, Needs, Profile, Structure, class};
+use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure, class};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,13 +45,12 @@ impl Encoding for Url {
 }
 
 impl Structure for Url {
-    fn split(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-        fields: &mut FieldSink<'_>,
-    ) -> Result<(), DecodeError> {
+    fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+        let Split {
+            budget,
+            sink: fields,
+            ..
+        } = to;
         let query =
             query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
         let pairs = query::parse(query, "url")?;
@@ -66,6 +65,7 @@ impl Structure for Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Budget;
     use crate::{Path, Unwrapper};
 
     #[test]

@@ -29,12 +29,7 @@ impl Encoding for Zlib {
 }
 
 impl Layer for Zlib {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         // Whatever follows the checksum is left alone, as zlib's own readers do.
         Ok(compress::zlib::decode(input, budget)?)
     }

@@ -38,12 +38,7 @@ impl Encoding for Zstd {
 }
 
 impl Layer for Zstd {
-    fn peel(
-        &self,
-        input: &[u8],
-        _profile: &Profile,
-        budget: &mut Budget,
-    ) -> Result<Vec<u8>, DecodeError> {
+    fn peel(&self, input: &[u8], _: &Profile, budget: &mut Budget) -> Result<Vec<u8>, DecodeError> {
         if !input.starts_with(&MAGIC) {
             return Err(DecodeError::invalid(NAME, "no zstd magic number"));
         }
