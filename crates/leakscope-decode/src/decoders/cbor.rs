@@ -279,21 +279,8 @@ mod tests {
         Value::Map(entries.iter().map(|(k, v)| (text(k), v.clone())).collect())
     }
 
-    /// The fields as (selector, key, value, terminal).
     fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
-        assert!(Cbor.sniff_alone(input), "sniff {input:02x?}");
-        Cbor.decode(input, &mut Budget::default())
-            .unwrap()
-            .into_iter()
-            .map(|f| {
-                (
-                    f.selector,
-                    f.key,
-                    String::from_utf8_lossy(&f.value).into_owned(),
-                    f.terminal,
-                )
-            })
-            .collect()
+        crate::decoders::test_support::structure_fields(&Cbor, input)
     }
 
     fn want(

@@ -126,7 +126,7 @@ mod test_rng;
 pub(crate) mod test_support {
     use std::io::Write;
 
-    use crate::{Budget, Layer};
+    use crate::{Budget, Layer, Structure};
 
     /// What a layer decoder makes of `input`, as text: `None` when its sniff or its decode
     /// declines, or the output is not UTF-8.
@@ -138,6 +138,28 @@ pub(crate) mod test_support {
             .decode(input.as_bytes(), &mut Budget::default())
             .ok()?;
         String::from_utf8(out).ok()
+    }
+
+    /// The fields a binary structure decoder (CBOR, MessagePack) finds in `input`, which its
+    /// sniff must accept, as (selector, key, value as text, terminal).
+    pub(crate) fn structure_fields(
+        structure: &dyn Structure,
+        input: &[u8],
+    ) -> Vec<(String, Option<String>, String, bool)> {
+        assert!(structure.sniff_alone(input), "sniff {input:02x?}");
+        structure
+            .decode(input, &mut Budget::default())
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                (
+                    f.selector,
+                    f.key,
+                    String::from_utf8_lossy(&f.value).into_owned(),
+                    f.terminal,
+                )
+            })
+            .collect()
     }
 
     pub(crate) use super::test_rng::Rng;

@@ -212,20 +212,7 @@ mod tests {
     }
 
     fn fields(input: &[u8]) -> Vec<(String, Option<String>, String, bool)> {
-        assert!(MessagePack.sniff_alone(input), "sniff {input:02x?}");
-        MessagePack
-            .decode(input, &mut Budget::default())
-            .unwrap()
-            .into_iter()
-            .map(|f| {
-                (
-                    f.selector,
-                    f.key,
-                    String::from_utf8_lossy(&f.value).into_owned(),
-                    f.terminal,
-                )
-            })
-            .collect()
+        crate::decoders::test_support::structure_fields(&MessagePack, input)
     }
 
     fn accepts(input: &[u8]) -> bool {
