@@ -6,6 +6,47 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Gives a vocabulary its names from one table: `ALL` (every value, in the table's order),
+/// `as_str` (the name used in every output, as serde writes it), `Display`, and `FromStr`,
+/// whose error for an unknown name is `unknown` with the name in it.
+macro_rules! names {
+    (
+        $(#[$all_doc:meta])*
+        $type:ident::ALL, unknown: $unknown:literal {
+            $($variant:ident => $name:literal,)+
+        }
+    ) => {
+        impl $type {
+            $(#[$all_doc])*
+            pub const ALL: [$type; [$($name),+].len()] = [$($type::$variant),+];
+
+            /// The name used in every output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($type::$variant => $name,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $type {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $type::ALL
+                    .into_iter()
+                    .find(|value| value.as_str() == s)
+                    .ok_or_else(|| format!($unknown, s))
+            }
+        }
+    };
+}
+
 /// What kind of information leaks. Kebab-case in every output; the set is part of the
 /// user-facing contract and only changes on purpose.
 #[derive(
@@ -35,52 +76,19 @@ pub enum Category {
     KnownValue,
 }
 
-impl Category {
+names! {
     /// Every category, in the contract's order.
-    pub const ALL: [Category; 10] = [
-        Category::BrowsingHistory,
-        Category::SearchQuery,
-        Category::PersistentId,
-        Category::DeviceFingerprint,
-        Category::Network,
-        Category::Location,
-        Category::Contact,
-        Category::InstalledApps,
-        Category::PrivateMode,
-        Category::KnownValue,
-    ];
-
-    /// The kebab-case name used in every output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::BrowsingHistory => "browsing-history",
-            Category::SearchQuery => "search-query",
-            Category::PersistentId => "persistent-id",
-            Category::DeviceFingerprint => "device-fingerprint",
-            Category::Network => "network",
-            Category::Location => "location",
-            Category::Contact => "contact",
-            Category::InstalledApps => "installed-apps",
-            Category::PrivateMode => "private-mode",
-            Category::KnownValue => "known-value",
-        }
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Category {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown category `{s}`"))
+    Category::ALL, unknown: "unknown category `{}`" {
+        BrowsingHistory => "browsing-history",
+        SearchQuery => "search-query",
+        PersistentId => "persistent-id",
+        DeviceFingerprint => "device-fingerprint",
+        Network => "network",
+        Location => "location",
+        Contact => "contact",
+        InstalledApps => "installed-apps",
+        PrivateMode => "private-mode",
+        KnownValue => "known-value",
     }
 }
 
@@ -100,40 +108,13 @@ pub enum Severity {
     Critical,
 }
 
-impl Severity {
+names! {
     /// Every severity, lowest first.
-    pub const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    /// The lowercase name used in every output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown severity `{s}` (low, medium, high, critical)"))
+    Severity::ALL, unknown: "unknown severity `{}` (low, medium, high, critical)" {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
     }
 }
 
@@ -143,13 +124,29 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
+        // The names are the ones rule files use (serde's).
+        fn serde_name(value: impl Serialize) -> Option<String> {
+            toml::Value::try_from(value)
+                .ok()?
+                .as_str()
+                .map(String::from)
+        }
         for category in Category::ALL {
             assert_eq!(category.as_str().parse::<Category>(), Ok(category));
+            assert_eq!(serde_name(category).as_deref(), Some(category.as_str()));
         }
         for severity in Severity::ALL {
             assert_eq!(severity.as_str().parse::<Severity>(), Ok(severity));
+            assert_eq!(serde_name(severity).as_deref(), Some(severity.as_str()));
         }
-        assert!("browsing_history".parse::<Category>().is_err());
+        assert_eq!(
+            "browsing_history".parse::<Category>(),
+            Err("unknown category `browsing_history`".to_owned())
+        );
+        assert_eq!(
+            "severe".parse::<Severity>(),
+            Err("unknown severity `severe` (low, medium, high, critical)".to_owned())
+        );
     }
 
     #[test]
