@@ -7,7 +7,6 @@
 //! SHA-256 in a tracking pixel's `udff[em]`, under a name no key rule would know.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
@@ -93,12 +92,7 @@ impl ContextKeys {
 
     /// The built-in lists, read once.
     pub fn builtin() -> &'static ContextKeys {
-        static KEYS: OnceLock<ContextKeys> = OnceLock::new();
-        KEYS.get_or_init(|| {
-            // Compiled in and read by this module's tests: an error is a defect of the build.
-            ContextKeys::from_toml(include_str!("../rules/context.toml"), "rules/context.toml")
-                .expect("the built-in context keys are tested to parse")
-        })
+        builtin_data!(ContextKeys, "rules/context.toml")
     }
 
     /// Whether a query parameter of this name carries a search on the site.
@@ -208,64 +202,40 @@ mod tests {
         assert!(!keys.is_search("page"));
     }
 
+    /// What a field holds by its key, value and source: (key, value, source, what it holds).
     #[test]
     fn typed_fields_are_told_by_name_or_shape() {
         use FieldSource::{Form, Other};
-        let keys = ContextKeys::builtin();
-        let typed = |key, value, source| keys.typed(key, value, source);
-        assert_eq!(typed(Some("email"), "jane", Other), Some(TypedKind::Email));
-        assert_eq!(
-            typed(Some("contact[email]"), "x", Form),
-            Some(TypedKind::Email)
-        );
-        assert_eq!(
-            typed(Some("message"), "Jane.Doe@example.org", Other),
-            Some(TypedKind::Email)
-        );
-        assert_eq!(
-            typed(Some("your-name"), "Jane Doe", Other),
-            Some(TypedKind::Name)
-        );
-        assert_eq!(
-            typed(Some("zip"), "04101", Other),
-            Some(TypedKind::Postcode)
-        );
-        assert_eq!(
-            typed(Some("dob"), "1990-02-01", Form),
-            Some(TypedKind::BirthDate)
-        );
-        assert_eq!(
-            typed(Some("tel"), "2075550142", Other),
-            Some(TypedKind::Phone)
-        );
-        assert_eq!(
-            typed(None, "+1 (207) 555-0142", Other),
-            Some(TypedKind::Phone)
-        );
-        // A bare number, a version or a word under a neutral key is nothing typed.
-        assert_eq!(typed(Some("id"), "2075550142", Other), None);
-        assert_eq!(typed(Some("v"), "1.2.3.4567", Other), None);
-        assert_eq!(typed(Some("message"), "I need to talk", Form), None);
-        assert_eq!(typed(Some("icon"), "icon@2x.png", Other), None);
-    }
-
-    #[test]
-    fn common_names_count_only_in_forms_and_for_values_of_their_shape() {
-        use FieldSource::{Form, Other};
-        let keys = ContextKeys::builtin();
-        assert_eq!(
-            keys.typed(Some("name"), "Jane Doe", Form),
-            Some(TypedKind::Name)
-        );
-        assert_eq!(
-            keys.typed(Some("city"), "São Paulo", Form),
-            Some(TypedKind::Address)
-        );
-        // An event's name, a product page's query, a JSON store locator: not the user's.
-        assert_eq!(keys.typed(Some("name"), "add_to_cart", Form), None);
-        assert_eq!(keys.typed(Some("name"), "Jane Doe", Other), None);
-        assert_eq!(keys.typed(Some("city"), "Portland", Other), None);
-        assert_eq!(keys.typed(Some("name"), "v2", Form), None);
+        use TypedKind::{BirthDate, Email, Name, Phone, Postcode};
+        for (key, value, source, holds) in [
+            (Some("email"), "jane", Other, Some(Email)),
+            (Some("contact[email]"), "x", Form, Some(Email)),
+            (Some("message"), "Jane.Doe@example.org", Other, Some(Email)),
+            (Some("your-name"), "Jane Doe", Other, Some(Name)),
+            (Some("zip"), "04101", Other, Some(Postcode)),
+            (Some("dob"), "1990-02-01", Form, Some(BirthDate)),
+            (Some("tel"), "2075550142", Other, Some(Phone)),
+            (None, "+1 (207) 555-0142", Other, Some(Phone)),
+            // A bare number, a version or a word under a neutral key is nothing typed.
+            (Some("id"), "2075550142", Other, None),
+            (Some("v"), "1.2.3.4567", Other, None),
+            (Some("message"), "I need to talk", Form, None),
+            (Some("icon"), "icon@2x.png", Other, None),
+            // Common names count only in forms, and for values of their shape.
+            (Some("name"), "Jane Doe", Form, Some(Name)),
+            (Some("city"), "São Paulo", Form, Some(TypedKind::Address)),
+            // An event's name, a product page's query, a JSON store locator: not the user's.
+            (Some("name"), "add_to_cart", Form, None),
+            (Some("name"), "Jane Doe", Other, None),
+            (Some("city"), "Portland", Other, None),
+            (Some("name"), "v2", Form, None),
+        ] {
+            assert_eq!(
+                ContextKeys::builtin().typed(key, value, source),
+                holds,
+                "{key:?} = {value:?} in {source:?}"
+            );
+        }
     }
 
     #[test]

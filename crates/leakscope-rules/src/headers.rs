@@ -7,8 +7,6 @@
 //! matter when a third party receives them, which the scanner knows and this module does not:
 //! it says what a header *is*, and what it reveals.
 
-use std::sync::OnceLock;
-
 use regex::Regex;
 use rustc_hash::FxHashSet;
 use serde::Deserialize;
@@ -152,13 +150,7 @@ impl HeaderPolicy {
 
     /// The built-in policy, `rules/headers.toml`, read once.
     pub fn builtin() -> &'static HeaderPolicy {
-        static POLICY: OnceLock<HeaderPolicy> = OnceLock::new();
-        POLICY.get_or_init(|| {
-            // The file is compiled in and read by this module's tests: an error here is a
-            // defect of the build, not of anything a user gave.
-            HeaderPolicy::from_toml(include_str!("../rules/headers.toml"), "rules/headers.toml")
-                .expect("the built-in header policy is tested to parse")
-        })
+        builtin_data!(HeaderPolicy, "rules/headers.toml")
     }
 
     /// What the header called `name` is.
@@ -267,84 +259,101 @@ mod tests {
 
     #[test]
     fn headers_have_roles() {
-        assert_eq!(policy().role("Referer"), HeaderRole::Page);
-        assert_eq!(policy().role("origin"), HeaderRole::Page);
-        assert_eq!(policy().role("User-Agent"), HeaderRole::Device);
-        assert_eq!(policy().role("Sec-CH-UA-Model"), HeaderRole::Device);
-        assert_eq!(policy().role("Sec-Fetch-Dest"), HeaderRole::Protocol);
-        assert_eq!(policy().role("Accept-Language"), HeaderRole::Protocol);
-        assert_eq!(policy().role(":authority"), HeaderRole::Protocol);
-        assert_eq!(policy().role("X-Device-Id"), HeaderRole::Field);
-    }
-
-    #[test]
-    fn user_agents_reveal_models_and_versions_unless_reduced() {
-        let reveals = |ua| policy().user_agent_reveals(ua);
-        assert_eq!(
-            reveals(
-                "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) \
-                 AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0 Mobile Safari/537.36"
-            )
-            .as_deref(),
-            Some("Android 13, model SM-A536B")
-        );
-        assert_eq!(
-            reveals("Dalvik/2.1.0 (Linux; U; Android 11; Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM)")
-                .as_deref(),
-            Some(
-                "Android 11, model Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM; MIUI V12.0.3.0.RGGMIXM"
-            )
-        );
-        assert_eq!(
-            reveals(
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15"
-            )
-            .as_deref(),
-            Some("iOS 17_1_2")
-        );
-        assert_eq!(
-            reveals("Health/4.2 (iPhone14,2; iOS 16.1; Scale/3.00)").as_deref(),
-            Some("iOS 16.1, model iPhone14,2")
-        );
-        assert_eq!(
-            reveals("Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36").as_deref(),
-            Some("Windows 6.1")
-        );
-        // Reduced User-Agents say nothing about the device.
-        for reduced in [
-            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
-            "okhttp/4.9.0",
+        for (header, role) in [
+            ("Referer", HeaderRole::Page),
+            ("origin", HeaderRole::Page),
+            ("User-Agent", HeaderRole::Device),
+            ("Sec-CH-UA-Model", HeaderRole::Device),
+            ("Sec-Fetch-Dest", HeaderRole::Protocol),
+            ("Accept-Language", HeaderRole::Protocol),
+            (":authority", HeaderRole::Protocol),
+            ("X-Device-Id", HeaderRole::Field),
         ] {
-            assert_eq!(reveals(reduced), None, "{reduced}");
+            assert_eq!(policy().role(header), role, "{header}");
         }
     }
 
+    /// User-Agents and what they say about the device; reduced ones say nothing.
+    #[test]
+    fn user_agents_reveal_models_and_versions_unless_reduced() {
+        for (user_agent, reveals) in [
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) \
+                 AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0 Mobile Safari/537.36",
+                Some("Android 13, model SM-A536B"),
+            ),
+            (
+                "Dalvik/2.1.0 (Linux; U; Android 11; Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM)",
+                Some(
+                    "Android 11, model Redmi Note 8 Pro MIUI/V12.0.3.0.RGGMIXM; MIUI V12.0.3.0.RGGMIXM",
+                ),
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15",
+                Some("iOS 17_1_2"),
+            ),
+            (
+                "Health/4.2 (iPhone14,2; iOS 16.1; Scale/3.00)",
+                Some("iOS 16.1, model iPhone14,2"),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36",
+                Some("Windows 6.1"),
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+                None,
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                None,
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                None,
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+                None,
+            ),
+            ("okhttp/4.9.0", None),
+        ] {
+            assert_eq!(
+                policy().user_agent_reveals(user_agent).as_deref(),
+                reveals,
+                "{user_agent}"
+            );
+        }
+    }
+
+    /// Device headers and what they reveal, said without the values (a report may be shared).
     #[test]
     fn client_hints_reveal_when_not_empty() {
-        assert_eq!(
-            policy()
-                .device_reveals("Sec-CH-UA-Model", "\"Pixel 7\"")
-                .as_deref(),
-            Some("the device model (client hint)")
-        );
-        assert_eq!(policy().device_reveals("Sec-CH-UA-Model", "\"\""), None);
-        assert_eq!(policy().device_reveals("X-Model", "Pixel 7"), None);
-        // Said without the values: a report may be shared.
-        assert_eq!(
-            policy()
-                .device_reveals("user-agent", "Mozilla/5.0 (Linux; Android 14; Pixel 7)")
-                .as_deref(),
-            Some("the User-Agent names the Android version and the device model")
-        );
-        assert_eq!(
-            policy()
-                .device_reveals("User-Agent", "Mozilla/5.0 (Windows NT 6.1; Win64; x64)")
-                .as_deref(),
-            Some("the User-Agent names the Windows version")
-        );
+        for (header, value, reveals) in [
+            (
+                "Sec-CH-UA-Model",
+                "\"Pixel 7\"",
+                Some("the device model (client hint)"),
+            ),
+            ("Sec-CH-UA-Model", "\"\"", None),
+            ("X-Model", "Pixel 7", None),
+            (
+                "user-agent",
+                "Mozilla/5.0 (Linux; Android 14; Pixel 7)",
+                Some("the User-Agent names the Android version and the device model"),
+            ),
+            (
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 6.1; Win64; x64)",
+                Some("the User-Agent names the Windows version"),
+            ),
+        ] {
+            assert_eq!(
+                policy().device_reveals(header, value).as_deref(),
+                reveals,
+                "{header}: {value}"
+            );
+        }
     }
 
     #[test]

@@ -50,6 +50,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// A built-in data file of `rules/` read by `$type::from_toml` the first time it is asked for
+/// (a macro because `include_str!` takes only a literal). The files are compiled in and read by
+/// this crate's tests: an error is a defect of the build, not of anything a user gave.
+macro_rules! builtin_data {
+    ($type:ty, $file:literal) => {{
+        static ONCE: std::sync::OnceLock<$type> = std::sync::OnceLock::new();
+        ONCE.get_or_init(|| {
+            <$type>::from_toml(include_str!(concat!("../", $file)), $file)
+                .unwrap_or_else(|e| panic!("built-in {}: {e}", $file))
+        })
+    }};
+}
+
 mod category;
 mod context;
 mod engine;
