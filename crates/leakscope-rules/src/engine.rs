@@ -679,52 +679,8 @@ mod tests {
         assert_eq!(in_url("q", "cheap flights"), ["search.query-field"]);
     }
 
-    /// A small tracker file, at a made-up domain (the built-in pack has the real one): UET's page URL, its `kw` declared not a search, its random
-    /// number a per-request value, and an id shape only at Bing.
-    const UET: &str = r#"
-        [tracker]
-        name = "UET"
-        domains = ["bing.example"]
-        hosts = ["bat.bing.example"]
-
-        [[rule]]
-        id = "uet.page"
-        category = "browsing-history"
-        severity = "high"
-        description = "page"
-        keys = ["p"]
-        validators = ["url-with-path"]
-        examples = [{ key = "p", value = "https://example.org/a" }]
-        negative_examples = [{ key = "p", value = "https://example.org/" }]
-
-        [[rule]]
-        id = "uet.ctx"
-        category = "device-fingerprint"
-        severity = "low"
-        description = "screen"
-        fields = ["extinfo[5]"]
-        validators = ["number"]
-        examples = [{ field = "extinfo[5]", value = "1080" }]
-        negative_examples = [{ field = "extinfo[4]", value = "1080" }]
-
-        [[rule]]
-        id = "uet.any-uuid"
-        category = "persistent-id"
-        severity = "medium"
-        description = "a uuid anywhere"
-        validators = ["uuid"]
-        examples = [{ key = "x", value = "3f2a1c7e-9b1d-4c2e-8f3a-2b1c0d9e8f7a" }]
-        negative_examples = [{ key = "x", value = "nope" }]
-
-        [[ignore]]
-        keys = ["kw"]
-        reason = "the page's meta keywords"
-
-        [[ignore]]
-        keys = ["rn"]
-        reason = "a random number"
-        per_request = true
-    "#;
+    /// A small tracker file at a made-up domain (the built-in pack has the real UET).
+    const UET: &str = include_str!("../tests/data/uet.toml");
 
     fn uet_engine() -> Engine {
         let mut set = RuleSet::builtin().unwrap();
