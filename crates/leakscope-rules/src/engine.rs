@@ -779,30 +779,6 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_tracker_file_is_refused_with_its_line() {
-        let mut set = RuleSet::default();
-        let err = set
-            .add_toml(
-                "[tracker]\nname = 'x'\nhosts = ['[']\n\n[[rule]]\nid = 'x.a'\ncategory = 'network'\nseverity = 'low'\ndescription = 'd'\nkeys = ['a']\n",
-                "x.toml",
-            )
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("x.toml:5: rule `x.a`: bad glob"),
-            "{err}"
-        );
-        let err = set
-            .add_toml("[[ignore]]\nkeys = ['kw']\nreason = 'r'\n", "y.toml")
-            .unwrap_err();
-        assert!(err.to_string().contains("must name its recipient"), "{err}");
-        let err = set
-            .add_toml("[tracker]\nname = 'z'\n", "z.toml")
-            .unwrap_err();
-        assert!(err.to_string().contains("names no `domains`"), "{err}");
-    }
-
-    #[test]
     fn decoys_are_not_reported() {
         let engine = Engine::builtin();
         for (key, value) in [

@@ -757,58 +757,69 @@ mod tests {
         assert_eq!(failures.len(), 2);
     }
 
+    /// A broken file is refused with an error that starts with its file and line: (file, text,
+    /// the error's start). Each is added to a set that holds `one.toml`'s rule `a`.
     #[test]
     fn errors_name_the_file_and_rule() {
-        let mut set = RuleSet::default();
-        let dup =
+        let rule_a =
             "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\n";
-        set.add_toml(dup, "one.toml").unwrap();
-        let err = set.add_toml(dup, "two.toml").unwrap_err();
-        assert_eq!(err.to_string(), "two.toml:1: rule id `a` is defined twice");
-
-        let bad =
-            "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n";
-        let err = set.add_toml(bad, "bad.toml").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("bad.toml:1: rule `b`: bad pattern"),
-            "{err}"
-        );
-
-        let err = set
-            .add_toml("[[rule]]\nid='c'\ncategory='nope'\n", "c.toml")
-            .unwrap_err();
-        assert!(err.to_string().starts_with("c.toml: "), "{err}");
-
-        let all = "[[rule]]\nid='d'\ncategory='network'\nseverity='low'\ndescription='d'\n";
-        let err = set.add_toml(all, "d.toml").unwrap_err();
-        assert!(matches!(err, RuleError::MatchesEverything { .. }));
-
+        let mut one = RuleSet::default();
+        one.add_toml(rule_a, "one.toml").unwrap();
         // The second definition is the one named, past comments and strings that mention a
         // header.
         let twice = "# [[rule]] in a comment\n[[rule]]\nid='e'\ncategory='network'\nseverity='low'\ndescription='\"[[rule]]\"'\nkeys=['x']\n\n[[example]]\nname='n'\nrequest='''\n[[rule]]\n'''\n\n[[ rule ]]\nid='e'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['y']\n";
-        let err = RuleSet::default().add_toml(twice, "e.toml").unwrap_err();
-        assert_eq!(err.to_string(), "e.toml:15: rule id `e` is defined twice");
-
-        let empty = RuleSet::default()
-            .add_toml("# nothing\n", "f.toml")
-            .unwrap_err();
-        assert!(empty.to_string().contains("holds no"), "{empty}");
-
-        let bounds = "[[rule]]\nid='g'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\nmin_len=9\nmax_len=3\n";
-        let err = RuleSet::default().add_toml(bounds, "g.toml").unwrap_err();
-        assert!(
-            err.to_string().contains("min_len 9 is more than max_len 3"),
-            "{err}"
-        );
-
-        let tracker = "[tracker]\nname='t'\ndomains=['*.t.example']\n";
-        let err = RuleSet::default().add_toml(tracker, "t.toml").unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("t.toml:1: tracker `t`: bad domain"),
-            "{err}"
-        );
+        for (origin, text, error) in [
+            (
+                "two.toml",
+                rule_a,
+                "two.toml:1: rule id `a` is defined twice",
+            ),
+            ("e.toml", twice, "e.toml:15: rule id `e` is defined twice"),
+            (
+                "bad.toml",
+                "[[rule]]\nid='b'\ncategory='network'\nseverity='low'\ndescription='d'\nvalue='('\n",
+                "bad.toml:1: rule `b`: bad pattern",
+            ),
+            (
+                "c.toml",
+                "[[rule]]\nid='c'\ncategory='nope'\n",
+                "c.toml: TOML parse error at line 3",
+            ),
+            (
+                "d.toml",
+                "[[rule]]\nid='d'\ncategory='network'\nseverity='low'\ndescription='d'\n",
+                "d.toml:1: rule `d` has no keys, fields, value pattern or validators",
+            ),
+            ("f.toml", "# nothing\n", "f.toml: holds no"),
+            (
+                "g.toml",
+                "[[rule]]\nid='g'\ncategory='network'\nseverity='low'\ndescription='d'\nkeys=['x']\nmin_len=9\nmax_len=3\n",
+                "g.toml:1: rule `g`: min_len 9 is more than max_len 3",
+            ),
+            (
+                "t.toml",
+                "[tracker]\nname='t'\ndomains=['*.t.example']\n",
+                "t.toml:1: tracker `t`: bad domain",
+            ),
+            (
+                "x.toml",
+                "[tracker]\nname = 'x'\nhosts = ['[']\n\n[[rule]]\nid = 'x.a'\ncategory = 'network'\nseverity = 'low'\ndescription = 'd'\nkeys = ['a']\n",
+                "x.toml:5: rule `x.a`: bad glob",
+            ),
+            (
+                "y.toml",
+                "[[ignore]]\nkeys = ['kw']\nreason = 'r'\n",
+                "y.toml:1: [[ignore]]: an `[[ignore]]` must name its recipient",
+            ),
+            (
+                "z.toml",
+                "[tracker]\nname = 'z'\n",
+                "z.toml:1: tracker `z`: names no `domains`",
+            ),
+        ] {
+            let err = one.clone().add_toml(text, origin).unwrap_err();
+            assert!(err.to_string().starts_with(error), "{err}");
+        }
     }
 
     #[test]
