@@ -299,47 +299,26 @@ mod tests {
         assert!(get.ends_with(b"Host: t.example\r\n\r\n"));
     }
 
-    const PACK: &str = r#"
-        [tracker]
-        name = "Example Tracker"
-        domains = ["tracker.example"]
-        references = ["https://tracker.example/docs"]
-
-        [[rule]]
-        id = "example-tracker.page"
-        category = "browsing-history"
-        severity = "high"
-        description = "The page the pixel fired on."
-        keys = ["pg"]
-        validators = ["url-with-path"]
-
-        [[ignore]]
-        keys = ["kw"]
-        reason = "The page's meta keywords, not a search."
-
-        [[example]]
-        name = "a page view"
-        request = """
-        GET https://px.tracker.example/v?pg=https%3A%2F%2Fwww.example.org%2Fplans&kw=insurance&pid=77 HTTP/1.1
-        Host: px.tracker.example
-        """
-        leaks = [{ rule = "example-tracker.page", value = "https://www.example.org/plans" }]
-        not_reported = ["insurance", "77"]
-    "#;
+    /// The README's example pack: a made-up tracker, with a whole request as its example.
+    const PACK: &str = include_str!("../../../examples/rules/acme-beacon.toml");
 
     fn set_with(text: &str) -> RuleSet {
         let mut set = RuleSet::builtin().unwrap();
-        set.add_toml(&text.replace("\n        ", "\n"), "pack.toml")
-            .unwrap();
+        set.add_toml(text, "pack.toml").unwrap();
         set
+    }
+
+    /// The pack with `from` replaced by `to` (which must be in it).
+    fn pack_with(from: &str, to: &str) -> String {
+        assert!(PACK.contains(from), "the example pack has no {from:?}");
+        PACK.replace(from, to)
     }
 
     #[test]
     fn a_good_pack_checks_clean() {
         let set = set_with(PACK);
         let check = check_rules(&set);
-        let text = PACK.replace("\n        ", "\n");
-        let line = text[..text.find("[[example]]").unwrap()].lines().count() + 1;
+        let line = PACK[..PACK.find("[[example]]").unwrap()].lines().count() + 1;
         assert_eq!(check.failures, vec![], "{:#?}", check.failures);
         assert_eq!(check.request_examples, set.request_examples().len());
         assert!(
@@ -354,28 +333,32 @@ mod tests {
 
     #[test]
     fn a_wrong_example_fails_with_its_file_and_line() {
-        // Without the ignore, `kw` is a search, which the example says must not be reported.
-        let without_ignore = PACK.replace("[[ignore]]", "[[ignore_]]");
-        let without_ignore = without_ignore.replace(
-            "[[ignore_]]\n        keys = [\"kw\"]\n        reason = \"The page's meta keywords, not a search.\"\n",
-            "",
-        );
+        // Without the ignore, `q` is a search, which the example says must not be reported.
+        let without_ignore = pack_with(r#"keys = ["q", "sid"]"#, r#"keys = ["sid"]"#);
         let check = check_rules(&set_with(&without_ignore));
         let messages: Vec<String> = check.failures.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 1, "{messages:#?}");
         assert!(
             messages[0].starts_with("pack.toml:")
-                && messages[0].contains("example `a page view`: \"insurance\" must not be reported, but `search.query-field`"),
+                && messages[0].contains("example `a page view`: \"default\" must not be reported, but `search.query-field`"),
             "{messages:#?}"
         );
         // An expected leak that does not come.
-        let wrong_value =
-            PACK.replace("value = \"https://www.example.org/plans\"", "value = \"x\"");
+        let page =
+            r#"{ rule = "acme-beacon.page", value = "https://www.example.org/plans/apply" }"#;
+        let wrong_value = pack_with(page, r#"{ rule = "acme-beacon.page", value = "x" }"#);
         let check = check_rules(&set_with(&wrong_value));
         assert_eq!(check.failures.len(), 1, "{:#?}", check.failures);
         assert!(check.failures[0].message.contains("was not reported"));
         // A rule no example shows.
-        let no_example = PACK.replace("leaks = [{ rule = \"example-tracker.page\", value = \"https://www.example.org/plans\" }]", "");
+        let no_example = pack_with(
+            r#"examples = [{ key = "av", value = "a1b2c3d4e5f60718" }]"#,
+            "",
+        )
+        .replace(
+            r#"{ rule = "acme-beacon.visitor-id", value = "a1b2c3d4e5f60718" },"#,
+            "",
+        );
         let check = check_rules(&set_with(&no_example));
         assert!(
             check
@@ -391,14 +374,10 @@ mod tests {
     fn packs_load_from_files_and_folders_and_fail_loudly() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("more")).unwrap();
-        std::fs::write(
-            dir.path().join("more/pack.toml"),
-            PACK.replace("\n        ", "\n"),
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("more/pack.toml"), PACK).unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a rule file").unwrap();
         let set = load_rules(&[dir.path().to_path_buf()]).unwrap();
-        assert!(set.rules().iter().any(|r| r.id == "example-tracker.page"));
+        assert!(set.rules().iter().any(|r| r.id == "acme-beacon.visitor-id"));
 
         std::fs::write(
             dir.path().join("broken.toml"),

@@ -58,21 +58,7 @@ fn an_email_in_a_field_the_tracker_declares_no_leak_is_still_reported() {
 
 #[test]
 fn a_tracker_field_rule_applies_by_place_whatever_the_order_of_events() {
-    let pack = r#"
-        [tracker]
-        name = "Acme"
-        domains = ["acme.example"]
-        references = ["https://acme.example/docs"]
-
-        [[rule]]
-        id = "acme.ctx"
-        category = "persistent-id"
-        severity = "high"
-        description = "Acme's context ids."
-        fields = ["ctx.*"]
-        validators = ["identifier"]
-        examples = [{ field = "ctx[0]", value = "a1b2c3d4e5f6" }]
-    "#;
+    let pack = include_str!("data/acme-context-ids.toml");
     let request = |body: &str| {
         format!(
             "POST https://t.acme.example/e HTTP/1.1\nHost: t.acme.example\nContent-Type: application/json\nContent-Length: {}\n\n{body}",
