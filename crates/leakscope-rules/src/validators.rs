@@ -2,6 +2,7 @@
 //! express them (a checksum, a list of placeholder values), but rules choose them by name, so a
 //! rule stays data.
 
+use leakscope_codecs::url::Url;
 use serde::Deserialize;
 
 /// A named check on a value.
@@ -63,10 +64,10 @@ impl Validator {
             Validator::Sha256Hex => hex_of(value, 64),
             Validator::Email => email(value),
             Validator::Phone => phone(value),
-            Validator::Url => url_rest(value).is_some(),
-            Validator::UrlWithPath => url_rest(value).is_some_and(|rest| {
-                rest.find(['/', '?', '#'])
-                    .is_some_and(|at| rest.len() > at + 1 || rest.as_bytes()[at] != b'/')
+            Validator::Url => web_url(value).is_some(),
+            // More than the site's root: a path other than `/`, a query or a fragment.
+            Validator::UrlWithPath => web_url(value).is_some_and(|url| {
+                !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some()
             }),
             Validator::Number => number(value),
         }
@@ -118,19 +119,16 @@ fn phone(value: &str) -> bool {
     (7..=15).contains(&digits) && not_placeholder(body) && !date
 }
 
-/// What follows `http://` or `https://` (any case), when the host is not empty.
-fn url_rest(value: &str) -> Option<&str> {
-    let value = value.trim();
-    let scheme = value.get(..8)?.to_ascii_lowercase();
-    let rest = if scheme.starts_with("https://") {
-        &value[8..]
-    } else if scheme.starts_with("http://") {
-        &value[7..]
-    } else {
-        return None;
-    };
-    let host_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    (host_len > 0 && !rest[..host_len].contains(char::is_whitespace)).then_some(rest)
+/// The value as an `http` or `https` URL (the scheme in any case) with an authority that is
+/// not empty and has no white space.
+fn web_url(value: &str) -> Option<Url<'_>> {
+    let url = Url::parse(value.trim());
+    let scheme = url.scheme()?;
+    let authority = url.authority()?;
+    ((scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+        && !authority.is_empty()
+        && !authority.contains(char::is_whitespace))
+    .then_some(url)
 }
 
 fn number(value: &str) -> bool {
@@ -356,6 +354,12 @@ mod tests {
         assert!(ok(Validator::UrlWithPath, "HTTP://example.org?q=1"));
         assert!(!ok(Validator::UrlWithPath, "https://www.example.org/"));
         assert!(!ok(Validator::UrlWithPath, "https://www.example.org"));
+        assert!(ok(Validator::UrlWithPath, "https://www.example.org#top"));
+        assert!(ok(Validator::UrlWithPath, "https://www.example.org?"));
+        assert!(ok(Validator::Url, " https://user@www.example.org:8443 "));
+        assert!(!ok(Validator::Url, "https://www.exa mple.org/"));
+        assert!(!ok(Validator::Url, "ftp://www.example.org/"));
+        assert!(!ok(Validator::Url, "https:/www.example.org/"));
         assert!(ok(Validator::Number, "-12.5"));
         assert!(!ok(Validator::Number, "1.2.3"));
         assert!(!ok(Validator::Number, "12a"));
