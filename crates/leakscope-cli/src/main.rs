@@ -261,9 +261,9 @@ fn rules_list(paths: &[PathBuf], json: bool) -> ExitCode {
                     "description": rule.description,
                     "keys": rule.keys,
                     "fields": rule.fields,
-                    "domains": rule.domains,
-                    "hosts": rule.hosts,
-                    "paths": rule.paths,
+                    "domains": rule.recipient.domains,
+                    "hosts": rule.recipient.hosts,
+                    "paths": rule.recipient.paths,
                     "references": rule.references,
                     "file": rule.origin,
                 });

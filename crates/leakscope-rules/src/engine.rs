@@ -226,7 +226,7 @@ impl Engine {
         for rule in set.rules().iter().cloned() {
             let index = engine.rules.len();
             let group = engine
-                .group(&mut group_patterns, rule.recipient())
+                .group(&mut group_patterns, rule.recipient.clone())
                 .map_err(|m| error(&rule.origin, &rule.id, m))?;
             if let Some(group) = group {
                 engine.group_of_rule.insert(rule.id.clone(), group);
@@ -251,7 +251,7 @@ impl Engine {
         }
         for ignore in set.ignores() {
             let group = engine
-                .group(&mut group_patterns, ignore.recipient())
+                .group(&mut group_patterns, ignore.recipient.clone())
                 .map_err(|m| error(&ignore.origin, "ignore", m))?;
             let entry = Entry {
                 target: Target::Ignore {
@@ -774,7 +774,11 @@ mod tests {
         set.check_examples().unwrap();
         let uet = set.rules().iter().find(|r| r.id == "uet.page").unwrap();
         assert_eq!(uet.tracker.as_deref(), Some("UET"));
-        assert_eq!(uet.domains, ["bing.example"], "inherited from [tracker]");
+        assert_eq!(
+            uet.recipient.domains,
+            ["bing.example"],
+            "inherited from [tracker]"
+        );
         assert_eq!(uet.origin, "uet.toml");
     }
 

@@ -63,6 +63,7 @@ macro_rules! builtin_data {
     }};
 }
 
+mod addressed;
 mod category;
 mod context;
 mod engine;

@@ -40,6 +40,19 @@ impl RecipientPattern {
     pub fn is_empty(&self) -> bool {
         self.domains.is_empty() && self.hosts.is_empty() && self.paths.is_empty()
     }
+
+    /// Take a file's `[tracker]` recipient where this one names no domains or hosts: a table
+    /// that names its own has its own recipient; one that names only paths narrows the
+    /// tracker's hosts to those paths; one that names none is the tracker's.
+    pub(crate) fn inherit(&mut self, tracker: &RecipientPattern) {
+        if self.domains.is_empty() && self.hosts.is_empty() {
+            self.domains.clone_from(&tracker.domains);
+            self.hosts.clone_from(&tracker.hosts);
+            if self.paths.is_empty() {
+                self.paths.clone_from(&tracker.paths);
+            }
+        }
+    }
 }
 
 /// A recipient pattern compiled.

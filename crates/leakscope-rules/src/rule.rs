@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::addressed::{Addressed, WithRecipient};
 use crate::recipient::{CompiledRecipient, RecipientPattern};
 use crate::{Candidate, Category, Engine, Severity, Validator};
 
@@ -30,17 +31,12 @@ pub struct Rule {
     /// array (`extinfo[5]`). The crate docs say how a leaf's location is read.
     #[serde(default)]
     pub fields: Vec<String>,
-    /// Domains of the recipient (`bing.com`, and every host under it): the rule is one
-    /// tracker's. A rule that names no `domains` or `hosts` takes the file's `[tracker]`'s (and
-    /// its `paths`, unless it names its own).
-    #[serde(default)]
-    pub domains: Vec<String>,
-    /// Host name globs of the recipient (`bat.bing.com`, `*.doubleclick.net`).
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// URL path globs of the recipient (`/action/*`).
-    #[serde(default)]
-    pub paths: Vec<String>,
+    /// The recipient (`domains`, `hosts` and `paths` in the file): the rule is one tracker's.
+    /// A rule that names no `domains` or `hosts` takes the file's `[tracker]`'s (and its
+    /// `paths`, unless it names its own); one that names none of them is generic. Read by
+    /// [`RuleSet::add_toml`] (a `Rule`'s own `Deserialize` leaves it empty).
+    #[serde(skip)]
+    pub recipient: RecipientPattern,
     /// A regular expression the value must match (anywhere, unless anchored).
     #[serde(default)]
     pub value: Option<String>,
@@ -83,14 +79,11 @@ pub struct Rule {
     pub line: usize,
 }
 
-impl Rule {
-    /// The recipient the rule is limited to (empty for a generic rule).
-    pub fn recipient(&self) -> RecipientPattern {
-        RecipientPattern {
-            domains: self.domains.clone(),
-            hosts: self.hosts.clone(),
-            paths: self.paths.clone(),
-        }
+impl Addressed for Rule {
+    const RECIPIENT_AFTER: &'static str = "fields";
+
+    fn recipient_mut(&mut self) -> &mut RecipientPattern {
+        &mut self.recipient
     }
 }
 
@@ -105,15 +98,9 @@ pub struct Ignore {
     /// Field paths, as in [`Rule::fields`].
     #[serde(default)]
     pub fields: Vec<String>,
-    /// Recipient domains (from the file's `[tracker]` table when not given).
-    #[serde(default)]
-    pub domains: Vec<String>,
-    /// Recipient host globs.
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// Recipient path globs.
-    #[serde(default)]
-    pub paths: Vec<String>,
+    /// The recipient, as a rule's (from the file's `[tracker]` table when not given).
+    #[serde(skip)]
+    pub recipient: RecipientPattern,
     /// What these fields are, from the tracker's documentation.
     pub reason: String,
     /// The fields are new in every request (a random number, an event id): not leaks, but what
@@ -128,14 +115,11 @@ pub struct Ignore {
     pub origin: String,
 }
 
-impl Ignore {
-    /// The recipient the declaration is limited to.
-    pub fn recipient(&self) -> RecipientPattern {
-        RecipientPattern {
-            domains: self.domains.clone(),
-            hosts: self.hosts.clone(),
-            paths: self.paths.clone(),
-        }
+impl Addressed for Ignore {
+    const RECIPIENT_AFTER: &'static str = "fields";
+
+    fn recipient_mut(&mut self) -> &mut RecipientPattern {
+        &mut self.recipient
     }
 }
 
@@ -145,21 +129,23 @@ impl Ignore {
 pub struct Tracker {
     /// The tracker's name, as people know it (`Microsoft Advertising UET`).
     pub name: String,
-    /// Its registrable domains.
-    #[serde(default)]
-    pub domains: Vec<String>,
-    /// Its host globs.
-    #[serde(default)]
-    pub hosts: Vec<String>,
-    /// Its path globs.
-    #[serde(default)]
-    pub paths: Vec<String>,
+    /// Where its requests go: its registrable domains, host globs and path globs.
+    #[serde(skip)]
+    pub recipient: RecipientPattern,
     /// Its documentation.
     #[serde(default)]
     pub references: Vec<String>,
     /// The file.
     #[serde(skip_deserializing)]
     pub origin: String,
+}
+
+impl Addressed for Tracker {
+    const RECIPIENT_AFTER: &'static str = "name";
+
+    fn recipient_mut(&mut self) -> &mut RecipientPattern {
+        &mut self.recipient
+    }
 }
 
 /// A whole request as a rule example: what it must produce when scanned, and what it must not.
@@ -342,11 +328,11 @@ impl std::fmt::Display for ExampleFailure {
 #[serde(deny_unknown_fields)]
 struct RuleFile {
     #[serde(default)]
-    tracker: Option<Tracker>,
+    tracker: Option<WithRecipient<Tracker>>,
     #[serde(default)]
-    rule: Vec<Rule>,
+    rule: Vec<WithRecipient<Rule>>,
     #[serde(default)]
-    ignore: Vec<Ignore>,
+    ignore: Vec<WithRecipient<Ignore>>,
     #[serde(default)]
     example: Vec<RequestExample>,
 }
@@ -405,33 +391,22 @@ impl RuleSet {
     }
 
     fn add(&mut self, text: &str, origin: &str, check: Check) -> Result<(), RuleError> {
-        let mut file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
+        let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
             origin: origin.to_owned(),
             message: e.to_string(),
         })?;
+        let mut tracker = file.tracker.map(|t| t.0);
+        let mut rules: Vec<Rule> = file.rule.into_iter().map(|r| r.0).collect();
+        let mut ignores: Vec<Ignore> = file.ignore.into_iter().map(|i| i.0).collect();
+        let mut examples = file.example;
         let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
-        let tracker_name = file.tracker.as_ref().map(|t| t.name.clone());
-        // A rule that names its own domains or hosts has its own recipient; one that names
-        // only paths narrows the tracker's hosts to those paths; one that names none is the
-        // tracker's.
-        let inherit =
-            |domains: &mut Vec<String>, hosts: &mut Vec<String>, paths: &mut Vec<String>| {
-                if let Some(tracker) = &file.tracker
-                    && domains.is_empty()
-                    && hosts.is_empty()
-                {
-                    domains.clone_from(&tracker.domains);
-                    hosts.clone_from(&tracker.hosts);
-                    if paths.is_empty() {
-                        paths.clone_from(&tracker.paths);
-                    }
-                }
-            };
-        if file.tracker.is_none()
-            && file.rule.is_empty()
-            && file.ignore.is_empty()
-            && file.example.is_empty()
-        {
+        let tracker_name = tracker.as_ref().map(|t| t.name.clone());
+        let inherit = |recipient: &mut RecipientPattern| {
+            if let Some(tracker) = &tracker {
+                recipient.inherit(&tracker.recipient);
+            }
+        };
+        if tracker.is_none() && rules.is_empty() && ignores.is_empty() && examples.is_empty() {
             return Err(RuleError::Syntax {
                 origin: origin.to_owned(),
                 message: "holds no `[[rule]]`, `[[ignore]]`, `[[example]]` or `[tracker]`".into(),
@@ -441,7 +416,7 @@ impl RuleSet {
         let rule_lines = lines_of(&headers, "rule");
         let ignore_lines = lines_of(&headers, "ignore");
         let example_lines = lines_of(&headers, "example");
-        for (n, rule) in file.rule.iter_mut().enumerate() {
+        for (n, rule) in rules.iter_mut().enumerate() {
             let line = rule_lines.get(n).copied().unwrap_or(0);
             let pattern_error = |message: String| RuleError::Pattern {
                 origin: origin.to_owned(),
@@ -456,11 +431,11 @@ impl RuleSet {
                     id: rule.id.clone(),
                 });
             }
-            inherit(&mut rule.domains, &mut rule.hosts, &mut rule.paths);
+            inherit(&mut rule.recipient);
             rule.tracker.clone_from(&tracker_name);
             rule.origin = origin.to_owned();
             if rule.references.is_empty()
-                && let Some(tracker) = &file.tracker
+                && let Some(tracker) = &tracker
             {
                 rule.references.clone_from(&tracker.references);
             }
@@ -486,7 +461,7 @@ impl RuleSet {
                 };
                 checked.map_err(|e| pattern_error(format!("bad pattern: {e}")))?;
             }
-            check_shape(&rule.fields, &rule.recipient()).map_err(pattern_error)?;
+            check_shape(&rule.fields, &rule.recipient).map_err(pattern_error)?;
             if let (Some(min), Some(max)) = (rule.min_len, rule.max_len)
                 && min > max
             {
@@ -496,8 +471,8 @@ impl RuleSet {
             }
             rule.line = line;
         }
-        for (n, ignore) in file.ignore.iter_mut().enumerate() {
-            inherit(&mut ignore.domains, &mut ignore.hosts, &mut ignore.paths);
+        for (n, ignore) in ignores.iter_mut().enumerate() {
+            inherit(&mut ignore.recipient);
             ignore.tracker.clone_from(&tracker_name);
             ignore.origin = origin.to_owned();
             let line = ignore_lines.get(n).copied().unwrap_or(0);
@@ -506,7 +481,7 @@ impl RuleSet {
                 line,
                 message,
             };
-            if ignore.recipient().is_empty() {
+            if ignore.recipient.is_empty() {
                 return Err(error(
                     "an `[[ignore]]` must name its recipient (in the file's `[tracker]` table \
                      or its own `domains`/`hosts`/`paths`): fields are not leaks only at a \
@@ -517,19 +492,15 @@ impl RuleSet {
             if ignore.keys.is_empty() && ignore.fields.is_empty() {
                 return Err(error("an `[[ignore]]` names no keys or fields".into()));
             }
-            check_shape(&ignore.fields, &ignore.recipient()).map_err(error)?;
+            check_shape(&ignore.fields, &ignore.recipient).map_err(error)?;
         }
-        for (n, example) in file.example.iter_mut().enumerate() {
+        for (n, example) in examples.iter_mut().enumerate() {
             example.origin = origin.to_owned();
             example.line = example_lines.get(n).copied().unwrap_or(0);
         }
-        if let Some(tracker) = &mut file.tracker {
+        if let Some(tracker) = &mut tracker {
             tracker.origin = origin.to_owned();
-            let recipient = RecipientPattern {
-                domains: tracker.domains.clone(),
-                hosts: tracker.hosts.clone(),
-                paths: tracker.paths.clone(),
-            };
+            let recipient = &tracker.recipient;
             let line = lines_of(&headers, "tracker").first().copied().unwrap_or(0);
             let error = |message: String| RuleError::Tracker {
                 origin: origin.to_owned(),
@@ -540,12 +511,12 @@ impl RuleSet {
             if recipient.is_empty() {
                 return Err(error("names no `domains`, `hosts` or `paths`".into()));
             }
-            CompiledRecipient::new(&recipient).map_err(error)?;
+            CompiledRecipient::new(recipient).map_err(error)?;
             self.trackers.push(tracker.clone());
         }
-        self.rules.extend(file.rule);
-        self.ignores.extend(file.ignore);
-        self.examples.extend(file.example);
+        self.rules.extend(rules);
+        self.ignores.extend(ignores);
+        self.examples.extend(examples);
         Ok(())
     }
 
@@ -822,6 +793,54 @@ mod tests {
         }
     }
 
+    /// A misspelt field is refused at its line, with every field its table takes (the
+    /// recipient's among them).
+    #[test]
+    fn an_unknown_field_is_named_with_the_fields_its_table_takes() {
+        for (text, error) in [
+            (
+                "[[rule]]\nid='a'\ncategory='network'\nseverity='low'\ndescription='d'\ndomain=['a.example']\n",
+                "line 6, column 1\n  |\n6 | domain=['a.example']\n  | ^^^^^^\nunknown field `domain`, expected one of `id`, `category`, `severity`, `description`, `keys`, `fields`, `domains`, `hosts`, `paths`, `value`, `not_value`, `validators`, `min_len`, `max_len`, `in_page_urls`, `references`, `examples`, `negative_examples`\n",
+            ),
+            (
+                "[tracker]\nname='t'\ndomains=['a.example']\n[[ignore]]\nkeys=['k']\nreason='r'\nhost=['a.example']\n",
+                "line 7, column 1\n  |\n7 | host=['a.example']\n  | ^^^^\nunknown field `host`, expected one of `keys`, `fields`, `domains`, `hosts`, `paths`, `reason`, `per_request`\n",
+            ),
+            (
+                "[tracker]\nname='t'\npath=['/a']\n",
+                "line 3, column 1\n  |\n3 | path=['/a']\n  | ^^^^\nunknown field `path`, expected one of `name`, `domains`, `hosts`, `paths`, `references`\n",
+            ),
+            // A recipient field of the wrong type is refused at its value.
+            (
+                "[tracker]\nname='t'\ndomains='a.example'\n",
+                "line 3, column 9\n  |\n3 | domains='a.example'\n  |         ^^^^^^^^^^^\ninvalid type: string \"a.example\", expected a sequence\n",
+            ),
+        ] {
+            let err = RuleSet::default().add_toml(text, "u.toml").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("u.toml: TOML parse error at {error}")
+            );
+        }
+        // Read with their recipient, the tables take it whole.
+        let mut set = RuleSet::default();
+        set.add_toml(
+            "[tracker]\nname='t'\ndomains=['t.example']\nhosts=['px.t.example']\npaths=['/p']\n\n[[ignore]]\nkeys=['k']\nreason='r'\n",
+            "t.toml",
+        )
+        .unwrap();
+        let tracker = &set.trackers()[0].recipient;
+        assert_eq!(
+            (&tracker.domains[..], &tracker.hosts[..], &tracker.paths[..]),
+            (
+                &["t.example".to_owned()][..],
+                &["px.t.example".to_owned()][..],
+                &["/p".to_owned()][..]
+            )
+        );
+        assert_eq!(&set.ignores()[0].recipient, tracker);
+    }
+
     #[test]
     fn a_rule_naming_only_paths_keeps_its_trackers_hosts() {
         let mut set = RuleSet::default();
@@ -832,7 +851,7 @@ mod tests {
         .unwrap();
         let a = &set.rules()[0];
         assert_eq!(
-            (a.domains.as_slice(), a.paths.as_slice()),
+            (a.recipient.domains.as_slice(), a.recipient.paths.as_slice()),
             (
                 &["acme.example".to_owned()][..],
                 &["/collect".to_owned()][..]
@@ -840,7 +859,7 @@ mod tests {
         );
         let b = &set.rules()[1];
         assert!(
-            b.domains.is_empty(),
+            b.recipient.domains.is_empty(),
             "a rule naming its hosts has its own recipient"
         );
         assert_eq!(a.line, 5);
