@@ -22,16 +22,13 @@ pub struct Recipient<'a> {
 /// A recipient pattern as written in a rule file. Every list that is given must match: a
 /// domain, and a host, and a path (an empty list matches any).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RecipientPattern {
     /// Domains (`bing.com`): the recipient is the domain or a host under it.
-    #[serde(default)]
     pub domains: Vec<String>,
     /// Host name globs (`bat.bing.com`, `*.doubleclick.net`; `*` does not match an empty label).
-    #[serde(default)]
     pub hosts: Vec<String>,
     /// URL path globs (`/action/*`, `/tr`, `*/collect`): `*` matches any text, `/` included.
-    #[serde(default)]
     pub paths: Vec<String>,
 }
 
