@@ -128,6 +128,21 @@ fn ndjson_lines(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// A JSON scan of a file that does not exist and the incognito capture: it exits with 2 and
+/// still writes the report (returned parsed).
+fn json_report_with_a_missing_file() -> (Output, Value) {
+    let out = leakscope(&[
+        "scan",
+        "--format",
+        "json",
+        "no-such-capture.har",
+        &incognito_har(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = serde_json::from_slice(&out.stdout).unwrap();
+    (out, report)
+}
+
 fn leaks(report: &Value) -> &[Value] {
     report["leaks"].as_array().expect("leaks is an array")
 }
@@ -595,15 +610,7 @@ fn json_report_of_every_shipped_capture_validates_against_the_schema() {
     }
 
     // With an input error: an input without a format, and anomalies.
-    let out = leakscope(&[
-        "scan",
-        "--format",
-        "json",
-        "no-such-capture.har",
-        &incognito_har(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, report) = json_report_with_a_missing_file();
     assert!(report["anomalies"].is_array());
     let errors = schema_errors(&validator, &report);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -983,20 +990,12 @@ fn fail_on_sets_exit_code_one_at_or_above_the_threshold() {
 
 #[test]
 fn a_missing_file_is_an_input_error_naming_it_and_the_rest_is_still_scanned() {
-    let out = leakscope(&[
-        "scan",
-        "--format",
-        "json",
-        "no-such-capture.har",
-        &incognito_har(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
+    let (out, report) = json_report_with_a_missing_file();
     assert!(
         stderr(&out).contains("no-such-capture.har"),
         "{}",
         stderr(&out)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         report["summary"]["requests"], 9,
         "the other file is still scanned"
