@@ -8,7 +8,7 @@
 
 use leakscope::decode::decoders::default_decoders;
 use leakscope::decode::{
-    Budget, DecodeError, Decoder, Encoding, Layer, Needs, Path, Profile, Unwrapper,
+    About, Budget, DecodeError, Decoder, Encoding, Layer, Needs, Path, Profile, Unwrapper,
 };
 
 /// An XML CDATA section, `<![CDATA[…]]>`, as some SDKs wrap their payloads: a layer (it yields
@@ -20,15 +20,13 @@ const OPEN: &[u8] = b"<![CDATA[";
 const CLOSE: &[u8] = b"]]>";
 
 impl Encoding for Cdata {
-    fn name(&self) -> &'static str {
-        "cdata"
-    }
-
     /// Checked without a call for every value: only values starting with `<` reach the sniff.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(OPEN.len() + CLOSE.len())
-            .first_byte_in(b"<")
+    fn about(&self) -> About {
+        About::named("cdata").needs(
+            Needs::ANYTHING
+                .min_len(OPEN.len() + CLOSE.len())
+                .first_byte_in(b"<"),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

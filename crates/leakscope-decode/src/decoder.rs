@@ -143,23 +143,51 @@ pub enum Decoded {
     Fields(Vec<Field>),
 }
 
-/// What every decoder has, whatever its role: a name for provenance paths, what a value
-/// [`Needs`] to be worth a look, and a cheap sniff.
+/// What a decoder says about itself, as data: the name shown in provenance paths (`base64`,
+/// `gzip`, `json`) and what a value [`Needs`] to be worth its sniff. The unwrapper asks for it
+/// once, when it is built, and tabulates the needs, so a decoder states them in one place.
+///
+/// ```
+/// use leakscope_decode::{About, Needs, class};
+///
+/// let about = About::named("pairs").needs(Needs::ANYTHING.min_len(7).all_of(class::PUNCTUATION));
+/// assert_eq!(about.name, "pairs");
+/// assert!(!about.needs.met_by(b"a:1", &leakscope_decode::Profile::of(b"a:1")));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct About {
+    /// The name shown in provenance paths.
+    pub name: &'static str,
+    /// A necessary condition for [`Encoding::sniff`] to say yes, which the unwrapper checks
+    /// first without a call through `dyn` (see [`Needs`]).
+    pub needs: Needs,
+}
+
+impl About {
+    /// A decoder called `name` that lets every value through to its sniff.
+    pub const fn named(name: &'static str) -> About {
+        About {
+            name,
+            needs: Needs::ANYTHING,
+        }
+    }
+
+    /// This decoder, sniffing only values that meet `needs`: a decoder that states what it
+    /// needs makes values it cannot match nearly free.
+    pub const fn needs(self, needs: Needs) -> About {
+        About { needs, ..self }
+    }
+}
+
+/// What every decoder has, whatever its role: what it is ([`About`]: a name for provenance
+/// paths and what a value needs to be worth a look) and a cheap sniff.
 ///
 /// `sniff` runs on every value that passes the needs, so it must cost next to nothing and say
 /// `false` early. A decoder implements this and then exactly one of [`Layer`] (yields bytes)
 /// or [`Structure`] (yields fields), and is registered as a [`Decoder`] of that role.
 pub trait Encoding: Send + Sync {
-    /// The name shown in provenance paths (`base64`, `gzip`, `json`).
-    fn name(&self) -> &'static str;
-
-    /// A necessary condition for [`Encoding::sniff`] to say yes, which the unwrapper checks
-    /// first without a call through `dyn` (see [`Needs`]). The default lets every value through
-    /// to the sniff; a decoder that states what it needs makes values it cannot match nearly
-    /// free.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-    }
+    /// The decoder's name and needs.
+    fn about(&self) -> About;
 
     /// Could `input` be this encoding? False positives are fine (the decode will refuse), false
     /// negatives lose layers, cost matters most: `profile` (one pass over `input`, shared by
@@ -170,7 +198,7 @@ pub trait Encoding: Send + Sync {
     /// checks the needs as the unwrapper would.
     fn sniff_alone(&self, input: &[u8]) -> bool {
         let profile = Profile::of(input);
-        self.needs().met_by(input, &profile) && self.sniff(input, &profile)
+        self.about().needs.met_by(input, &profile) && self.sniff(input, &profile)
     }
 }
 
@@ -296,14 +324,19 @@ impl Decoder {
         }
     }
 
-    /// [`Encoding::name`].
-    pub fn name(&self) -> &'static str {
-        self.encoding().name()
+    /// [`Encoding::about`].
+    pub fn about(&self) -> About {
+        self.encoding().about()
     }
 
-    /// [`Encoding::needs`].
+    /// The decoder's name ([`About::name`]).
+    pub fn name(&self) -> &'static str {
+        self.about().name
+    }
+
+    /// What a value needs to be worth the decoder's sniff ([`About::needs`]).
     pub fn needs(&self) -> Needs {
-        self.encoding().needs()
+        self.about().needs
     }
 
     /// [`Encoding::sniff`].

@@ -12,8 +12,9 @@
 //! The design in three pieces:
 //!
 //! - A [`Decoder`] takes **one** step, in one of two roles. Every decoder is an [`Encoding`]:
-//!   it states what a value [`Needs`] to be worth a look (length, byte classes, first byte)
-//!   and has a cheap [`Encoding::sniff`] that says whether the input could be this encoding.
+//!   it states its name and what a value [`Needs`] to be worth a look (length, byte classes,
+//!   first byte) in its [`About`], and has a cheap [`Encoding::sniff`] that says whether the
+//!   input could be this encoding.
 //!   A [`Layer`] (base64, gzip) then peels the layer off and yields the bytes under it; a
 //!   [`Structure`] (JSON, a query string, protobuf) splits the input and hands each named field
 //!   to a sink as it finds it. Decoders are conservative: output that is not plausible (binary
@@ -43,7 +44,8 @@ mod unwrap;
 
 pub use budget::{Budget, Limits, MAX_NOTES, Note};
 pub use decoder::{
-    DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Split, Structure,
+    About, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Split,
+    Structure,
 };
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};

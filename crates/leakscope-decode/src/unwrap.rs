@@ -109,7 +109,7 @@ pub fn lossy_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// ```
 pub struct Unwrapper {
     decoders: Vec<Decoder>,
-    /// The decoders' [`Encoding::needs`](crate::Encoding::needs), asked once and tabulated by profile.
+    /// The decoders' [needs](crate::About::needs), asked once and tabulated by profile.
     candidates: Candidates,
 }
 
@@ -278,13 +278,16 @@ impl Unwrapper {
             // A layer that gives back its input has peeled nothing.
             Ok(inner) if inner == value => false,
             Ok(inner) => {
-                path.push_layer(layer.name());
+                path.push_layer(layer.about().name);
                 self.walk(path, key, &inner, depth + 1, budget, out);
                 path.pop();
                 true
             }
             Err(error) if error.is_budget() => {
-                budget.note(format!("{path} > {}", layer.name()), error.to_string());
+                budget.note(
+                    format!("{path} > {}", layer.about().name),
+                    error.to_string(),
+                );
                 emit(path, key, value, budget, out);
                 true
             }
@@ -306,6 +309,7 @@ impl Unwrapper {
         budget: &mut Budget,
         out: &mut Out<'_, '_>,
     ) -> bool {
+        let name = structure.about().name;
         let mut handed = 0usize;
         let mut exhausted = None;
         let sink = &mut |budget: &mut Budget, field: FieldRef<'_>| {
@@ -320,7 +324,7 @@ impl Unwrapper {
                 emit(path, key, value, budget, out);
             }
             handed += 1;
-            path.push_field(structure.name(), field.selector);
+            path.push_field(name, field.selector);
             let key = field.key.or(key);
             if field.terminal {
                 emit(path, key, field.value, budget, out);
@@ -349,7 +353,7 @@ impl Unwrapper {
                 // break was examined, and the whole value is a leaf too, so that what
                 // follows the break is still seen, as text.
                 budget.note(
-                    format!("{path} > {}", structure.name()),
+                    format!("{path} > {name}"),
                     format!("broke off after {handed} fields: {error}"),
                 );
                 if !error.is_budget() {
@@ -358,7 +362,7 @@ impl Unwrapper {
                 true
             }
             Err(error) if error.is_budget() => {
-                budget.note(format!("{path} > {}", structure.name()), error.to_string());
+                budget.note(format!("{path} > {name}"), error.to_string());
                 emit(path, key, value, budget, out);
                 true
             }

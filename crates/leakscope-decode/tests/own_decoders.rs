@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 
 use leakscope_decode::decoders::default_decoders;
 use leakscope_decode::{
-    Budget, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, Layer, Limits, Needs, Path,
-    Profile, Split, Structure, Unwrapper, class,
+    About, Budget, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, Layer, Limits, Needs,
+    Path, Profile, Split, Structure, Unwrapper, class,
 };
 
 /// A layer: text sent backwards behind a `rev:` tag, as an SDK might hide a payload from
@@ -15,8 +15,9 @@ use leakscope_decode::{
 struct Reversed;
 
 impl Encoding for Reversed {
-    fn name(&self) -> &'static str {
-        "reversed"
+    /// Any value may be reversed text, so it states no needs: every value reaches the sniff.
+    fn about(&self) -> About {
+        About::named("reversed")
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
@@ -38,14 +39,10 @@ impl Layer for Reversed {
 struct Pairs;
 
 impl Encoding for Pairs {
-    fn name(&self) -> &'static str {
-        "pairs"
-    }
-
     /// Punctuation (the colons and the semicolon) and room for two pairs: values without are
     /// turned away before the sniff is called.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(7).all_of(class::PUNCTUATION)
+    fn about(&self) -> About {
+        About::named("pairs").needs(Needs::ANYTHING.min_len(7).all_of(class::PUNCTUATION))
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

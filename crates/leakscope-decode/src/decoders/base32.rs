@@ -4,7 +4,7 @@
 
 use data_encoding::BASE32_NOPAD;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest value tried (10 bytes of output).
 pub const MIN_LEN: usize = 16;
@@ -26,16 +26,14 @@ fn body(input: &[u8]) -> Option<&[u8]> {
 }
 
 impl Encoding for Base32 {
-    fn name(&self) -> &'static str {
-        "base32"
-    }
-
     /// Capitals and the digits 2-7, padding.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(MIN_LEN)
-            .all_of(class::DIGIT)
-            .within(class::HEX_UPPER | class::LETTER | class::DIGIT | class::EQUALS)
+    fn about(&self) -> About {
+        About::named("base32").needs(
+            Needs::ANYTHING
+                .min_len(MIN_LEN)
+                .all_of(class::DIGIT)
+                .within(class::HEX_UPPER | class::LETTER | class::DIGIT | class::EQUALS),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -61,34 +59,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn decode(input: &str) -> Option<String> {
-        super::super::test_support::layer_text(&Base32, input)
-    }
-
-    #[test]
-    fn text_under_base32_is_found() {
-        assert_eq!(
-            decode("PMRHK4TMEI5CE2DUORYHGORPF54C433SM4RH2===").as_deref(),
-            Some("{\"url\":\"https://x.org\"}")
-        );
-        assert_eq!(
-            decode("PMRHK4TMEI5CE2DUORYHGORPF54C433SM4RH2").as_deref(),
-            Some("{\"url\":\"https://x.org\"}")
-        );
-    }
-
-    #[test]
-    fn codes_and_constants_are_not_base32() {
-        for value in [
-            "HELLOWORLDHELLOWORLD",
-            "V12.0.4.0.QGGMIXM",
-            "QKQ1.190910.002",
-            "ABCDEFGHIJKLMNOP2",
-        ] {
-            assert_eq!(decode(value), None, "{value}");
-        }
-    }
+    use crate::decoders::test_support::layer_text;
 
     proptest! {
         #[test]
@@ -96,7 +67,7 @@ mod tests {
             let encoded = BASE32.encode(text.as_bytes());
             let has_digit = encoded.trim_end_matches('=').bytes().any(|b| b.is_ascii_digit());
             prop_assume!(has_digit);
-            prop_assert_eq!(decode(&encoded), Some(text));
+            prop_assert_eq!(layer_text(&Base32, &encoded), Some(text));
         }
     }
 }

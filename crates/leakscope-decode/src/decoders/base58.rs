@@ -3,7 +3,7 @@
 //! kept when the output is plausible. Decoding is quadratic in the length, so long values are
 //! left alone.
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Shortest value tried.
 pub const MIN_LEN: usize = 12;
@@ -21,17 +21,15 @@ fn is_alphabet(input: &[u8]) -> bool {
 }
 
 impl Encoding for Base58 {
-    fn name(&self) -> &'static str {
-        "base58"
-    }
-
     /// Letters of both cases and digits.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(MIN_LEN)
-            .all_of(class::DIGIT | class::HEX_UPPER)
-            .any_of(class::LETTER | class::HEX_LOWER)
-            .within(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER)
+    fn about(&self) -> About {
+        About::named("base58").needs(
+            Needs::ANYTHING
+                .min_len(MIN_LEN)
+                .all_of(class::DIGIT | class::HEX_UPPER)
+                .any_of(class::LETTER | class::HEX_LOWER)
+                .within(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -62,31 +60,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn decode(input: &str) -> Option<String> {
-        super::super::test_support::layer_text(&Base58, input)
-    }
-
-    #[test]
-    fn text_under_base58_is_found() {
-        let encoded = bs58::encode("{\"email\":\"jane@example.com\"}").into_string();
-        assert_eq!(
-            decode(&encoded).as_deref(),
-            Some("{\"email\":\"jane@example.com\"}")
-        );
-    }
-
-    #[test]
-    fn ids_and_words_are_not_base58() {
-        for value in [
-            "0467ede7dcf0ee81",
-            "Redmi8Pro2020",
-            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
-            "helloworldhello",
-        ] {
-            assert_eq!(decode(value), None, "{value}");
-        }
-    }
+    use crate::decoders::test_support::layer_text;
 
     proptest! {
         #[test]
@@ -94,7 +68,7 @@ mod tests {
             let encoded = bs58::encode(text.as_bytes()).into_string();
             let profile = Profile::of(encoded.as_bytes());
             prop_assume!(Base58.sniff(encoded.as_bytes(), &profile));
-            prop_assert_eq!(decode(&encoded), Some(text));
+            prop_assert_eq!(layer_text(&Base58, &encoded), Some(text));
         }
     }
 }

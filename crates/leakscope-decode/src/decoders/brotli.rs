@@ -10,7 +10,7 @@
 use leakscope_codecs::compress;
 
 use super::deflate::accept_headerless;
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile};
 
 /// Shortest input tried. The smallest stream with content is a few bytes, and inputs that
 /// short decode to a printable character or two by accident too often.
@@ -23,13 +23,9 @@ const NAME: &str = "brotli";
 pub struct Brotli;
 
 impl Encoding for Brotli {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
     /// Compressed data is not text.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(MIN_LEN).binary()
+    fn about(&self) -> About {
+        About::named(NAME).needs(Needs::ANYTHING.min_len(MIN_LEN).binary())
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

@@ -38,7 +38,7 @@ use std::borrow::Cow;
 use ciborium_ll::Header;
 
 use super::tree::{self, Halt, Item, Read, Tally, Tree};
-use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure};
+use crate::{About, DecodeError, Encoding, Needs, Profile, Split, Structure};
 
 /// Tag 55799 as its encoder writes it: marks the bytes as CBOR and means nothing else.
 const SELF_DESCRIBE: [u8; 3] = [0xd9, 0xd9, 0xf7];
@@ -218,16 +218,14 @@ pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
 }
 
 impl Encoding for Cbor {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
     /// Binary, starting with an array or map header or the self-describe tag.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(tree::MIN_LEN)
-            .binary()
-            .first_byte_in(&FIRST_BYTES)
+    fn about(&self) -> About {
+        About::named(Self::NAME).needs(
+            Needs::ANYTHING
+                .min_len(tree::MIN_LEN)
+                .binary()
+                .first_byte_in(&FIRST_BYTES),
+        )
     }
 
     /// The first byte only (and the self-describe tag whole): a header costs too little to

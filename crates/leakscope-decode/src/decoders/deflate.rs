@@ -9,7 +9,7 @@
 
 use leakscope_codecs::compress;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
 
 /// Shortest input tried. The deflate of one character is 3 bytes, and inputs that short
 /// inflate to one or two printable characters by accident far too often.
@@ -56,13 +56,9 @@ fn first_block_header_is_valid(input: &[u8]) -> bool {
 }
 
 impl Encoding for RawDeflate {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
     /// Compressed data is not text.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(MIN_LEN).binary()
+    fn about(&self) -> About {
+        About::named(NAME).needs(Needs::ANYTHING.min_len(MIN_LEN).binary())
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

@@ -4,7 +4,7 @@
 //! was then form-encoded) or logged from JavaScript; JSON strings themselves are unescaped by
 //! the JSON decoder already.
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Backslash-escape decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,13 +27,9 @@ fn numeric_escape(input: &[u8]) -> Option<(u32, usize)> {
 }
 
 impl Encoding for Escapes {
-    fn name(&self) -> &'static str {
-        "escapes"
-    }
-
     /// `\xNN` or `\uNNNN`.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(4).all_of(class::BACKSLASH)
+    fn about(&self) -> About {
+        About::named("escapes").needs(Needs::ANYTHING.min_len(4).all_of(class::BACKSLASH))
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -97,39 +93,5 @@ impl Layer for Escapes {
             i += chunk.len();
         }
         super::keep("escapes", out.into_bytes(), text::is_printable_text, budget)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn decode(input: &str) -> Option<String> {
-        super::super::test_support::layer_text(&Escapes, input)
-    }
-
-    #[test]
-    fn unicode_and_byte_escapes() {
-        assert_eq!(
-            decode(r#"{\u0022url\u0022:\u0022https:\/\/x.org\u0022}"#).as_deref(),
-            Some(r#"{"url":"https://x.org"}"#)
-        );
-        assert_eq!(
-            decode(r"caf\u00e9 \ud83d\ude00").as_deref(),
-            Some("café 😀")
-        );
-        assert_eq!(decode(r"\x48\x69 there").as_deref(), Some("Hi there"));
-    }
-
-    #[test]
-    fn plain_backslashes_and_broken_escapes_are_not_decoded() {
-        assert_eq!(decode(r"C:\Users\jane"), None);
-        assert_eq!(decode(r"\u12"), None);
-        assert_eq!(decode(r"\ud83d alone"), None);
-        assert_eq!(
-            decode(r"\u0000\u0001"),
-            None,
-            "control characters are not text"
-        );
     }
 }

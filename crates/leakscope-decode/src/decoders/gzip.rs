@@ -6,7 +6,7 @@
 
 use leakscope_codecs::compress;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 const NAME: &str = "gzip";
 
@@ -15,17 +15,15 @@ const NAME: &str = "gzip";
 pub struct Gzip;
 
 impl Encoding for Gzip {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
     /// ID1 ID2 = 0x1f 0x8b: a control character and a high byte.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(3)
-            .all_of(class::CONTROL | class::HIGH)
-            .first_byte_in(&[0x1f])
-            .binary()
+    fn about(&self) -> About {
+        About::named(NAME).needs(
+            Needs::ANYTHING
+                .min_len(3)
+                .all_of(class::CONTROL | class::HIGH)
+                .first_byte_in(&[0x1f])
+                .binary(),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

@@ -3,7 +3,7 @@
 //! A payload pasted into an HTML attribute or a server-rendered page arrives with its quotes
 //! and ampersands escaped; unescaped, it is JSON or a query string again.
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// HTML character-reference decoder (the named references that matter for payloads, and every
 /// numeric one).
@@ -37,13 +37,9 @@ fn reference(input: &[u8]) -> Option<(char, usize)> {
 }
 
 impl Encoding for HtmlEntities {
-    fn name(&self) -> &'static str {
-        "html"
-    }
-
     /// `&name;` or `&#N;`.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(4).all_of(class::AMPERSAND)
+    fn about(&self) -> About {
+        About::named("html").needs(Needs::ANYTHING.min_len(4).all_of(class::AMPERSAND))
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -73,30 +69,5 @@ impl Layer for HtmlEntities {
         }
         out.push_str(rest);
         super::keep("html", out.into_bytes(), text::is_printable_text, budget)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn decode(input: &str) -> Option<String> {
-        super::super::test_support::layer_text(&HtmlEntities, input)
-    }
-
-    #[test]
-    fn named_and_numeric_references() {
-        assert_eq!(
-            decode("{&quot;url&quot;:&#34;https://x.org/?a=1&amp;b=2&#x22;}").as_deref(),
-            Some(r#"{"url":"https://x.org/?a=1&b=2"}"#)
-        );
-    }
-
-    #[test]
-    fn ampersands_that_are_not_references_are_left_alone() {
-        assert_eq!(decode("fish & chips"), None);
-        assert_eq!(decode("a=1&b=2"), None);
-        assert_eq!(decode("&#0;"), None, "NUL is not text");
-        assert_eq!(decode("&bogus;"), None);
     }
 }

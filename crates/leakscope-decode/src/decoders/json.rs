@@ -11,7 +11,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::selector::{float_text, push_index, push_member};
 use crate::{
-    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, class,
+    About, Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure,
+    class,
 };
 
 /// JSON decoder.
@@ -193,16 +194,14 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
 }
 
 impl Encoding for Json {
-    fn name(&self) -> &'static str {
-        "json"
-    }
-
     /// Brackets at both ends.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(2)
-            .all_of(class::PUNCTUATION)
-            .first_byte_in(b"{[ \t\r\n\x0c")
+    fn about(&self) -> About {
+        About::named("json").needs(
+            Needs::ANYTHING
+                .min_len(2)
+                .all_of(class::PUNCTUATION)
+                .first_byte_in(b"{[ \t\r\n\x0c"),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
@@ -215,18 +214,14 @@ impl Encoding for Json {
 
 impl Structure for Json {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split {
-            budget,
-            sink: fields,
-            ..
-        } = to;
+        let Split { budget, sink, .. } = to;
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
         let mut walk = Walk {
             selector: String::from("$"),
             number: String::new(),
             budget,
-            sink: fields,
+            sink,
             stopped: false,
             exhausted: None,
         };

@@ -8,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
+use crate::{About, DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// JWT (JWS compact serialisation) decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,25 +48,23 @@ fn split(input: &[u8]) -> Option<[&[u8]; 3]> {
 }
 
 impl Encoding for Jwt {
-    fn name(&self) -> &'static str {
-        "jwt"
-    }
-
     /// Three base64url parts joined by dots, starting `eyJ`, perhaps after `Bearer `.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(8)
-            .first_byte_in(b"eBb")
-            .all_of(class::LETTER | class::PUNCTUATION)
-            .within(
-                class::DIGIT
-                    | class::HEX_LOWER
-                    | class::HEX_UPPER
-                    | class::LETTER
-                    | class::DASH_UNDERSCORE
-                    | class::PUNCTUATION
-                    | class::SPACE,
-            )
+    fn about(&self) -> About {
+        About::named("jwt").needs(
+            Needs::ANYTHING
+                .min_len(8)
+                .first_byte_in(b"eBb")
+                .all_of(class::LETTER | class::PUNCTUATION)
+                .within(
+                    class::DIGIT
+                        | class::HEX_LOWER
+                        | class::HEX_UPPER
+                        | class::LETTER
+                        | class::DASH_UNDERSCORE
+                        | class::PUNCTUATION
+                        | class::SPACE,
+                ),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

@@ -1,12 +1,13 @@
 //! The decoders, one encoding a file.
 //!
-//! To add one: write a type in a new file here implementing [`Encoding`](crate::Encoding) (a
-//! name, its [`Needs`](crate::Needs), a sniff) and either [`Layer`] (`peel`: the bytes under
-//! the layer) or [`Structure`](crate::Structure) (`split`: each field to a sink, as `json.rs`
-//! does), add it to [`default_decoders`] in its role, and add an example value to the
-//! `positives` in this file's tests. Order matters: the first decoder whose sniff says
-//! yes and whose decode succeeds wins, so self-identifying formats (magic numbers, JSON) come
-//! before the text encodings that could also match them.
+//! To add one: write a type in a new file here implementing [`Encoding`](crate::Encoding)
+//! (its [`About`](crate::About): a name and its [`Needs`](crate::Needs); a sniff) and either
+//! [`Layer`] (`peel`: the bytes under the layer) or [`Structure`](crate::Structure) (`split`:
+//! each field to a sink, as `json.rs` does), add it to [`default_decoders`] in its role, and
+//! add an example value to the `positives` in this file's tests (a text layer: examples of
+//! what it decodes and what it leaves alone to `examples.toml`). Order matters: the first
+//! decoder whose sniff says yes and whose decode succeeds wins, so self-identifying formats
+//! (magic numbers, JSON) come before the text encodings that could also match them.
 
 mod base32;
 mod base58;
@@ -220,6 +221,37 @@ mod tests {
             ("cbor", b"\xa1\x61a\x82\x01\x02".to_vec()),
             ("protobuf", b"\x08\x96\x01\x12\x05hello".to_vec()),
         ]
+    }
+
+    /// The examples of `examples.toml` for one text layer.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Examples {
+        /// Each value and the text under the layer.
+        #[serde(default)]
+        decodes: std::collections::BTreeMap<String, String>,
+        /// Values the layer must leave as they are.
+        declines: Vec<String>,
+    }
+
+    #[test]
+    fn text_layers_decode_their_examples_and_decline_the_rest() {
+        let examples: std::collections::BTreeMap<String, Examples> =
+            toml::from_str(include_str!("examples.toml")).expect("examples.toml");
+        let decoders = default_decoders();
+        for (name, examples) in examples {
+            let Some(Decoder::Layer(layer)) = decoders.iter().find(|d| d.name() == name) else {
+                panic!("examples.toml: {name} is not a layer decoder");
+            };
+            for (input, text) in &examples.decodes {
+                let out = test_support::layer_text(&**layer, input);
+                assert_eq!(out.as_deref(), Some(text.as_str()), "{name}: {input:?}");
+            }
+            for input in &examples.declines {
+                let out = test_support::layer_text(&**layer, input);
+                assert_eq!(out, None, "{name} should decline {input:?}");
+            }
+        }
     }
 
     fn sniff_implies_needs(input: &[u8]) -> Result<(), TestCaseError> {

@@ -20,7 +20,7 @@ use rmp::Marker;
 use rmp::decode::{self as mp, Bytes};
 
 use super::tree::{self, Halt, Item, Read, Tally, Tree};
-use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure};
+use crate::{About, DecodeError, Encoding, Needs, Profile, Split, Structure};
 
 /// MessagePack decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -165,16 +165,14 @@ pub(crate) fn is_convincing_document(bytes: &[u8]) -> bool {
 }
 
 impl Encoding for MessagePack {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
     /// Binary, opening with a map or an array.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(tree::MIN_LEN)
-            .binary()
-            .first_byte_in(&CONTAINER_FIRST_BYTES)
+    fn about(&self) -> About {
+        About::named(Self::NAME).needs(
+            Needs::ANYTHING
+                .min_len(tree::MIN_LEN)
+                .binary()
+                .first_byte_in(&CONTAINER_FIRST_BYTES),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

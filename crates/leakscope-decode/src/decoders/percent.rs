@@ -7,7 +7,7 @@
 use leakscope_codecs::percent;
 use leakscope_codecs::url::Url;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class, text};
 
 /// Percent-decoder. `+` is left alone: it only means a space in form context, which the HTTP
 /// layer has already handled.
@@ -26,13 +26,9 @@ fn looks_like_url(input: &[u8]) -> bool {
 }
 
 impl Encoding for Percent {
-    fn name(&self) -> &'static str {
-        "percent"
-    }
-
     /// `%` and two hex digits.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(3).all_of(class::PERCENT)
+    fn about(&self) -> About {
+        About::named("percent").needs(Needs::ANYTHING.min_len(3).all_of(class::PERCENT))
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -61,37 +57,5 @@ impl Layer for Percent {
             text::is_printable_text,
             budget,
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn decode(input: &str) -> Option<String> {
-        super::super::test_support::layer_text(&Percent, input)
-    }
-
-    #[test]
-    fn decodes_escapes_and_keeps_malformed_ones() {
-        assert_eq!(
-            decode("https%3A%2F%2Fexample.com%2Fa%20b").as_deref(),
-            Some("https://example.com/a b")
-        );
-        assert_eq!(decode("100%25 and 50%").as_deref(), Some("100% and 50%"));
-        assert_eq!(decode("caf%C3%A9").as_deref(), Some("café"));
-    }
-
-    #[test]
-    fn leaves_plain_text_and_urls_alone() {
-        assert_eq!(decode("no escapes here"), None);
-        assert_eq!(decode("50% off"), None);
-        assert_eq!(decode("https://example.com/search?q=a%20b"), None);
-    }
-
-    #[test]
-    fn refuses_escapes_that_decode_to_binary() {
-        assert_eq!(decode("%00%01%02"), None);
-        assert_eq!(decode("%FF%FE"), None);
     }
 }

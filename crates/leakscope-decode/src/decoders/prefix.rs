@@ -12,7 +12,7 @@
 //! often for a tag to tip the balance.)
 
 use crate::decoders::base64;
-use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
+use crate::{About, DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Version-tag decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,19 +47,17 @@ fn is_separator(byte: u8) -> bool {
 }
 
 impl Encoding for Prefixed {
-    fn name(&self) -> &'static str {
-        "prefix"
-    }
-
     /// An alphanumeric first byte, the separator, otherwise only base64's alphabet without
     /// whitespace; and a digit, which version tags have and base64 of a payload nearly always
     /// has (gzip's is `H4sI`): hosts and dotted names are not offered.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(2 + MIN_REST)
-            .first_byte_in(ALNUM)
-            .all_of(class::PUNCTUATION | class::DIGIT)
-            .within((class::BASE64 & !class::SPACE) | class::PUNCTUATION)
+    fn about(&self) -> About {
+        About::named("prefix").needs(
+            Needs::ANYTHING
+                .min_len(2 + MIN_REST)
+                .first_byte_in(ALNUM)
+                .all_of(class::PUNCTUATION | class::DIGIT)
+                .within((class::BASE64 & !class::SPACE) | class::PUNCTUATION),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -71,16 +69,12 @@ impl Encoding for Prefixed {
 
 impl Structure for Prefixed {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split {
-            budget,
-            sink: fields,
-            ..
-        } = to;
+        let Split { budget, sink, .. } = to;
         let (tag, rest) = split(input)
             .filter(|(_, rest)| base64::decodes_to_text_or_compressed(rest, budget))
             .ok_or_else(|| DecodeError::invalid("prefix", "not a tag before base64"))?;
         let selector = format!("[{}]", String::from_utf8_lossy(tag));
-        let _ = fields(
+        let _ = sink(
             budget,
             FieldRef {
                 selector: &selector,

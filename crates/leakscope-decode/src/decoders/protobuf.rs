@@ -48,7 +48,8 @@
 use std::ops::ControlFlow;
 
 use crate::{
-    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, text,
+    About, Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure,
+    text,
 };
 
 /// How many levels of nested messages are expanded; deeper length-delimited values are left as
@@ -455,13 +456,9 @@ impl Walker<'_, '_> {
 }
 
 impl Encoding for Protobuf {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
     /// A message that reads as printable text is left to the text decoders.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(2).binary()
+    fn about(&self) -> About {
+        About::named(NAME).needs(Needs::ANYTHING.min_len(2).binary())
     }
 
     /// Text is refused from the profile; then a top-level walk of the tags and lengths, with
@@ -473,19 +470,12 @@ impl Encoding for Protobuf {
 
 impl Structure for Protobuf {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split {
-            budget,
-            sink: fields,
-            ..
-        } = to;
+        let Split { budget, sink, .. } = to;
         // The whole message is parsed and judged before any field is handed over.
         let level = read_level(input)
             .filter(|level| is_convincing(input, level))
             .ok_or_else(|| DecodeError::invalid(NAME, "not a plausible protobuf message"))?;
-        let mut walker = Walker {
-            budget,
-            sink: fields,
-        };
+        let mut walker = Walker { budget, sink };
         // Stopping early (the leaf limit) is not an error.
         let _ = walker.walk(input, &level, &mut String::new(), 0);
         Ok(())
@@ -1132,7 +1122,7 @@ mod tests {
             for other in [&crate::decoders::Brotli as &dyn Layer, &crate::decoders::RawDeflate] {
                 prop_assert!(
                     !other.sniff_alone(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
-                    "{} took a protobuf message", other.name()
+                    "{} took a protobuf message", other.about().name
                 );
             }
         }

@@ -12,7 +12,8 @@ use leakscope_codecs::{form, percent};
 
 use super::base64;
 use crate::{
-    Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure, class,
+    About, Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure,
+    class,
 };
 
 /// Nested query-string decoder.
@@ -112,13 +113,9 @@ pub(crate) fn split_pairs(
 }
 
 impl Encoding for QueryString {
-    fn name(&self) -> &'static str {
-        "query"
-    }
-
     /// Two `name=value` pairs joined by `&`, or one whose value is base64.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING.min_len(3).all_of(class::EQUALS)
+    fn about(&self) -> About {
+        About::named("query").needs(Needs::ANYTHING.min_len(3).all_of(class::EQUALS))
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -140,7 +137,7 @@ impl Structure for QueryString {
         let Split {
             profile,
             budget,
-            sink: fields,
+            sink,
         } = to;
         if let Some((name, value)) = lone_pair(input, profile) {
             if !base64::decodes_to_text_or_compressed(value, budget) {
@@ -152,7 +149,7 @@ impl Structure for QueryString {
             // Checked above: an ASCII identifier.
             let name = String::from_utf8_lossy(name);
             let selector = format!("[{name}]");
-            let _ = fields(
+            let _ = sink(
                 budget,
                 FieldRef {
                     selector: &selector,
@@ -167,7 +164,7 @@ impl Structure for QueryString {
         if pairs.len() < 2 {
             return Err(DecodeError::invalid("query", "fewer than two parameters"));
         }
-        split_pairs(&pairs, "", budget, fields)
+        split_pairs(&pairs, "", budget, sink)
     }
 }
 

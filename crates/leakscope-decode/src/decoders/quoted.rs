@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
 
-use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
+use crate::{About, DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Quoted-JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -234,19 +234,17 @@ fn each_literal(input: &[u8], found: &mut dyn FnMut(&[u8]) -> bool) -> usize {
 }
 
 impl Encoding for QuotedJson {
-    fn name(&self) -> &'static str {
-        "quoted"
-    }
-
     /// Printable text with punctuation (`{`, `"`), and with spaces (a script, a line of text)
     /// or backslashes (a literal's escaped quotes): the words, ids, dates, hosts and URLs that
     /// most values are have neither, and are not even offered.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(MIN_LEN)
-            .text()
-            .all_of(class::PUNCTUATION)
-            .any_of(class::SPACE | class::BACKSLASH)
+    fn about(&self) -> About {
+        About::named("quoted").needs(
+            Needs::ANYTHING
+                .min_len(MIN_LEN)
+                .text()
+                .all_of(class::PUNCTUATION)
+                .any_of(class::SPACE | class::BACKSLASH),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
@@ -259,11 +257,7 @@ impl Encoding for QuotedJson {
 
 impl Structure for QuotedJson {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split {
-            budget,
-            sink: fields,
-            ..
-        } = to;
+        let Split { budget, sink, .. } = to;
         let mut selector = String::new();
         let mut index = 0u64;
         let mut exhausted = None;
@@ -283,7 +277,7 @@ impl Structure for QuotedJson {
                 value: json,
                 terminal: false,
             };
-            fields(budget, field).is_continue()
+            sink(budget, field).is_continue()
         });
         if let Some(error) = exhausted {
             return Err(error);

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::{DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
+use crate::{About, DecodeError, Encoding, FieldRef, Needs, Profile, Split, Structure, class};
 
 /// Two-part signed token decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,25 +79,23 @@ fn payload_json(part: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl Encoding for SignedToken {
-    fn name(&self) -> &'static str {
-        "signed"
-    }
-
     /// Two base64url parts and a dot; the payload's `eyJ` brings a lower-case hex letter and
     /// another letter (which `GA1.2.…` cookies, say, do not have).
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(MIN_SIGNATURE + 1 + MIN_PAYLOAD)
-            .all_of(class::HEX_LOWER | class::LETTER | class::PUNCTUATION)
-            .within(
-                class::DIGIT
-                    | class::HEX_LOWER
-                    | class::HEX_UPPER
-                    | class::LETTER
-                    | class::DASH_UNDERSCORE
-                    | class::EQUALS
-                    | class::PUNCTUATION,
-            )
+    fn about(&self) -> About {
+        About::named("signed").needs(
+            Needs::ANYTHING
+                .min_len(MIN_SIGNATURE + 1 + MIN_PAYLOAD)
+                .all_of(class::HEX_LOWER | class::LETTER | class::PUNCTUATION)
+                .within(
+                    class::DIGIT
+                        | class::HEX_LOWER
+                        | class::HEX_UPPER
+                        | class::LETTER
+                        | class::DASH_UNDERSCORE
+                        | class::EQUALS
+                        | class::PUNCTUATION,
+                ),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {

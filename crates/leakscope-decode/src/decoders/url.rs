@@ -5,7 +5,7 @@
 use leakscope_codecs::url::Url as UrlParts;
 
 use crate::decoders::query;
-use crate::{DecodeError, Encoding, Needs, Profile, Split, Structure, class};
+use crate::{About, DecodeError, Encoding, Needs, Profile, Split, Structure, class};
 
 /// URL decoder: keeps the URL, splits out its query parameters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,17 +26,15 @@ fn query_of(input: &[u8]) -> Option<&[u8]> {
 }
 
 impl Encoding for Url {
-    fn name(&self) -> &'static str {
-        "url"
-    }
-
     /// `http://`, a `?` and a `=`, no whitespace.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(9)
-            .first_byte_in(b"hH")
-            .all_of(class::LETTER | class::PUNCTUATION | class::PLUS_SLASH | class::EQUALS)
-            .within(!class::SPACE)
+    fn about(&self) -> About {
+        About::named("url").needs(
+            Needs::ANYTHING
+                .min_len(9)
+                .first_byte_in(b"hH")
+                .all_of(class::LETTER | class::PUNCTUATION | class::PLUS_SLASH | class::EQUALS)
+                .within(!class::SPACE),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
@@ -46,15 +44,11 @@ impl Encoding for Url {
 
 impl Structure for Url {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split {
-            budget,
-            sink: fields,
-            ..
-        } = to;
+        let Split { budget, sink, .. } = to;
         let query =
             query_of(input).ok_or_else(|| DecodeError::invalid("url", "no query string"))?;
         let pairs = query::parse(query, "url")?;
-        query::split_pairs(&pairs, "query", budget, fields)
+        query::split_pairs(&pairs, "query", budget, sink)
     }
 
     fn keeps_input(&self) -> bool {

@@ -3,24 +3,22 @@
 
 use leakscope_codecs::compress;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, text};
 
 /// zlib decoder.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Zlib;
 
 impl Encoding for Zlib {
-    fn name(&self) -> &'static str {
-        "zlib"
-    }
-
     /// A zlib header, then deflate data and a checksum: never printable text in practice.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(3)
-            .binary()
-            // Deflate, window size 256 B to 32 KiB.
-            .first_byte_in(&[0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68, 0x78])
+    fn about(&self) -> About {
+        About::named("zlib").needs(
+            Needs::ANYTHING
+                .min_len(3)
+                .binary()
+                // Deflate, window size 256 B to 32 KiB.
+                .first_byte_in(&[0x08, 0x18, 0x28, 0x38, 0x48, 0x58, 0x68, 0x78]),
+        )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {

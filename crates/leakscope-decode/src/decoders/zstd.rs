@@ -7,7 +7,7 @@
 
 use leakscope_codecs::compress;
 
-use crate::{Budget, DecodeError, Encoding, Layer, Needs, Profile, class};
+use crate::{About, Budget, DecodeError, Encoding, Layer, Needs, Profile, class};
 
 /// The magic number that starts every Zstandard frame (0xFD2FB528, little-endian).
 pub use compress::zstd::MAGIC;
@@ -19,17 +19,15 @@ const NAME: &str = "zstd";
 pub struct Zstd;
 
 impl Encoding for Zstd {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
     /// The magic number 28 b5 2f fd has high bytes and is not UTF-8.
-    fn needs(&self) -> Needs {
-        Needs::ANYTHING
-            .min_len(4)
-            .all_of(class::HIGH)
-            .first_byte_in(&[0x28])
-            .binary()
+    fn about(&self) -> About {
+        About::named(NAME).needs(
+            Needs::ANYTHING
+                .min_len(4)
+                .all_of(class::HIGH)
+                .first_byte_in(&[0x28])
+                .binary(),
+        )
     }
 
     fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
