@@ -245,13 +245,16 @@ impl Unwrapper {
             if !decoder.sniff(value, &profile) {
                 continue;
             }
+            let sniffed = Sniffed {
+                path: &mut *path,
+                key,
+                value,
+                profile: &profile,
+                depth,
+            };
             let done = match decoder {
-                Decoder::Layer(layer) => {
-                    self.peel(&**layer, path, key, value, &profile, depth, budget, out)
-                }
-                Decoder::Structure(structure) => {
-                    self.split(&**structure, path, key, value, &profile, depth, budget, out)
-                }
+                Decoder::Layer(layer) => self.peel(&**layer, sniffed, budget, out),
+                Decoder::Structure(structure) => self.split(&**structure, sniffed, budget, out),
             };
             if done {
                 return;
@@ -260,52 +263,39 @@ impl Unwrapper {
         emit(path, key, value, budget, out);
     }
 
-    /// Try `layer` on `value`, which it sniffed: unwrap what is under it. False when the layer
+    /// Try `layer` on the value it sniffed: unwrap what is under it. False when the layer
     /// declined, so the next decoder is tried.
-    #[allow(clippy::too_many_arguments)]
     fn peel(
         &self,
         layer: &dyn Layer,
-        path: &mut Path,
-        key: Option<&str>,
-        value: &[u8],
-        profile: &Profile,
-        depth: usize,
+        at: Sniffed<'_, '_>,
         budget: &mut Budget,
         out: &mut Out<'_, '_>,
     ) -> bool {
-        match layer.peel(value, profile, budget) {
+        match layer.peel(at.value, at.profile, budget) {
             // A layer that gives back its input has peeled nothing.
-            Ok(inner) if inner == value => false,
+            Ok(inner) if inner == at.value => false,
             Ok(inner) => {
-                path.push_layer(layer.about().name);
-                self.walk(path, key, &inner, depth + 1, budget, out);
-                path.pop();
+                at.path.push_layer(layer.about().name);
+                self.walk(at.path, at.key, &inner, at.depth + 1, budget, out);
+                at.path.pop();
                 true
             }
             Err(error) if error.is_budget() => {
-                budget.note(
-                    format!("{path} > {}", layer.about().name),
-                    error.to_string(),
-                );
-                emit(path, key, value, budget, out);
+                at.note(layer.about().name, error.to_string(), budget);
+                at.emit(budget, out);
                 true
             }
             Err(_) => false,
         }
     }
 
-    /// Try `structure` on `value`, which it sniffed: unwrap each field as it comes. False when
-    /// the structure declined before handing over a field, so the next decoder is tried.
-    #[allow(clippy::too_many_arguments)]
+    /// Try `structure` on the value it sniffed: unwrap each field as it comes. False when the
+    /// structure declined before handing over a field, so the next decoder is tried.
     fn split(
         &self,
         structure: &dyn Structure,
-        path: &mut Path,
-        key: Option<&str>,
-        value: &[u8],
-        profile: &Profile,
-        depth: usize,
+        at: Sniffed<'_, '_>,
         budget: &mut Budget,
         out: &mut Out<'_, '_>,
     ) -> bool {
@@ -321,17 +311,17 @@ impl Unwrapper {
                 return ControlFlow::Break(());
             }
             if handed == 0 && structure.keeps_input() {
-                emit(path, key, value, budget, out);
+                emit(at.path, at.key, at.value, budget, out);
             }
             handed += 1;
-            path.push_field(name, field.selector);
-            let key = field.key.or(key);
+            at.path.push_field(name, field.selector);
+            let key = field.key.or(at.key);
             if field.terminal {
-                emit(path, key, field.value, budget, out);
+                emit(at.path, key, field.value, budget, out);
             } else {
-                self.walk(path, key, field.value, depth + 1, budget, out);
+                self.walk(at.path, key, field.value, at.depth + 1, budget, out);
             }
-            path.pop();
+            at.path.pop();
             if budget.leaf_limit_reached() {
                 ControlFlow::Break(())
             } else {
@@ -339,9 +329,9 @@ impl Unwrapper {
             }
         };
         let split = structure.split(
-            value,
+            at.value,
             Split {
-                profile,
+                profile: at.profile,
                 budget,
                 sink,
             },
@@ -352,22 +342,47 @@ impl Unwrapper {
                 // A structure that broke off (a document cut short): what came before the
                 // break was examined, and the whole value is a leaf too, so that what
                 // follows the break is still seen, as text.
-                budget.note(
-                    format!("{path} > {name}"),
+                at.note(
+                    name,
                     format!("broke off after {handed} fields: {error}"),
+                    budget,
                 );
                 if !error.is_budget() {
-                    emit(path, key, value, budget, out);
+                    at.emit(budget, out);
                 }
                 true
             }
             Err(error) if error.is_budget() => {
-                budget.note(format!("{path} > {name}"), error.to_string());
-                emit(path, key, value, budget, out);
+                at.note(name, error.to_string(), budget);
+                at.emit(budget, out);
                 true
             }
             Err(_) => false,
         }
+    }
+}
+
+/// A value some decoder sniffed, as the walk reached it: where it is, the name it is known
+/// by, its bytes and profile, and how many layers deep it is. What [`Unwrapper::peel`] and
+/// [`Unwrapper::split`] are lent besides the decoder, the budget and where leaves go.
+struct Sniffed<'p, 'v> {
+    path: &'p mut Path,
+    key: Option<&'v str>,
+    value: &'v [u8],
+    profile: &'v Profile,
+    depth: usize,
+}
+
+impl Sniffed<'_, '_> {
+    /// A note on what the decoder `name` met in this value (a budget spent, a structure that
+    /// broke off).
+    fn note(&self, name: &str, message: String, budget: &mut Budget) {
+        budget.note(format!("{} > {name}", self.path), message);
+    }
+
+    /// The value itself as a leaf, as it is.
+    fn emit(&self, budget: &mut Budget, out: &mut Out<'_, '_>) {
+        emit(self.path, self.key, self.value, budget, out);
     }
 }
 
