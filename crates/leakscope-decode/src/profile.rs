@@ -39,9 +39,12 @@ pub mod class {
     /// Bytes 0x80 and above (UTF-8 sequences, or binary).
     pub const HIGH: u16 = 1 << 13;
 
+    /// Letters and digits.
+    pub const ALNUM: u16 = DIGIT | HEX_LOWER | HEX_UPPER | LETTER;
+    /// The URL-safe base64 alphabet, without padding.
+    pub const BASE64URL: u16 = ALNUM | DASH_UNDERSCORE;
     /// Everything base64 may contain (either alphabet, padding, MIME whitespace).
-    pub const BASE64: u16 =
-        DIGIT | HEX_LOWER | HEX_UPPER | LETTER | PLUS_SLASH | DASH_UNDERSCORE | EQUALS | SPACE;
+    pub const BASE64: u16 = BASE64URL | PLUS_SLASH | EQUALS | SPACE;
     /// Everything hex may contain.
     pub const HEX: u16 = DIGIT | HEX_LOWER | HEX_UPPER;
 }
@@ -109,12 +112,8 @@ const BLOCK: usize = 64;
 /// then costs only the table, as it would without the checks.
 const MAX_MISSES: u32 = 2;
 
-/// The classes of `[A-Za-z0-9]`.
-const ALNUM: u16 = class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER;
 /// The classes of the standard base64 alphabet `[A-Za-z0-9+/]`.
-const STANDARD: u16 = ALNUM | class::PLUS_SLASH;
-/// The classes of the URL-safe base64 alphabet `[A-Za-z0-9_-]`.
-const URL_SAFE: u16 = ALNUM | class::DASH_UNDERSCORE;
+const STANDARD: u16 = class::ALNUM | class::PLUS_SLASH;
 
 #[inline(always)]
 fn is_alnum(byte: u8) -> bool {
@@ -131,14 +130,14 @@ fn all_in(block: &[u8], is_in: impl Fn(u8) -> bool) -> bool {
     block.iter().fold(true, |ok, &byte| ok & is_in(byte))
 }
 
-/// Whether `block` brings no class outside `seen`, which holds at least [`ALNUM`], shown
+/// Whether `block` brings no class outside `seen`, which holds at least [`class::ALNUM`], shown
 /// without the table: the block is made only of the widest alphabet whose classes `seen`
 /// holds. `false` says nothing (the table decides).
 fn adds_nothing(seen: u16, block: &[u8]) -> bool {
     if seen & STANDARD == STANDARD {
         // '+' is 0x2b and '/' is 0x2f: setting bit 2 maps both, and only them, onto '/'.
         all_in(block, |b| is_alnum(b) | (b | 0x04 == b'/'))
-    } else if seen & URL_SAFE == URL_SAFE {
+    } else if seen & class::BASE64URL == class::BASE64URL {
         all_in(block, |b| is_alnum(b) | (b == b'-') | (b == b'_'))
     } else {
         all_in(block, is_alnum)
@@ -205,7 +204,7 @@ fn blocks_classes(bytes: &[u8]) -> u16 {
 /// `misses` allows, else by the table.
 fn block_classes(seen: u16, block: &[u8], misses: &mut u32) -> u16 {
     if *misses < MAX_MISSES {
-        if seen & ALNUM == ALNUM {
+        if seen & class::ALNUM == class::ALNUM {
             if adds_nothing(seen, block) {
                 return 0;
             }

@@ -28,13 +28,13 @@ impl Encoding for Base58 {
                 .min_len(MIN_LEN)
                 .all_of(class::DIGIT | class::HEX_UPPER)
                 .any_of(class::LETTER | class::HEX_LOWER)
-                .within(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER),
+                .within(class::ALNUM),
         )
     }
 
     fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
         (MIN_LEN..=MAX_LEN).contains(&input.len())
-            && profile.only(class::DIGIT | class::HEX_LOWER | class::HEX_UPPER | class::LETTER)
+            && profile.only(class::ALNUM)
             // Mixed case with digits: words, numbers and hex are not base58 payloads.
             && profile.has(class::DIGIT)
             && profile.has(class::LETTER | class::HEX_LOWER)

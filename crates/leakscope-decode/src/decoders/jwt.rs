@@ -55,15 +55,7 @@ impl Encoding for Jwt {
                 .min_len(8)
                 .first_byte_in(b"eBb")
                 .all_of(class::LETTER | class::PUNCTUATION)
-                .within(
-                    class::DIGIT
-                        | class::HEX_LOWER
-                        | class::HEX_UPPER
-                        | class::LETTER
-                        | class::DASH_UNDERSCORE
-                        | class::PUNCTUATION
-                        | class::SPACE,
-                ),
+                .within(class::BASE64URL | class::PUNCTUATION | class::SPACE),
         )
     }
 

@@ -86,15 +86,7 @@ impl Encoding for SignedToken {
             Needs::ANYTHING
                 .min_len(MIN_SIGNATURE + 1 + MIN_PAYLOAD)
                 .all_of(class::HEX_LOWER | class::LETTER | class::PUNCTUATION)
-                .within(
-                    class::DIGIT
-                        | class::HEX_LOWER
-                        | class::HEX_UPPER
-                        | class::LETTER
-                        | class::DASH_UNDERSCORE
-                        | class::EQUALS
-                        | class::PUNCTUATION,
-                ),
+                .within(class::BASE64URL | class::EQUALS | class::PUNCTUATION),
         )
     }
 
