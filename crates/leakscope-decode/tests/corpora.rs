@@ -6,6 +6,7 @@ use std::io::Write;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use data_encoding::HEXLOWER;
 use leakscope_decode::{Budget, LeafBuf, Limits, Path, Step, Unwrapper};
 use proptest::prelude::*;
 use support::rng::Rng;
@@ -152,13 +153,7 @@ impl Wrap {
         match self {
             Wrap::Base64 => (STANDARD.encode(data).into_bytes(), false),
             Wrap::Base64UrlNoPad => (URL_SAFE_NO_PAD.encode(data).into_bytes(), false),
-            Wrap::Hex => (
-                data.iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-                    .into_bytes(),
-                false,
-            ),
+            Wrap::Hex => (HEXLOWER.encode(data).into_bytes(), false),
             Wrap::Percent => (
                 data.iter()
                     .map(|b| format!("%{b:02X}"))
@@ -286,8 +281,11 @@ fn base64_thirty_times_stops_at_the_depth_limit() {
     }
     let (leaves, budget) = unwrap(&payload);
     assert_eq!(leaves.len(), 1);
-    assert_eq!(leaves[0].path.layers().count(), Limits::default().max_depth);
+    let max_depth = Limits::default().max_depth;
+    assert_eq!(leaves[0].path.layers().count(), max_depth);
     assert_eq!(budget.notes().len(), 1);
+    let message = format!("nesting deeper than {max_depth} layers: not decoded further");
+    assert_eq!(budget.notes()[0].message, message);
 }
 
 #[test]

@@ -288,48 +288,47 @@ fn two_dotted_parts_that_are_not_a_signed_token_stay_whole() {
 
 // 4. JSON in a quoted literal of a larger text.
 
-#[test]
-fn json_in_a_double_quoted_literal_of_a_script_is_decoded() {
-    let script = r#"window.cfg = "{\"uid\":\"abc123\",\"url\":\"https://x\"}";"#;
-    assert_eq!(
-        leaves("body", None, script.as_bytes()),
-        expect(&[
-            // The text is kept: what lies around the literal is seen too.
-            ("body", None, script),
-            ("body > quoted[0] > json $.uid", Some("uid"), "abc123"),
-            ("body > quoted[0] > json $.url", Some("url"), "https://x"),
-        ])
-    );
-}
+/// A text with JSON in its string literals, and the leaves of that JSON.
+type Literals<'a> = (&'a str, &'a [(&'a str, Option<&'a str>, &'a str)]);
 
 #[test]
-fn json_in_a_single_quoted_literal_of_a_text_is_decoded() {
-    let text = r#"data: '{"a":1,"list":[{"email":"jane@example.com"}]}' more text"#;
-    assert_eq!(
-        leaves("body", None, text.as_bytes()),
-        expect(&[
-            ("body", None, text),
-            ("body > quoted[0] > json $.a", Some("a"), "1"),
-            (
-                "body > quoted[0] > json $.list[0].email",
-                Some("email"),
-                "jane@example.com"
-            ),
-        ])
-    );
-}
-
-#[test]
-fn every_json_literal_of_a_text_is_decoded_in_turn() {
-    let script = r#"a('[{\"id\":7}]'); b("{\"q\":\"cheap flights\"}")"#;
-    assert_eq!(
-        leaves("body", None, script.as_bytes()),
-        expect(&[
-            ("body", None, script),
-            ("body > quoted[0] > json $[0].id", Some("id"), "7"),
-            ("body > quoted[1] > json $.q", Some("q"), "cheap flights"),
-        ])
-    );
+fn json_in_the_quoted_literals_of_a_text_is_decoded_and_the_text_kept() {
+    let texts: [Literals<'_>; 3] = [
+        // A double-quoted literal of a script.
+        (
+            r#"window.cfg = "{\"uid\":\"abc123\",\"url\":\"https://x\"}";"#,
+            &[
+                ("body > quoted[0] > json $.uid", Some("uid"), "abc123"),
+                ("body > quoted[0] > json $.url", Some("url"), "https://x"),
+            ],
+        ),
+        // A single-quoted literal of a text.
+        (
+            r#"data: '{"a":1,"list":[{"email":"jane@example.com"}]}' more text"#,
+            &[
+                ("body > quoted[0] > json $.a", Some("a"), "1"),
+                (
+                    "body > quoted[0] > json $.list[0].email",
+                    Some("email"),
+                    "jane@example.com",
+                ),
+            ],
+        ),
+        // Every literal in turn.
+        (
+            r#"a('[{\"id\":7}]'); b("{\"q\":\"cheap flights\"}")"#,
+            &[
+                ("body > quoted[0] > json $[0].id", Some("id"), "7"),
+                ("body > quoted[1] > json $.q", Some("q"), "cheap flights"),
+            ],
+        ),
+    ];
+    for (text, json) in texts {
+        // The text is kept: what lies around the literals is seen too.
+        let mut want = vec![("body", None, text)];
+        want.extend_from_slice(json);
+        assert_eq!(leaves("body", None, text.as_bytes()), expect(&want));
+    }
 }
 
 #[test]
