@@ -127,7 +127,7 @@ mod test_rng;
 pub(crate) mod test_support {
     use std::io::Write;
 
-    use crate::{Budget, Layer, Structure};
+    use crate::{Budget, Decoder, Layer, Limits, Structure};
 
     /// What a layer decoder makes of `input`, as text: `None` when its sniff or its decode
     /// declines, or the output is not UTF-8.
@@ -141,7 +141,7 @@ pub(crate) mod test_support {
         String::from_utf8(out).ok()
     }
 
-    /// The fields a binary structure decoder (CBOR, MessagePack) finds in `input`, which its
+    /// The fields a binary structure decoder (CBOR, MessagePack, protobuf) finds in `input`, which its
     /// sniff must accept, as (selector, key, value as text, terminal).
     pub(crate) fn structure_fields(
         structure: &dyn Structure,
@@ -161,6 +161,27 @@ pub(crate) mod test_support {
                 )
             })
             .collect()
+    }
+
+    /// The first of `decoders` whose sniff and decode take `input`, by name: the decoders
+    /// tried before a format must not take its values.
+    pub(crate) fn taken_by(decoders: &[Decoder], input: &[u8]) -> Option<&'static str> {
+        decoders
+            .iter()
+            .find(|d| d.sniff_alone(input) && d.decode(input, &mut Budget::default()).is_ok())
+            .map(Decoder::name)
+    }
+
+    /// Whether `decoder` sniffs and decodes arbitrary `data` without a panic and within a
+    /// budget of `max_output` bytes.
+    pub(crate) fn keeps_to_budget(decoder: Decoder, data: &[u8], max_output: usize) -> bool {
+        let mut budget = Budget::new(Limits {
+            max_output,
+            ..Limits::default()
+        });
+        let _ = decoder.sniff_alone(data);
+        let _ = decoder.decode(data, &mut budget);
+        budget.output_used() <= max_output
     }
 
     pub(crate) use super::test_rng::Rng;

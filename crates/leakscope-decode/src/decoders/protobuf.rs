@@ -487,8 +487,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::decoders::test_support::Rng;
-    use crate::{Decoder, Layer, Limits};
+    use crate::decoders::test_support::{Rng, keeps_to_budget, structure_fields, taken_by};
+    use crate::decoders::{Brotli, RawDeflate};
+    use crate::{Decoder, Limits};
 
     /// A tiny protobuf encoder for the tests.
     #[derive(Debug, Clone)]
@@ -549,18 +550,11 @@ mod tests {
     }
 
     fn leaves(input: &[u8]) -> Vec<(String, String, bool)> {
-        assert!(Protobuf.sniff_alone(input), "sniff {input:02x?}");
-        Protobuf
-            .decode(input, &mut Budget::default())
-            .unwrap()
+        structure_fields(&Protobuf, input)
             .into_iter()
-            .map(|f| {
-                assert_eq!(f.key, None);
-                (
-                    f.selector,
-                    String::from_utf8_lossy(&f.value).into_owned(),
-                    f.terminal,
-                )
+            .map(|(selector, key, value, terminal)| {
+                assert_eq!(key, None);
+                (selector, value, terminal)
             })
             .collect()
     }
@@ -1119,21 +1113,13 @@ mod tests {
             let encoded = encode(&msg);
             prop_assert_eq!(leaves(&encoded), want);
             // Tried before protobuf, the decoders of headerless compression must not take it.
-            for other in [&crate::decoders::Brotli as &dyn Layer, &crate::decoders::RawDeflate] {
-                prop_assert!(
-                    !other.sniff_alone(&encoded) || other.decode(&encoded, &mut Budget::default()).is_err(),
-                    "{} took a protobuf message", other.about().name
-                );
-            }
+            let before = [Decoder::layer(Brotli), Decoder::layer(RawDeflate)];
+            prop_assert_eq!(taken_by(&before, &encoded), None);
         }
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let mut budget = Budget::new(Limits { max_output: 1 << 12, ..Limits::default() });
-            if Protobuf.sniff_alone(&data) {
-                let _ = Protobuf.decode(&data, &mut budget);
-            }
-            prop_assert!(budget.output_used() <= 1 << 12);
+            prop_assert!(keeps_to_budget(Decoder::structure(Protobuf), &data, 1 << 12));
         }
     }
 }
