@@ -9,11 +9,8 @@ use std::ops::ControlFlow;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::selector::{float_text, push_index, push_member};
-use crate::{
-    About, Budget, DecodeError, Encoding, FieldRef, FieldSink, Needs, Profile, Split, Structure,
-    class,
-};
+use super::selector::{FieldsOut, push_index, push_member};
+use crate::{About, DecodeError, Encoding, Needs, Profile, Split, Structure, class};
 
 /// JSON decoder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,11 +27,7 @@ fn first_and_last_non_space(input: &[u8]) -> Option<(u8, u8)> {
 /// every scalar is handed to the sink at once: strings without escapes are lent from the input,
 /// the others from the parser's scratch buffer or the walk's own.
 struct Walk<'w, 's> {
-    selector: String,
-    /// Floats are formatted here, reused from one to the next.
-    number: String,
-    budget: &'w mut Budget,
-    sink: &'w mut FieldSink<'s>,
+    out: FieldsOut<'w, 's>,
     /// The sink said to stop (the leaf limit): the parse is cut short, and that is not an error.
     stopped: bool,
     /// The budget ran out: the parse is cut short, and that is the error to report.
@@ -51,32 +44,28 @@ impl Walk<'_, '_> {
         value: &[u8],
         terminal: bool,
     ) -> Result<(), &'static str> {
-        let field = FieldRef {
-            selector: &self.selector,
-            key,
-            value,
-            terminal,
-        };
-        match (self.sink)(self.budget, field) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => {
-                self.stopped = true;
+        let handed = self.out.hand(key, value, terminal);
+        self.go_on(handed)
+    }
+
+    /// A float as Rust displays it, charged to the budget (see [`FieldsOut::hand_float`]).
+    fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), &'static str> {
+        match self.out.hand_float(key, number) {
+            Ok(handed) => self.go_on(handed),
+            Err(error) => {
+                self.exhausted = Some(error);
                 Err(STOP)
             }
         }
     }
 
-    /// A float as Rust displays it, charged to the budget (see [`float_text`]).
-    fn emit_float(&mut self, key: Option<&str>, number: f64) -> Result<(), &'static str> {
-        let mut text = std::mem::take(&mut self.number);
-        if let Err(error) = float_text(&mut text, number, self.budget) {
-            self.number = text;
-            self.exhausted = Some(error);
+    /// Whether the parse goes on after a field was handed: stopped when the sink says so.
+    fn go_on(&mut self, handed: ControlFlow<()>) -> Result<(), &'static str> {
+        if handed.is_break() {
+            self.stopped = true;
             return Err(STOP);
         }
-        let result = self.emit(key, text.as_bytes(), true);
-        self.number = text;
-        result
+        Ok(())
     }
 }
 
@@ -125,13 +114,13 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(MemberName(name)) = map.next_key::<MemberName<'de>>()? {
-            let len = self.walk.selector.len();
-            push_member(&mut self.walk.selector, &name);
+            let len = self.walk.out.selector.len();
+            push_member(&mut self.walk.out.selector, &name);
             map.next_value_seed(Node {
                 walk: &mut *self.walk,
                 key: Some(name),
             })?;
-            self.walk.selector.truncate(len);
+            self.walk.out.selector.truncate(len);
         }
         Ok(())
     }
@@ -139,13 +128,13 @@ impl<'de> Visitor<'de> for Node<'_, 'de, '_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0u64;
         loop {
-            let len = self.walk.selector.len();
-            push_index(&mut self.walk.selector, index);
+            let len = self.walk.out.selector.len();
+            push_index(&mut self.walk.out.selector, index);
             let more = seq.next_element_seed(Node {
                 walk: &mut *self.walk,
                 key: self.key.clone(),
             })?;
-            self.walk.selector.truncate(len);
+            self.walk.out.selector.truncate(len);
             if more.is_none() {
                 return Ok(());
             }
@@ -218,10 +207,7 @@ impl Structure for Json {
         // serde_json stops at 128 levels of nesting with an error, so a 10,000-deep document
         // is refused rather than overflowing the stack.
         let mut walk = Walk {
-            selector: String::from("$"),
-            number: String::new(),
-            budget,
-            sink,
+            out: FieldsOut::new(budget, sink),
             stopped: false,
             exhausted: None,
         };
@@ -235,10 +221,12 @@ impl Structure for Json {
         let mut start = 0;
         let mut document = 1usize;
         loop {
-            walk.selector.clear();
-            walk.selector.push('$');
+            walk.out.selector.clear();
+            walk.out.selector.push('$');
             if document > 1 {
-                walk.selector.push_str(itoa::Buffer::new().format(document));
+                walk.out
+                    .selector
+                    .push_str(itoa::Buffer::new().format(document));
             }
             let rest = &text[start..];
             let mut parser = serde_json::Deserializer::from_str(rest);
@@ -285,6 +273,7 @@ fn next_document(text: &str, error: &serde_json::Error) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Budget;
 
     fn fields(input: &str) -> Vec<(String, Option<String>, String, bool)> {
         Json.decode(input.as_bytes(), &mut Budget::default())

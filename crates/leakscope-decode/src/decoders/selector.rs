@@ -2,8 +2,9 @@
 //! MessagePack, CBOR), so that `$.properties.$url` means the same whichever format carried it.
 
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
-use crate::{Budget, DecodeError};
+use crate::{Budget, DecodeError, FieldRef, FieldSink};
 
 /// Bytes of a plain member name, and bytes past ASCII (judged by character afterwards).
 const PLAIN_OR_HIGH: [bool; 256] = {
@@ -64,6 +65,61 @@ pub(crate) fn float_text(
     text.clear();
     let _ = write!(text, "{number}");
     budget.charge_output(text.len())
+}
+
+/// Where the walk of a self-describing tree (JSON, MessagePack, CBOR) hands its scalars: the
+/// selector of the place it is at, which the walk keeps up to date, and the budget and sink
+/// the structure was lent.
+pub(crate) struct FieldsOut<'o, 's> {
+    /// The selector of the walk's current place, from `$`.
+    pub(crate) selector: String,
+    /// Floats are formatted here, reused from one to the next.
+    number: String,
+    budget: &'o mut Budget,
+    sink: &'o mut FieldSink<'s>,
+}
+
+impl<'o, 's> FieldsOut<'o, 's> {
+    /// Fields to `sink`, at the root `$`.
+    pub(crate) fn new(budget: &'o mut Budget, sink: &'o mut FieldSink<'s>) -> Self {
+        FieldsOut {
+            selector: String::from("$"),
+            number: String::new(),
+            budget,
+            sink,
+        }
+    }
+
+    /// Hand `value`, named `key`, at the current selector to the sink, which says whether to
+    /// go on.
+    pub(crate) fn hand(
+        &mut self,
+        key: Option<&str>,
+        value: &[u8],
+        terminal: bool,
+    ) -> ControlFlow<()> {
+        let field = FieldRef {
+            selector: &self.selector,
+            key,
+            value,
+            terminal,
+        };
+        (self.sink)(self.budget, field)
+    }
+
+    /// [`FieldsOut::hand`] for a float, as Rust displays it at its width, charged to the
+    /// budget first (see [`float_text`]).
+    pub(crate) fn hand_float(
+        &mut self,
+        key: Option<&str>,
+        number: impl std::fmt::Display,
+    ) -> Result<ControlFlow<()>, DecodeError> {
+        let mut text = std::mem::take(&mut self.number);
+        let handed = float_text(&mut text, number, self.budget)
+            .map(|()| self.hand(key, text.as_bytes(), true));
+        self.number = text;
+        handed
+    }
 }
 
 #[cfg(test)]

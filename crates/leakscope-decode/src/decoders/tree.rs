@@ -22,8 +22,8 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use super::selector::{float_text, push_index, push_member};
-use crate::{Budget, DecodeError, FieldRef, FieldSink};
+use super::selector::{FieldsOut, push_index, push_member};
+use crate::{Budget, DecodeError, FieldSink};
 
 /// Deepest nesting of arrays and maps walked; deeper documents are refused. Real documents are
 /// a few levels deep, and the walk recurses once a level, so this also bounds its stack.
@@ -158,12 +158,7 @@ pub(crate) fn split<T: Tree>(
     if input.len() < MIN_LEN || !T::is_convincing(input, &tally) {
         return Err(DecodeError::Implausible { encoding: T::NAME });
     }
-    let mut emit = Emit {
-        selector: String::from("$"),
-        number: String::new(),
-        budget,
-        sink,
-    };
+    let mut emit = Emit(FieldsOut::new(budget, sink));
     let mut reader = T::open(input).map_err(|reason| DecodeError::invalid(T::NAME, reason))?;
     match document(&mut reader, &mut emit) {
         // Stopping early (the leaf limit) is not an error.
@@ -371,23 +366,11 @@ impl Visit for Tally {
 }
 
 /// The second walk: selectors built as it goes, fields handed to the sink.
-struct Emit<'e, 's> {
-    selector: String,
-    /// Floats are formatted here, reused from one to the next.
-    number: String,
-    budget: &'e mut Budget,
-    sink: &'e mut FieldSink<'s>,
-}
+struct Emit<'e, 's>(FieldsOut<'e, 's>);
 
 impl Emit<'_, '_> {
     fn hand(&mut self, key: Option<&str>, value: &[u8], terminal: bool) -> Result<(), Halt> {
-        let field = FieldRef {
-            selector: &self.selector,
-            key,
-            value,
-            terminal,
-        };
-        match (self.sink)(self.budget, field) {
+        match self.0.hand(key, value, terminal) {
             ControlFlow::Continue(()) => Ok(()),
             ControlFlow::Break(()) => Err(Halt::Stop),
         }
@@ -398,35 +381,34 @@ impl Emit<'_, '_> {
         self.hand(key, text.format(number).as_bytes(), true)
     }
 
-    /// A float as Rust displays it at its width, charged to the budget (see [`float_text`]).
+    /// A float as Rust displays it at its width, charged to the budget (see
+    /// [`FieldsOut::hand_float`]).
     fn hand_float(
         &mut self,
         key: Option<&str>,
         number: impl std::fmt::Display,
     ) -> Result<(), Halt> {
-        let mut text = std::mem::take(&mut self.number);
-        let handed = match float_text(&mut text, number, self.budget) {
-            Ok(()) => self.hand(key, text.as_bytes(), true),
+        match self.0.hand_float(key, number) {
+            Ok(ControlFlow::Continue(())) => Ok(()),
+            Ok(ControlFlow::Break(())) => Err(Halt::Stop),
             Err(error) => Err(Halt::Budget(error)),
-        };
-        self.number = text;
-        handed
+        }
     }
 }
 
 impl Visit for Emit<'_, '_> {
     fn enter(&mut self, step: Step<'_>) -> usize {
-        let mark = self.selector.len();
+        let mark = self.0.selector.len();
         match step {
-            Step::Member(name) => push_member(&mut self.selector, name),
-            Step::Key(number) => push_index(&mut self.selector, number),
-            Step::Element(index) => push_index(&mut self.selector, index),
+            Step::Member(name) => push_member(&mut self.0.selector, name),
+            Step::Key(number) => push_index(&mut self.0.selector, number),
+            Step::Element(index) => push_index(&mut self.0.selector, index),
         }
         mark
     }
 
     fn leave(&mut self, mark: usize) {
-        self.selector.truncate(mark);
+        self.0.selector.truncate(mark);
     }
 
     fn scalar(&mut self, key: Option<&str>, item: Item<'_>) -> Result<(), Halt> {
