@@ -242,8 +242,7 @@ impl Encoding for Cbor {
 
 impl Structure for Cbor {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split { budget, sink, .. } = to;
-        tree::split::<Cbor>(input, budget, sink)
+        tree::split::<Cbor>(input, to)
     }
 }
 

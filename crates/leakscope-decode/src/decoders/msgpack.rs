@@ -182,8 +182,7 @@ impl Encoding for MessagePack {
 
 impl Structure for MessagePack {
     fn split(&self, input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
-        let Split { budget, sink, .. } = to;
-        tree::split::<MessagePack>(input, budget, sink)
+        tree::split::<MessagePack>(input, to)
     }
 }
 

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use super::selector::{FieldsOut, push_index, push_member};
-use crate::{Budget, DecodeError, FieldSink};
+use crate::{DecodeError, Split};
 
 /// Deepest nesting of arrays and maps walked; deeper documents are refused. Real documents are
 /// a few levels deep, and the walk recurses once a level, so this also bounds its stack.
@@ -147,13 +147,10 @@ pub(crate) fn is_convincing_document<T: Tree>(bytes: &[u8]) -> bool {
     bytes.len() >= MIN_LEN && judge::<T>(bytes).is_ok_and(|tally| T::is_convincing(bytes, &tally))
 }
 
-/// Hand the fields of `input`, a document of `T`, to `sink`, once the whole document is judged
-/// well-formed and convincing.
-pub(crate) fn split<T: Tree>(
-    input: &[u8],
-    budget: &mut Budget,
-    sink: &mut FieldSink<'_>,
-) -> Result<(), DecodeError> {
+/// Hand the fields of `input`, a document of `T`, to `to.sink`, once the whole document is
+/// judged well-formed and convincing: [`Structure::split`](crate::Structure::split) for `T`.
+pub(crate) fn split<T: Tree>(input: &[u8], to: Split<'_, '_>) -> Result<(), DecodeError> {
+    let Split { budget, sink, .. } = to;
     let tally = judge::<T>(input).map_err(|reason| DecodeError::invalid(T::NAME, reason))?;
     if input.len() < MIN_LEN || !T::is_convincing(input, &tally) {
         return Err(DecodeError::Implausible { encoding: T::NAME });
