@@ -184,6 +184,37 @@ pub(crate) mod test_support {
         budget.output_used() <= max_output
     }
 
+    /// How many bytes of values `structure` hands over when it streams `input` within a
+    /// budget of `max_output` bytes, which it must pass: nothing is kept, as in the unwrapper,
+    /// yet long text made along the way (a float's digits) must be paid for and stop it.
+    pub(crate) fn handed_within(
+        structure: &dyn Structure,
+        input: &[u8],
+        max_output: usize,
+    ) -> usize {
+        let mut budget = Budget::new(Limits {
+            max_output,
+            ..Limits::default()
+        });
+        let mut handed = 0usize;
+        let split = structure.split(
+            input,
+            crate::Split {
+                profile: &crate::Profile::of(input),
+                budget: &mut budget,
+                sink: &mut |_, field| {
+                    handed += field.value.len();
+                    std::ops::ControlFlow::Continue(())
+                },
+            },
+        );
+        assert!(
+            split.as_ref().is_err_and(|error| error.is_budget()),
+            "{split:?}"
+        );
+        handed
+    }
+
     pub(crate) use super::test_rng::Rng;
 
     /// gzip with the default level (the reference encoder).
