@@ -34,7 +34,10 @@ fn assert_whole(part: &str, value: &str) {
     );
 }
 
-fn expect(items: &[(&str, Option<&str>, &str)]) -> Vec<(String, Option<String>, String)> {
+/// Leaves as (path, key, text).
+type Leaves<'a> = &'a [(&'a str, Option<&'a str>, &'a str)];
+
+fn expect(items: Leaves<'_>) -> Vec<(String, Option<String>, String)> {
     items
         .iter()
         .map(|(p, k, v)| (p.to_string(), k.map(str::to_owned), v.to_string()))
@@ -288,12 +291,10 @@ fn two_dotted_parts_that_are_not_a_signed_token_stay_whole() {
 
 // 4. JSON in a quoted literal of a larger text.
 
-/// A text with JSON in its string literals, and the leaves of that JSON.
-type Literals<'a> = (&'a str, &'a [(&'a str, Option<&'a str>, &'a str)]);
-
 #[test]
 fn json_in_the_quoted_literals_of_a_text_is_decoded_and_the_text_kept() {
-    let texts: [Literals<'_>; 3] = [
+    // Each text with JSON in its string literals, and the leaves of that JSON.
+    let texts: [(&str, Leaves<'_>); 3] = [
         // A double-quoted literal of a script.
         (
             r#"window.cfg = "{\"uid\":\"abc123\",\"url\":\"https://x\"}";"#,
@@ -369,44 +370,46 @@ fn texts_with_braces_and_quotes_but_no_json_literal_stay_whole() {
 // 5. A whole URL percent-encoded as one path segment.
 
 #[test]
-fn a_percent_encoded_url_as_a_path_segment_is_a_url_with_its_query() {
-    let segment = "https%3A%2F%2Fwww.example.org%2Fpage%3Fq%3Dcheap%2Bflights%26lang%3Den";
-    assert_eq!(
-        leaves("path[1]", None, segment.as_bytes()),
-        expect(&[
-            (
-                "path[1] > percent",
-                None,
-                "https://www.example.org/page?q=cheap+flights&lang=en"
-            ),
-            (
-                "path[1] > percent > url query[q]",
-                Some("q"),
-                "cheap flights"
-            ),
-            ("path[1] > percent > url query[lang]", Some("lang"), "en"),
-        ])
-    );
-}
-
-#[test]
-fn a_url_percent_encoded_twice_as_a_path_segment_comes_apart_too() {
-    let segment = "https%253A%252F%252Fexample.org%252Fa%253Fref%253Dnewsletter";
-    assert_eq!(
-        leaves("path[2]", None, segment.as_bytes()),
-        expect(&[
-            (
-                "path[2] > percent > percent",
-                None,
-                "https://example.org/a?ref=newsletter"
-            ),
-            (
-                "path[2] > percent > percent > url query[ref]",
-                Some("ref"),
-                "newsletter"
-            ),
-        ])
-    );
+fn a_percent_encoded_url_as_a_path_segment_is_a_url_with_its_query_once_or_twice_encoded() {
+    let segments: [(&str, &str, Leaves<'_>); 2] = [
+        (
+            "path[1]",
+            "https%3A%2F%2Fwww.example.org%2Fpage%3Fq%3Dcheap%2Bflights%26lang%3Den",
+            &[
+                (
+                    "path[1] > percent",
+                    None,
+                    "https://www.example.org/page?q=cheap+flights&lang=en",
+                ),
+                (
+                    "path[1] > percent > url query[q]",
+                    Some("q"),
+                    "cheap flights",
+                ),
+                ("path[1] > percent > url query[lang]", Some("lang"), "en"),
+            ],
+        ),
+        // Encoded twice.
+        (
+            "path[2]",
+            "https%253A%252F%252Fexample.org%252Fa%253Fref%253Dnewsletter",
+            &[
+                (
+                    "path[2] > percent > percent",
+                    None,
+                    "https://example.org/a?ref=newsletter",
+                ),
+                (
+                    "path[2] > percent > percent > url query[ref]",
+                    Some("ref"),
+                    "newsletter",
+                ),
+            ],
+        ),
+    ];
+    for (part, segment, want) in segments {
+        assert_eq!(leaves(part, None, segment.as_bytes()), expect(want));
+    }
 }
 
 #[test]
