@@ -462,44 +462,21 @@ fn write_group(at: usize, group: &RecipientGroup<'_>, out: &mut String) -> fmt::
         Esc(&group.name),
         party_chip(group.party)
     )?;
-    let mut line = Vec::new();
-    let domains: Vec<String> = group
-        .domain_names()
-        .iter()
-        .map(|d| format!("<code>{}</code>", Esc(d)))
-        .collect();
-    if !domains.is_empty() {
-        line.push(format!("domains: {}", domains.join(", ")));
-    }
-    let hosts: Vec<String> = group
-        .hosts()
-        .iter()
-        .map(|h| format!("<code>{}</code>", Esc(h)))
-        .collect();
-    if !hosts.is_empty() {
-        line.push(format!("hosts: {}", hosts.join(", ")));
-    }
-    if !group.domains.is_empty() {
-        line.push(plural(group.requests() as u64, "request"));
-    }
-    line.push(plural(group.leaks.len() as u64, "leak"));
-    writeln!(out, "<p class=\"sub\">{}</p>", line.join(" · "))?;
+    let facts = group.facts(|name| format!("<code>{}</code>", Esc(name)));
+    writeln!(out, "<p class=\"sub\">{facts}</p>")?;
     let several_hosts = group
         .leaks
         .iter()
         .any(|l| l.recipient.host != group.leaks[0].recipient.host);
-    writeln!(out, "<div class=\"tablewrap\"><table>")?;
-    writeln!(
+    open_table(
         out,
-        "<thead><tr><th>category</th><th>severity</th><th>value</th>\
-         <th class=\"n\">occurrences</th><th>requests</th><th>first location</th>\
-         <th>rule</th></tr></thead>"
+        "<th>category</th><th>severity</th><th>value</th><th class=\"n\">occurrences</th>\
+         <th>requests</th><th>first location</th><th>rule</th>",
     )?;
-    writeln!(out, "<tbody>")?;
     for leak in &group.leaks {
         write_leak_row(leak, several_hosts, out)?;
     }
-    writeln!(out, "</tbody></table></div>")?;
+    close_table(out)?;
     writeln!(out, "</section>")
 }
 
@@ -598,19 +575,14 @@ fn write_linkage(report: &Report, out: &mut String) -> fmt::Result {
          joins leaks and linkage without revealing the value (hover over a value to see its \
          id).</p>"
     )?;
-    writeln!(out, "<div class=\"tablewrap\"><table>")?;
-    write!(
+    let values = if with_values { "<th>values</th>" } else { "" };
+    open_table(
         out,
-        "<thead><tr><th>kind</th><th>category</th><th>value ids</th>"
+        &format!(
+            "<th>kind</th><th>category</th><th>value ids</th>{values}<th>recipients</th>\
+             <th class=\"n\">requests</th><th>why</th>"
+        ),
     )?;
-    if with_values {
-        write!(out, "<th>values</th>")?;
-    }
-    writeln!(
-        out,
-        "<th>recipients</th><th class=\"n\">requests</th><th>why</th></tr></thead>"
-    )?;
-    writeln!(out, "<tbody>")?;
     for link in &report.linkage {
         let ids: Vec<String> = link
             .value_ids
@@ -642,7 +614,7 @@ fn write_linkage(report: &Report, out: &mut String) -> fmt::Result {
             Esc(&link.why)
         )?;
     }
-    writeln!(out, "</tbody></table></div>")?;
+    close_table(out)?;
     writeln!(out, "</section>")
 }
 
@@ -656,12 +628,10 @@ fn write_anomalies(report: &Report, out: &mut String) -> fmt::Result {
         out,
         "<p class=\"sub\">What did not stop the scan: broken entries, budgets reached.</p>"
     )?;
-    writeln!(out, "<div class=\"tablewrap\"><table>")?;
-    writeln!(
+    open_table(
         out,
-        "<thead><tr><th class=\"n\">request</th><th>source</th><th>message</th></tr></thead>"
+        "<th class=\"n\">request</th><th>source</th><th>message</th>",
     )?;
-    writeln!(out, "<tbody>")?;
     for anomaly in &report.anomalies {
         let request = anomaly.request.map(|r| format!("#{r}")).unwrap_or_default();
         writeln!(
@@ -671,8 +641,21 @@ fn write_anomalies(report: &Report, out: &mut String) -> fmt::Result {
             Esc(&anomaly.message)
         )?;
     }
-    writeln!(out, "</tbody></table></div>")?;
+    close_table(out)?;
     writeln!(out, "</section>")
+}
+
+/// Opens a table that scrolls sideways on narrow screens, with the header cells `head`
+/// (`<th>…</th>` each), up to its first row.
+fn open_table(out: &mut String, head: &str) -> fmt::Result {
+    writeln!(out, "<div class=\"tablewrap\"><table>")?;
+    writeln!(out, "<thead><tr>{head}</tr></thead>")?;
+    writeln!(out, "<tbody>")
+}
+
+/// Closes a table [`open_table`] opened.
+fn close_table(out: &mut String) -> fmt::Result {
+    writeln!(out, "</tbody></table></div>")
 }
 
 fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
@@ -702,7 +685,7 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
             thousands(side.kinds as u64)
         )?;
     }
-    writeln!(out, "</tbody></table></div>")?;
+    close_table(out)?;
     for recipient in &diff.recipients {
         writeln!(
             out,
@@ -745,7 +728,7 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
                 )?;
             }
         }
-        writeln!(out, "</tbody></table></div>")?;
+        close_table(out)?;
     }
     writeln!(out, "</section>")
 }
@@ -753,8 +736,8 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builder::test_support::{builder, request_with as request, sighting, small_report};
-    use crate::{NoSink, ReportBuilder, ReportOptions, diff};
+    use crate::builder::test_support::{builder, one_leak_report, small_report};
+    use crate::{ReportBuilder, ReportOptions, diff};
 
     fn render(report: &Report, diff: Option<Diff>) -> String {
         let mut out = Vec::new();
@@ -802,25 +785,13 @@ mod tests {
 
     #[test]
     fn escapes_values_names_and_locations() {
-        let mut builder = builder(true);
-        builder.add_input("<b>cap'ture</b>.har", Some("har"));
-        builder
-            .add(
-                request(
-                    0,
-                    "t.example.net",
-                    vec![sighting(
-                        "rule<x>",
-                        Category::SearchQuery,
-                        crate::Severity::High,
-                        "<script>alert(\"x&y\")</script>",
-                        "query[<img onerror='1'>]",
-                    )],
-                ),
-                &mut NoSink,
-            )
-            .unwrap();
-        let html = render(&builder.finish(), None);
+        let report = one_leak_report(
+            "<b>cap'ture</b>.har",
+            "rule<x>",
+            "<script>alert(\"x&y\")</script>",
+            "query[<img onerror='1'>]",
+        );
+        let html = render(&report, None);
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<b>cap"), "{html}");

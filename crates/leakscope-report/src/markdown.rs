@@ -268,20 +268,7 @@ fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()
     };
     writeln!(out, "## {} ({party})", md(&group.name))?;
     writeln!(out)?;
-    let domains: Vec<String> = group.domain_names().iter().map(|d| code(d)).collect();
-    let hosts: Vec<String> = group.hosts().iter().map(|h| code(h)).collect();
-    let mut line = Vec::new();
-    if !domains.is_empty() {
-        line.push(format!("domains: {}", domains.join(", ")));
-    }
-    if !hosts.is_empty() {
-        line.push(format!("hosts: {}", hosts.join(", ")));
-    }
-    if !group.domains.is_empty() {
-        line.push(plural(group.requests() as u64, "request"));
-    }
-    line.push(plural(group.leaks.len() as u64, "leak"));
-    writeln!(out, "{}", line.join(" · "))?;
+    writeln!(out, "{}", group.facts(code))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -342,8 +329,8 @@ fn write_group(group: &RecipientGroup<'_>, out: &mut dyn Write) -> io::Result<()
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::builder::test_support::{builder, request_with as request, sighting, small_report};
-    use crate::{NoSink, ReportBuilder, ReportOptions, Severity};
+    use crate::builder::test_support::{one_leak_report, small_report};
+    use crate::{ReportBuilder, ReportOptions};
 
     fn render(report: &Report) -> String {
         let mut out = Vec::new();
@@ -391,25 +378,8 @@ pub(crate) mod tests {
 
     #[test]
     fn cells_escape_pipes_and_backticks() {
-        let mut builder = builder(true);
-        builder.add_input("x|y.har", Some("har"));
-        builder
-            .add(
-                request(
-                    0,
-                    "t.example.net",
-                    vec![sighting(
-                        "rule|x",
-                        Category::SearchQuery,
-                        Severity::High,
-                        "a|b`c``d\nnext",
-                        "query[q|`]",
-                    )],
-                ),
-                &mut NoSink,
-            )
-            .unwrap();
-        let text = render(&builder.finish());
+        let report = one_leak_report("x|y.har", "rule|x", "a|b`c``d\nnext", "query[q|`]");
+        let text = render(&report);
         assert!(text.contains("``` a\\|b`c``d\\nnext ```"), "{text}");
         assert!(text.contains("`` query[q\\|`] ``"), "{text}");
         assert!(text.contains("`rule\\|x`"), "{text}");

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::markdown::{first_location, more_places};
-use crate::{Leak, Party, RecipientSummary, Report, Severity};
+use crate::{Leak, Party, Recipient, RecipientSummary, Report, Severity};
 
 /// Writes a [`Report`] in one format.
 pub trait Render {
@@ -414,37 +414,58 @@ impl RecipientGroup<'_> {
         self.domains.iter().map(|d| d.requests).sum()
     }
 
+    /// The line under the group's heading: its domains and hosts (each name written by
+    /// `code`), the requests sent to it and its leaks, joined by ` · `.
+    pub(crate) fn facts(&self, code: impl Fn(&str) -> String) -> String {
+        let mut line = Vec::new();
+        let domains: Vec<String> = self.domain_names().into_iter().map(&code).collect();
+        if !domains.is_empty() {
+            line.push(format!("domains: {}", domains.join(", ")));
+        }
+        let hosts: Vec<String> = self.hosts().into_iter().map(&code).collect();
+        if !hosts.is_empty() {
+            line.push(format!("hosts: {}", hosts.join(", ")));
+        }
+        if !self.domains.is_empty() {
+            line.push(plural(self.requests() as u64, "request"));
+        }
+        line.push(plural(self.leaks.len() as u64, "leak"));
+        line.join(" · ")
+    }
+
     /// The group's registrable domains, else (when the summary names none) its leaks' domains.
     pub(crate) fn domain_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = if self.domains.is_empty() {
-            self.leaks
-                .iter()
-                .map(|l| l.recipient.domain.as_str())
-                .collect()
-        } else {
-            self.domains.iter().map(|d| d.domain.as_str()).collect()
-        };
-        names.retain(|n| !n.is_empty());
-        dedup_keep_order(&mut names);
-        names
+        let from_summary = self.domains.iter().map(|d| d.domain.as_str());
+        self.names(from_summary, |recipient| &recipient.domain)
     }
 
     /// The hosts that received the group's requests.
     pub(crate) fn hosts(&self) -> Vec<&str> {
-        let mut hosts: Vec<&str> = if self.domains.is_empty() {
+        let from_summary = self
+            .domains
+            .iter()
+            .flat_map(|d| d.hosts.iter().map(String::as_str));
+        self.names(from_summary, |recipient| &recipient.host)
+    }
+
+    /// The names the summary gives (`from_summary`), else (when it names none of the group's
+    /// domains) `of` each leak's recipient: non-empty, each once, in order.
+    fn names<'s>(
+        &'s self,
+        from_summary: impl Iterator<Item = &'s str>,
+        of: fn(&Recipient) -> &String,
+    ) -> Vec<&'s str> {
+        let mut names: Vec<&str> = if self.domains.is_empty() {
             self.leaks
                 .iter()
-                .map(|l| l.recipient.host.as_str())
+                .map(|l| of(&l.recipient).as_str())
                 .collect()
         } else {
-            self.domains
-                .iter()
-                .flat_map(|d| d.hosts.iter().map(String::as_str))
-                .collect()
+            from_summary.collect()
         };
-        hosts.retain(|h| !h.is_empty());
-        dedup_keep_order(&mut hosts);
-        hosts
+        names.retain(|n| !n.is_empty());
+        dedup_keep_order(&mut names);
+        names
     }
 }
 
