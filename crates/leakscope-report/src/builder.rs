@@ -692,13 +692,7 @@ pub(crate) mod test_support {
                         Severity::High
                     },
                     value: (*value).into(),
-                    places: places
-                        .iter()
-                        .map(|p| Place {
-                            location: (*p).into(),
-                            span: None,
-                        })
-                        .collect(),
+                    places: places.iter().copied().map(Place::at).collect(),
                     evidence: None,
                 })
                 .collect(),
@@ -738,10 +732,7 @@ pub(crate) mod test_support {
             category,
             severity,
             value: value.to_owned(),
-            places: vec![Place {
-                location: location.to_owned(),
-                span: None,
-            }],
+            places: vec![Place::at(location)],
             evidence: None,
         }
     }
@@ -759,11 +750,47 @@ pub(crate) mod test_support {
         }
     }
 
+    /// A report of one capture file, `input`, with one search query, `value`, found by `rule`
+    /// at `location` and shown: what the renderers' escaping tests feed them.
+    pub(crate) fn one_leak_report(input: &str, rule: &str, value: &str, location: &str) -> Report {
+        let mut builder = builder(true);
+        builder.add_input(input, Some("har"));
+        let found = sighting(rule, Category::SearchQuery, Severity::High, value, location);
+        builder
+            .add(request_with(0, "t.example.net", vec![found]), &mut NoSink)
+            .unwrap();
+        builder.finish()
+    }
+
+    /// What the small report's Xiaomi request carries: an advertising id and a search query in
+    /// a base64 JSON form field, the event at index `event` of its `events`.
+    pub(crate) fn xiaomi_sightings(event: usize) -> Vec<Sighting> {
+        let at = |field: &str| format!("body form[data] > base64 > json $.events[{event}].{field}");
+        vec![
+            sighting(
+                "id.advertising-id",
+                Category::PersistentId,
+                Severity::High,
+                ADVERTISING_ID,
+                &at("gaid"),
+            ),
+            sighting(
+                "search.query-field",
+                Category::SearchQuery,
+                Severity::High,
+                "symptoms of depression",
+                &at("keyword"),
+            ),
+        ]
+    }
+
+    /// The advertising id the small report's Google and Xiaomi requests both carry.
+    pub(crate) const ADVERTISING_ID: &str = "38400000-8cf0-11bd-b23e-10b96e40000d";
+
     /// A small report: two Google hosts, one Xiaomi host and the first party.
     pub(crate) fn small_report(show_values: bool) -> Report {
         let mut builder = builder(show_values);
         builder.add_input("capture.har", Some("har"));
-        let id = "38400000-8cf0-11bd-b23e-10b96e40000d";
         builder
             .add(
                 request_with(
@@ -781,7 +808,7 @@ pub(crate) mod test_support {
                             "id.analytics-client-id",
                             Category::PersistentId,
                             Severity::High,
-                            id,
+                            ADVERTISING_ID,
                             "query[cid]",
                         ),
                     ],
@@ -791,26 +818,7 @@ pub(crate) mod test_support {
             .unwrap();
         builder
             .add(
-                request_with(
-                    1,
-                    "tracking.intl.miui.com",
-                    vec![
-                        sighting(
-                            "id.advertising-id",
-                            Category::PersistentId,
-                            Severity::High,
-                            id,
-                            "body form[data] > base64 > json $.events[0].gaid",
-                        ),
-                        sighting(
-                            "search.query-field",
-                            Category::SearchQuery,
-                            Severity::High,
-                            "symptoms of depression",
-                            "body form[data] > base64 > json $.events[0].keyword",
-                        ),
-                    ],
-                ),
+                request_with(1, "tracking.intl.miui.com", xiaomi_sightings(0)),
                 &mut NoSink,
             )
             .unwrap();
@@ -1117,22 +1125,22 @@ mod tests {
 
     #[test]
     fn requests_without_an_id_are_tied_by_their_device_values() {
-        let fp = Category::DeviceFingerprint;
-        let device: [(&str, Category, &str, &[&str]); 3] = [
-            (
-                "fingerprint.device-model",
-                fp,
-                "Redmi Note 8 Pro",
-                &["body > json $.model"],
-            ),
-            ("fingerprint.os-version", fp, "10", &["body > json $.os"]),
-            (
-                "fingerprint.screen",
-                fp,
-                "1080x2340",
-                &["body > json $.res"],
-            ),
-        ];
+        // A device's model, OS version and screen, as one tracker's JSON body sends them.
+        let device = |model, os, screen| -> [(&str, Category, &str, &[&str]); 3] {
+            let fp = Category::DeviceFingerprint;
+            [
+                (
+                    "fingerprint.device-model",
+                    fp,
+                    model,
+                    &["body > json $.model"],
+                ),
+                ("fingerprint.os-version", fp, os, &["body > json $.os"]),
+                ("fingerprint.screen", fp, screen, &["body > json $.res"]),
+            ]
+        };
+        let other = device("Pixel 7", "14", "1080x2400");
+        let device = device("Redmi Note 8 Pro", "10", "1080x2340");
         let mut with_id = device.to_vec();
         with_id.push((
             "id.device-id",
@@ -1140,21 +1148,6 @@ mod tests {
             ID,
             &["body > json $.id"],
         ));
-        let other: [(&str, Category, &str, &[&str]); 3] = [
-            (
-                "fingerprint.device-model",
-                fp,
-                "Pixel 7",
-                &["body > json $.model"],
-            ),
-            ("fingerprint.os-version", fp, "14", &["body > json $.os"]),
-            (
-                "fingerprint.screen",
-                fp,
-                "1080x2400",
-                &["body > json $.res"],
-            ),
-        ];
         let report = build(
             options(),
             vec![

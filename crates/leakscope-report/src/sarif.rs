@@ -518,8 +518,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::builder::test_support::{request_with as request, sighting, small_report};
-    use crate::{Category, NoSink, ReportBuilder, ReportOptions};
+    use crate::builder::test_support::{request_with as request, small_report, xiaomi_sightings};
+    use crate::{NoSink, ReportBuilder, ReportOptions};
 
     fn render(report: &Report) -> Value {
         let mut out = Vec::new();
@@ -625,26 +625,7 @@ mod tests {
             },
         );
         builder.add_input("capture.har", Some("har"));
-        let scan = request(
-            0,
-            "tracking.intl.miui.com",
-            vec![
-                sighting(
-                    "id.advertising-id",
-                    Category::PersistentId,
-                    Severity::High,
-                    "38400000-8cf0-11bd-b23e-10b96e40000d",
-                    &format!("body form[data] > base64 > json $.events[{shift}].gaid"),
-                ),
-                sighting(
-                    "search.query-field",
-                    Category::SearchQuery,
-                    Severity::High,
-                    "symptoms of depression",
-                    &format!("body form[data] > base64 > json $.events[{shift}].keyword"),
-                ),
-            ],
-        );
+        let scan = request(0, "tracking.intl.miui.com", xiaomi_sightings(shift));
         builder.add(scan, &mut NoSink).unwrap();
         builder.finish()
     }

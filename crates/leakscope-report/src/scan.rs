@@ -71,6 +71,17 @@ pub struct Place {
     pub span: Option<ByteSpan>,
 }
 
+impl Place {
+    /// A place known by its location only: the value's bytes are not in the part verbatim
+    /// (they were base64, gzip or escaped), or the caller does not track where they are.
+    pub fn at(location: impl Into<String>) -> Place {
+        Place {
+            location: location.into(),
+            span: None,
+        }
+    }
+}
+
 /// A byte range `start..end` of a request part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ByteSpan {

@@ -49,13 +49,7 @@ fn sighting(
         category,
         severity,
         value: value.to_owned(),
-        places: locations
-            .iter()
-            .map(|l| Place {
-                location: (*l).to_owned(),
-                span: None,
-            })
-            .collect(),
+        places: locations.iter().copied().map(Place::at).collect(),
         evidence: None,
     }
 }
