@@ -359,23 +359,10 @@ fn assert_hashes(hash: Hash) {
 }
 
 #[test]
-fn md5_of_every_normalisation() {
-    assert_hashes(Hash::Md5);
-}
-
-#[test]
-fn sha1_of_every_normalisation() {
-    assert_hashes(Hash::Sha1);
-}
-
-#[test]
-fn sha256_of_every_normalisation() {
-    assert_hashes(Hash::Sha256);
-}
-
-#[test]
-fn sha512_of_every_normalisation() {
-    assert_hashes(Hash::Sha512);
+fn every_hash_of_every_normalisation() {
+    for hash in [Hash::Md5, Hash::Sha1, Hash::Sha256, Hash::Sha512] {
+        assert_hashes(hash);
+    }
 }
 
 #[test]

@@ -35,74 +35,65 @@ value = "+1 (207) 555-0142"
     assert_eq!(parse_known_values("", "empty.toml"), Ok(Vec::new()));
 }
 
-fn error(text: &str) -> String {
-    parse_known_values(text, "known.toml")
-        .expect_err("invalid")
-        .to_string()
-}
-
-#[test]
-fn an_unknown_field_is_refused_at_its_line() {
-    let message =
-        error("[[known]]\nlabel = \"my email\"\nvalue = \"jane@example.org\"\nhashed = true\n");
-    assert!(
-        message.starts_with("known.toml:4:1: unknown field `hashed`"),
-        "{message}"
-    );
-    let message = error("[[value]]\nlabel = \"x\"\n");
-    assert!(
-        message.starts_with("known.toml:1:3: unknown field `value`"),
-        "{message}"
-    );
-}
-
-#[test]
-fn an_unknown_category_is_refused_with_the_list() {
-    let message = error(
+/// (what is wrong, a `known.toml` with it, its error message whole; `…` at the end: how it
+/// starts).
+const REFUSED: &[(&str, &str, &str)] = &[
+    (
+        "an unknown field, at its line",
+        "[[known]]\nlabel = \"my email\"\nvalue = \"jane@example.org\"\nhashed = true\n",
+        "known.toml:4:1: unknown field `hashed`…",
+    ),
+    (
+        "an unknown table, at its line",
+        "[[value]]\nlabel = \"x\"\n",
+        "known.toml:1:3: unknown field `value`…",
+    ),
+    (
+        "an unknown category, with the list",
         "[[known]]\nlabel = \"my email\"\nvalue = \"jane@example.org\"\ncategory = \"contacts\"\n",
-    );
-    assert_eq!(
-        message,
         "known.toml:4:12: unknown category `contacts` (one of: browsing-history, search-query, \
          persistent-id, device-fingerprint, network, location, contact, installed-apps, \
-         private-mode, known-value)"
-    );
-}
-
-#[test]
-fn a_missing_value_is_refused_at_its_table() {
-    let message =
-        error("[[known]]\nlabel = \"a\"\nvalue = \"abc\"\n\n[[known]]\nlabel = \"my email\"\n");
-    assert!(
-        message.starts_with("known.toml:5:1: missing field `value`"),
-        "{message}"
-    );
-}
-
-#[test]
-fn a_too_short_value_is_refused_at_its_line() {
-    let message = error("[[known]]\nlabel = \"my pin\"\nvalue = \" 42 \"\n");
-    assert_eq!(
-        message,
+         private-mode, known-value)",
+    ),
+    (
+        "a missing value, at its table",
+        "[[known]]\nlabel = \"a\"\nvalue = \"abc\"\n\n[[known]]\nlabel = \"my email\"\n",
+        "known.toml:5:1: missing field `value`…",
+    ),
+    (
+        "a too short value, at its line",
+        "[[known]]\nlabel = \"my pin\"\nvalue = \" 42 \"\n",
         "known.toml:3:9: known value `my pin` is too short: 2 byte(s) after trimming, at least 3 \
-         are needed (a shorter value would match almost everywhere)"
-    );
-}
+         are needed (a shorter value would match almost everywhere)",
+    ),
+    (
+        "an empty label, at its line",
+        "[[known]]\nlabel = \"  \"\nvalue = \"jane@example.org\"\n",
+        "known.toml:2:9: the label is empty…",
+    ),
+    (
+        "bad TOML, at its line",
+        "[[known]]\nlabel = \"x\nvalue = \"abc\"\n",
+        "known.toml:2:…",
+    ),
+    (
+        "a value of the wrong type, at its line",
+        "[[known]]\nlabel = \"x\"\nvalue = 12345\n",
+        "known.toml:3:9: invalid type…",
+    ),
+];
 
 #[test]
-fn an_empty_label_and_bad_toml_are_refused_at_their_line() {
-    let message = error("[[known]]\nlabel = \"  \"\nvalue = \"jane@example.org\"\n");
-    assert!(
-        message.starts_with("known.toml:2:9: the label is empty"),
-        "{message}"
-    );
-    let message = error("[[known]]\nlabel = \"x\nvalue = \"abc\"\n");
-    assert!(message.starts_with("known.toml:2:"), "{message}");
-    let message = error("[[known]]\nlabel = \"x\"\nvalue = 12345\n");
-    assert!(
-        message.starts_with("known.toml:3:9: invalid type"),
-        "{message}"
-    );
+fn bad_files_are_refused_saying_where() {
+    for (what, text, expected) in REFUSED {
+        let message = parse_known_values(text, "known.toml")
+            .expect_err(what)
+            .to_string();
+        match expected.strip_suffix('…') {
+            Some(start) => assert!(message.starts_with(start), "{what}: {message}"),
+            None => assert_eq!(message, *expected, "{what}"),
+        }
+    }
 }
 
 #[test]
