@@ -813,6 +813,14 @@ pub fn parse_response_in_stream<'a>(
 mod tests {
     use super::*;
 
+    /// The request that is the whole of `msg`: the test fails if it is partial or leaves
+    /// bytes over.
+    fn whole_request(msg: &[u8]) -> Request<'_> {
+        let (req, used) = parse_request(msg).unwrap().complete().expect("complete");
+        assert_eq!(used, msg.len(), "the request is the whole message");
+        req
+    }
+
     #[test]
     fn request_line_forms() {
         let (rest, line) = parse_request_line(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\n").unwrap();
@@ -861,10 +869,7 @@ mod tests {
     #[test]
     fn spaces_in_the_target_are_tolerated_with_an_anomaly() {
         let msg = b"GET /search?q=foo bar HTTP/1.1\r\nHost: h\r\n\r\n";
-        let Status::Complete((req, n)) = parse_request(msg).unwrap() else {
-            panic!("partial")
-        };
-        assert_eq!(n, msg.len());
+        let req = whole_request(msg);
         assert_eq!(req.line.target, b"/search?q=foo bar");
         assert_eq!(req.line.version, "HTTP/1.1");
         assert!(req.line.spaces_in_target);
@@ -946,10 +951,7 @@ mod tests {
             msg.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
         }
         msg.extend_from_slice(b"\r\n");
-        let Status::Complete((req, n)) = parse_request(&msg).unwrap() else {
-            panic!("partial")
-        };
-        assert_eq!(n, msg.len());
+        let req = whole_request(&msg);
         assert_eq!(req.headers.fields.len(), MAX_HEADERS);
         assert_eq!(req.headers.dropped, 3);
         assert_eq!(req.anomalies.len(), 1);
@@ -988,10 +990,7 @@ mod tests {
     #[test]
     fn chunked_request_with_extensions_and_trailers() {
         let msg = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Sum: 1\r\n\r\n";
-        let Status::Complete((req, n)) = parse_request(msg).unwrap() else {
-            panic!("partial")
-        };
-        assert_eq!(n, msg.len());
+        let req = whole_request(msg);
         assert_eq!(req.body.as_ref(), b"Wikipedia");
         assert_eq!(req.trailers.len(), 1);
     }

@@ -120,39 +120,59 @@ mod tests {
         assert_eq!(url_query("https://h/p"), None);
     }
 
+    /// Asserts `predicate` holds for each of `yes` and for none of `no`.
+    fn assert_tells_apart(predicate: fn(&[u8]) -> bool, yes: &[&str], no: &[&str]) {
+        for body in yes {
+            assert!(predicate(body.as_bytes()), "{body:?} should pass");
+        }
+        for body in no {
+            assert!(!predicate(body.as_bytes()), "{body:?} should not pass");
+        }
+    }
+
     #[test]
     fn plausible_forms_and_not() {
-        assert!(is_plausible_form(b"ud[em]=abc%40x.y&data=eyJ1IjoxfQ%3D%3D"));
-        assert!(is_plausible_form(b"a=1&bare&b=2"));
-        assert!(is_plausible_form(b"flag="));
-        assert!(!is_plausible_form(
-            b"{\"gaid\":\"38400000-8cf0-11bd-b23e-10b96e40000d\"}"
-        ));
-        assert!(!is_plausible_form(b"  \n[1,2]"));
-        assert!(!is_plausible_form(b"eyJhIjoxfQ=="));
-        assert!(!is_plausible_form(b"eyJ1IjoxfQ"));
-        assert!(!is_plausible_form(b"hello world"));
-        assert!(!is_plausible_form(b"\"k\"=v"));
-        assert!(!is_plausible_form(b"a b=c"));
-        assert!(!is_plausible_form(b""));
-        assert!(is_base64_blob(b"eyJhIjoxfQ=="));
-        assert!(is_base64_blob(b"YWJjZGVmZw=="));
-        assert!(!is_base64_blob(b"token="));
-        assert!(!is_base64_blob(b"a=b"));
-        assert!(!is_base64_blob(b"===="));
+        assert_tells_apart(
+            is_plausible_form,
+            &[
+                "ud[em]=abc%40x.y&data=eyJ1IjoxfQ%3D%3D",
+                "a=1&bare&b=2",
+                "flag=",
+            ],
+            &[
+                r#"{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d"}"#,
+                "  \n[1,2]",
+                "eyJhIjoxfQ==",
+                "eyJ1IjoxfQ",
+                "hello world",
+                r#""k"=v"#,
+                "a b=c",
+                "",
+            ],
+        );
+        assert_tells_apart(
+            is_base64_blob,
+            &["eyJhIjoxfQ==", "YWJjZGVmZw=="],
+            &["token=", "a=b", "===="],
+        );
     }
 
     #[test]
     fn sniffs_only_clear_forms() {
-        assert!(looks_like_form(
-            b"v=1&tid=UA-1&cid=555.666&dl=https%3A%2F%2Fx"
-        ));
-        assert!(looks_like_form(b"single=value"));
-        assert!(!looks_like_form(b"{\"a\":1}"));
-        assert!(!looks_like_form(b"hello world"));
-        assert!(!looks_like_form(b"a=1&b"));
-        assert!(!looks_like_form(b"a=hello world"));
-        assert!(!looks_like_form(b""));
-        assert!(!looks_like_form(b"eyJhIjoxfQ=="));
+        assert_tells_apart(
+            looks_like_form,
+            &[
+                "v=1&tid=UA-1&cid=555.666&dl=https%3A%2F%2Fx",
+                "single=value",
+            ],
+            &[
+                r#"{"a":1}"#,
+                "hello world",
+                "a=1&b",
+                "a=hello world",
+                "",
+                "eyJhIjoxfQ==",
+            ],
+        );
     }
 }
