@@ -16,6 +16,13 @@ fn read(name: &str) -> Vec<Result<Exchange, CaptureError>> {
     open_capture(&fixture(name), None).expect("opens").collect()
 }
 
+/// What a reader yields for `cut`, a capture in `format` cut short.
+fn read_cut(cut: &[u8], format: CaptureFormat) -> Vec<Result<Exchange, CaptureError>> {
+    leakscope_http::read_capture(std::io::Cursor::new(cut.to_vec()), "cut", Some(format))
+        .unwrap()
+        .collect()
+}
+
 fn part(ex: &Exchange, location: &str) -> Option<String> {
     request_parts(ex)
         .into_iter()
@@ -73,13 +80,12 @@ fn har_with_broken_entries_reads_the_others() {
             fixture("broken_entry.har").display()
         )
     );
+    assert_eq!(missing.detail(), "entry 1: missing request.url");
     assert!(!missing.is_fatal());
     let wrong_type = items[2].as_ref().unwrap_err();
     assert_eq!(wrong_type.position(), Some(Position::Entry(2)));
-    assert!(
-        wrong_type.to_string().contains("invalid type"),
-        "{wrong_type}"
-    );
+    let detail = wrong_type.detail();
+    assert!(detail.starts_with("entry 2: invalid type"), "{detail}");
     let last = items[3].as_ref().unwrap();
     assert_eq!(last.url, "https://a.example/4");
     assert_eq!(last.position, Position::Entry(3));
@@ -178,14 +184,7 @@ fn every_truncation_of_a_har_yields_whole_entries_then_a_fatal_error() {
     let bytes = std::fs::read(fixture("form_post.har")).unwrap();
     let mut previous_ok = 0;
     for end in (0..bytes.len()).step_by(13) {
-        let cut = bytes[..end].to_vec();
-        let items: Vec<_> = leakscope_http::read_capture(
-            std::io::Cursor::new(cut),
-            "cut.har",
-            Some(CaptureFormat::Har),
-        )
-        .unwrap()
-        .collect();
+        let items = read_cut(&bytes[..end], CaptureFormat::Har);
         let (ok, errors): (Vec<_>, Vec<_>) = items.iter().partition(|r| r.is_ok());
         assert_eq!(errors.len(), 1, "cut at {end}: {items:?}");
         assert!(errors[0].as_ref().unwrap_err().is_fatal());
@@ -203,14 +202,7 @@ fn every_truncation_of_a_har_yields_whole_entries_then_a_fatal_error() {
 fn every_truncation_of_a_raw_stream_ends_cleanly() {
     let bytes = std::fs::read(fixture("pipelined.http")).unwrap();
     for end in 0..bytes.len() {
-        let cut = bytes[..end].to_vec();
-        let items: Vec<_> = leakscope_http::read_capture(
-            std::io::Cursor::new(cut),
-            "cut.http",
-            Some(CaptureFormat::RawHttp),
-        )
-        .unwrap()
-        .collect();
+        let items = read_cut(&bytes[..end], CaptureFormat::RawHttp);
         let errors = items.iter().filter(|r| r.is_err()).count();
         assert!(errors <= 1, "cut at {end}");
         if let Some(Err(e)) = items.last() {

@@ -124,7 +124,7 @@ fn looks_like_start_line(line: &[u8]) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// The file could not be opened or read.
-    #[error("{file}: {}{source}", position_prefix(.position))]
+    #[error("{file}: {}", self.detail())]
     Io {
         /// The file name.
         file: String,
@@ -134,13 +134,13 @@ pub enum CaptureError {
         source: io::Error,
     },
     /// The format could not be recognised from the first bytes.
-    #[error("{file}: unknown capture format (expected HAR, raw HTTP/1.x or NDJSON)")]
+    #[error("{file}: {}", self.detail())]
     UnknownFormat {
         /// The file name.
         file: String,
     },
     /// A HAR problem: a bad entry (non-fatal) or broken JSON structure (fatal).
-    #[error("{file}: {position}: {message}")]
+    #[error("{file}: {}", self.detail())]
     Har {
         /// The file name.
         file: String,
@@ -154,7 +154,7 @@ pub enum CaptureError {
     /// A raw HTTP stream problem: a malformed message (non-fatal: the reader skips to the
     /// next line that looks like a request or status line), or a truncated or oversized one
     /// (fatal).
-    #[error("{file}: {position}: {message}")]
+    #[error("{file}: {}", self.detail())]
     Http {
         /// The file name.
         file: String,
@@ -166,7 +166,7 @@ pub enum CaptureError {
         fatal: bool,
     },
     /// An NDJSON line that could not be read (non-fatal).
-    #[error("{file}: {position}: {message}")]
+    #[error("{file}: {}", self.detail())]
     Ndjson {
         /// The file name.
         file: String,
@@ -177,11 +177,32 @@ pub enum CaptureError {
     },
 }
 
-fn position_prefix(position: &Option<Position>) -> String {
-    position.map(|p| format!("{p}: ")).unwrap_or_default()
-}
-
 impl CaptureError {
+    /// What went wrong and where in the file, without the file's name (the message is
+    /// `{file}: {detail}`): for a report that names the file on its own.
+    pub fn detail(&self) -> String {
+        match self {
+            CaptureError::Io {
+                position, source, ..
+            } => match position {
+                Some(position) => format!("{position}: {source}"),
+                None => source.to_string(),
+            },
+            CaptureError::UnknownFormat { .. } => {
+                "unknown capture format (expected HAR, raw HTTP/1.x or NDJSON)".to_owned()
+            }
+            CaptureError::Har {
+                position, message, ..
+            }
+            | CaptureError::Http {
+                position, message, ..
+            }
+            | CaptureError::Ndjson {
+                position, message, ..
+            } => format!("{position}: {message}"),
+        }
+    }
+
     /// Where in the file the problem is, when known.
     pub fn position(&self) -> Option<Position> {
         match self {

@@ -447,6 +447,7 @@ GET /two HTTP/1.1\r\nHost: a\r\n\r\n";
             err.to_string().starts_with("s.txt: byte 30: request: "),
             "{err}"
         );
+        assert!(err.detail().starts_with("byte 30: request: "), "{err}");
         let two = items[2].as_ref().unwrap();
         assert_eq!(two.url, "http://a/two");
         let two_at = stream.windows(8).position(|w| w == b"GET /two").unwrap();

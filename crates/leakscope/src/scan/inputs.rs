@@ -16,23 +16,20 @@ impl Scanner {
         spooled: Option<&std::fs::File>,
     ) -> Result<CaptureReader, String> {
         let format = self.options.format;
-        let name = input.name();
         if let Some(file) = spooled {
-            let mut copy = file.try_clone().map_err(|e| format!("{name}: {e}"))?;
-            io::Seek::rewind(&mut copy).map_err(|e| format!("{name}: {e}"))?;
-            return leakscope_http::read_capture(copy, &name, format).map_err(|e| e.to_string());
+            let mut copy = file.try_clone().map_err(|e| e.to_string())?;
+            io::Seek::rewind(&mut copy).map_err(|e| e.to_string())?;
+            return leakscope_http::read_capture(copy, &input.name(), format)
+                .map_err(|e| e.detail());
         }
         match input {
-            Input::Path(path) => {
-                leakscope_http::open_capture(path, format).map_err(|e| e.to_string())
-            }
-            Input::Stdin => leakscope_http::read_capture(std::io::stdin(), "-", format)
-                .map_err(|e| e.to_string()),
+            Input::Path(path) => leakscope_http::open_capture(path, format),
+            Input::Stdin => leakscope_http::read_capture(std::io::stdin(), "-", format),
             Input::Bytes { name, data } => {
                 leakscope_http::read_capture(io::Cursor::new(data.clone()), name, format)
-                    .map_err(|e| e.to_string())
             }
         }
+        .map_err(|e| e.detail())
     }
 }
 
@@ -60,26 +57,19 @@ pub(super) fn spool(input: &Input) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// Records that input `name` could not be read, or not all of it: `detail` says what went wrong
+/// and where (a capture error's [`detail`](leakscope_http::CaptureError::detail), without the
+/// file's name). The anomaly names the file in its `source`; the input error in its message.
 pub(super) fn record_input_error(
     builder: &mut ReportBuilder,
     input_errors: &mut Vec<String>,
     name: &str,
-    message: String,
+    detail: String,
 ) {
-    // Capture errors name their file already; the anomaly keeps the name in `source` only.
-    let full = if message.starts_with(name) {
-        message
-    } else {
-        format!("{name}: {message}")
-    };
-    let detail = full
-        .strip_prefix(name)
-        .and_then(|rest| rest.strip_prefix(": "))
-        .unwrap_or(&full);
+    input_errors.push(format!("{name}: {detail}"));
     builder.add_anomaly(Anomaly {
         request: None,
         source: name.to_owned(),
-        message: detail.to_owned(),
+        message: detail,
     });
-    input_errors.push(full);
 }

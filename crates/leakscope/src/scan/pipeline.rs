@@ -170,6 +170,7 @@ struct Batch {
     exchanges: Vec<(usize, String, Exchange)>,
     /// Bytes of body in `exchanges`.
     bytes: usize,
+    /// The capture errors met, each without the file's name (its `detail`).
     errors: Vec<String>,
 }
 
@@ -212,7 +213,7 @@ fn read_batches(
                     }
                 }
             }
-            Err(error) => batch.errors.push(error.to_string()),
+            Err(error) => batch.errors.push(error.detail()),
         }
     }
     // The scanning side only hangs up early if it panicked, which the scope reports.
