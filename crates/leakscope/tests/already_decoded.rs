@@ -2,12 +2,14 @@
 //! HAR export writes them: scanned as they are, without an anomaly. A body that is neither
 //! gzip nor plausible as it is keeps the anomaly, and a real gzip body is still decoded.
 
+mod common;
+
 use std::io::Write;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use leakscope::{Input, Recorder, Report, ScanOptions, Scanner};
+use common::{in_memory, rules_only, scan_recorded};
+use leakscope::{Report, Scanner};
 
 const JSON: &str = r#"{"event":"sign_up","email":"jane.doe@example.org"}"#;
 
@@ -31,26 +33,12 @@ fn har(post_data: serde_json::Value) -> Vec<u8> {
 
 /// The report and whether the email was found, with the built-in rules.
 fn scan(capture: Vec<u8>) -> (Report, bool) {
-    let scanner = Scanner::builtin(ScanOptions {
-        show_values: true,
-        no_context: true,
-        first_party: vec!["example.org".into()],
-        ..ScanOptions::default()
-    });
-    let mut recorder = Recorder::default();
-    let scan = scanner.scan_inputs_with(
-        &[Input::Bytes {
-            name: "mitmproxy.har".into(),
-            data: Arc::from(capture),
-        }],
-        &mut recorder,
-    );
-    assert_eq!(scan.input_errors, Vec::<String>::new());
-    let email = recorder
-        .occurrences
+    let scanner = Scanner::builtin(rules_only("example.org"));
+    let (report, occurrences) = scan_recorded(&scanner, &[in_memory("mitmproxy.har", capture)]);
+    let email = occurrences
         .iter()
         .any(|o| o.rule == "contact.email" && o.value == "jane.doe@example.org");
-    (scan.report, email)
+    (report, email)
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {

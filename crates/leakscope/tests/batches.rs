@@ -3,8 +3,11 @@
 //! batches and files, and a broken entry is reported where it was met while the rest is
 //! scanned.
 
+mod common;
+
 use std::io::Write;
 
+use common::leaks_by;
 use leakscope::{Input, Recorder, ScanOptions, Scanner};
 
 /// An NDJSON capture of `requests` beacons, each sending an IMEI, with a broken line after
@@ -40,11 +43,7 @@ fn requests_keep_their_order_and_numbers_across_batches_and_files() {
     assert_eq!(inputs, [700, 300]);
 
     // One IMEI, two recipients: two leaks, each with every request that carried it, in order.
-    let imeis: Vec<_> = report
-        .leaks
-        .iter()
-        .filter(|l| l.rule == "id.imei-value")
-        .collect();
+    let imeis = leaks_by(report, "id.imei-value");
     assert_eq!(imeis.len(), 2, "one IMEI leak per recipient");
     for leak in imeis {
         let expected: Vec<u32> = if leak.recipient.host == "a.example.com" {

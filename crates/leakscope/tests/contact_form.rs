@@ -4,24 +4,23 @@
 //! visitors are synced between ad networks by cookie. Its generator lists what a correct
 //! scanner reports to third parties and what it must not (`contact-form.expected.json`).
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{leaks_by, shipped_captures};
 use leakscope::report::Party;
 use leakscope::{Input, Report, ScanOptions, Scanner};
 
-fn captures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/captures")
-}
-
 fn expected() -> serde_json::Value {
-    let text = std::fs::read_to_string(captures().join("contact-form.expected.json")).unwrap();
+    let text =
+        std::fs::read_to_string(shipped_captures().join("contact-form.expected.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn scan(options: ScanOptions) -> Report {
-    let scan =
-        Scanner::builtin(options).scan_inputs(&[Input::Path(captures().join("contact-form.har"))]);
+    let scan = Scanner::builtin(options)
+        .scan_inputs(&[Input::Path(shipped_captures().join("contact-form.har"))]);
     assert!(scan.input_errors.is_empty(), "{:?}", scan.input_errors);
     scan.report
 }
@@ -66,11 +65,7 @@ fn every_third_party_finding_the_generator_lists_is_reported() {
 fn the_hashed_contact_details_are_traced_to_the_form() {
     let report = scan(ScanOptions::default());
     let form = expected()["typed"]["form_request"].as_u64().unwrap();
-    let hashed: Vec<_> = report
-        .leaks
-        .iter()
-        .filter(|l| l.rule == "context.typed")
-        .collect();
+    let hashed = leaks_by(&report, "context.typed");
     // Email, phone, first and last name, each to Meta in the SubmitForm and Lead events.
     assert_eq!(hashed.len(), 4, "{hashed:#?}");
     for leak in hashed {

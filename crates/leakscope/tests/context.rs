@@ -3,8 +3,11 @@
 //! `Referer`, `User-Agent` and cookies third parties get; the values a user asks for; private
 //! mode.
 
+mod common;
+
 use std::io::Write;
 
+use common::leaks_by;
 use leakscope::known::KnownValue;
 use leakscope::report::{Leak, Party};
 use leakscope::{Category, Input, Report, ScanOptions, Scanner};
@@ -44,6 +47,11 @@ fn sha256_hex(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A GET of `url` from a page of `site` (its `Origin`).
+fn get_from(site: &str, url: &str) -> String {
+    entry("GET", url, &[("Origin", site)], None)
 }
 
 fn document(url: &str) -> String {
@@ -99,15 +107,11 @@ fn scan(entries: &[String]) -> Report {
     scan_with(entries, ScanOptions::default(), Vec::new())
 }
 
-fn leaks<'r>(report: &'r Report, rule: &str) -> Vec<&'r Leak> {
-    report.leaks.iter().filter(|l| l.rule == rule).collect()
-}
-
 #[test]
 fn what_the_user_typed_is_found_hashed_in_a_third_partys_pixel() {
     let report = scan(&contact_form_session());
     assert_eq!(report.first_party.domains, ["example-helpline.org"]);
-    let typed = leaks(&report, "context.typed");
+    let typed = leaks_by(&report, "context.typed");
     let evidence: Vec<&str> = typed.iter().filter_map(|l| l.evidence.as_deref()).collect();
     assert_eq!(typed.len(), 3, "{evidence:#?}");
     for leak in &typed {
@@ -166,7 +170,7 @@ fn no_context_turns_it_off() {
         },
         Vec::new(),
     );
-    assert!(leaks(&report, "context.typed").is_empty());
+    assert!(leaks_by(&report, "context.typed").is_empty());
     // The first party is still told, for the headers.
     assert_eq!(report.first_party.domains, ["example-helpline.org"]);
 }
@@ -192,7 +196,7 @@ fn a_page_reaching_a_third_party_only_by_referer_is_browsing_history() {
         None,
     );
     let report = scan(&[document(PAGE), font, home_font, own_css]);
-    let referer = leaks(&report, "header.referer");
+    let referer = leaks_by(&report, "header.referer");
     assert_eq!(referer.len(), 1, "{referer:#?}");
     assert_eq!(referer[0].recipient.host, "fonts.example-cdn.net");
     assert_eq!(referer[0].category, Category::BrowsingHistory);
@@ -229,7 +233,7 @@ fn a_user_agent_naming_the_phone_is_one_fingerprint_per_recipient() {
         beacon(3),
         reduced,
     ]);
-    let device = leaks(&report, "header.device");
+    let device = leaks_by(&report, "header.device");
     assert_eq!(device.len(), 1, "{device:#?}");
     assert_eq!(device[0].recipient.host, "stats.example-tracker.com");
     assert_eq!(device[0].requests, [1, 2, 3]);
@@ -254,7 +258,7 @@ fn a_third_partys_id_cookie_is_a_persistent_id_but_not_its_consent_cookie() {
         None,
     );
     let report = scan(&[document("https://www.example-helpline.org/"), sync]);
-    let cookies = leaks(&report, "cookie.id");
+    let cookies = leaks_by(&report, "cookie.id");
     assert_eq!(cookies.len(), 1, "{:#?}", report.leaks);
     assert_eq!(cookies[0].locations[0].location, "cookie[vis]");
     assert_eq!(cookies[0].category, Category::PersistentId);
@@ -285,7 +289,7 @@ fn a_first_party_cookie_id_and_search_found_at_a_third_party() {
         None,
     );
     let report = scan(&[own, ga]);
-    let ids = leaks(&report, "context.first-party-id");
+    let ids = leaks_by(&report, "context.first-party-id");
     assert_eq!(ids.len(), 1, "{:#?}", report.leaks);
     assert_eq!(
         ids[0].evidence.as_deref(),
@@ -325,7 +329,7 @@ fn known_values_are_found_in_any_form_and_absent_ones_report_nothing() {
         },
     ];
     let report = scan_with(&[ping], ScanOptions::default(), known);
-    let found = leaks(&report, "known-value");
+    let found = leaks_by(&report, "known-value");
     let evidence: Vec<&str> = found.iter().filter_map(|l| l.evidence.as_deref()).collect();
     assert!(evidence.contains(&"'my advertising id'"), "{evidence:#?}");
     assert!(
@@ -416,22 +420,15 @@ fn an_event_name_and_a_store_city_are_not_what_the_user_typed() {
     })
     .to_string();
     let product = document(&format!("{site}/p?name=Trail+Runner+Shoe"));
-    let ga = entry(
-        "GET",
+    let ga = get_from(
+        site,
         "https://www.google-analytics.com/g/collect?en=add_to_cart&ep.item=Trail%20Runner%20Shoe",
-        &[("Origin", site)],
-        None,
     );
-    let weather = entry(
-        "GET",
-        "https://api.example-weather.net/now?city=Portland",
-        &[("Origin", site)],
-        None,
-    );
+    let weather = get_from(site, "https://api.example-weather.net/now?city=Portland");
     let report = scan(&[product, json_post, ga, weather]);
     assert_eq!(report.first_party.domains, ["example-store.com"]);
     assert!(
-        leaks(&report, "context.typed").is_empty(),
+        leaks_by(&report, "context.typed").is_empty(),
         "{:#?}",
         report.leaks
     );
@@ -441,20 +438,10 @@ fn an_event_name_and_a_store_city_are_not_what_the_user_typed() {
 fn a_short_search_counts_only_as_a_whole_field() {
     let site = "https://www.example-store.com";
     let searched = |term: &str| document(&format!("{site}/search?q={term}"));
-    let font = entry(
-        "GET",
-        "https://fonts.example-cdn.net/s/shoes/v1.woff2",
-        &[("Origin", site)],
-        None,
-    );
-    let pixel = entry(
-        "GET",
-        "https://t.example-ads.net/px?c1=shoes&c=red",
-        &[("Origin", site)],
-        None,
-    );
+    let font = get_from(site, "https://fonts.example-cdn.net/s/shoes/v1.woff2");
+    let pixel = get_from(site, "https://t.example-ads.net/px?c1=shoes&c=red");
     let report = scan(&[searched("red"), searched("shoes"), font, pixel]);
-    let search = leaks(&report, "context.search");
+    let search = leaks_by(&report, "context.search");
     // `red` is too short to look for; `shoes` is the whole `c1`, not a word in a path.
     assert_eq!(search.len(), 1, "{search:#?}");
     assert_eq!(search[0].locations[0].location, "query[c1]");
@@ -480,7 +467,7 @@ fn a_known_value_in_text_that_is_not_utf8_is_reported_as_found() {
             value: "jane@example.org".into(),
         }],
     );
-    let known = leaks(&report, "known-value");
+    let known = leaks_by(&report, "known-value");
     assert_eq!(known.len(), 1, "{known:#?}");
     assert_eq!(known[0].value.as_deref(), Some("jane@example.org"));
 }
@@ -523,7 +510,7 @@ fn known_values_are_looked_for_in_every_header_and_the_host() {
         },
     ];
     let report = scan_with(&requests, ScanOptions::default(), known);
-    let places: Vec<&str> = leaks(&report, "known-value")
+    let places: Vec<&str> = leaks_by(&report, "known-value")
         .iter()
         .map(|l| l.locations[0].location.as_str())
         .collect();
@@ -550,7 +537,7 @@ fn a_hashed_known_value_in_the_host_is_found() {
             value: "jane@example.org".into(),
         }],
     );
-    let known = leaks(&report, "known-value");
+    let known = leaks_by(&report, "known-value");
     assert_eq!(known.len(), 1, "{:#?}", report.leaks);
     assert_eq!(known[0].locations[0].location, "host");
     assert_eq!(

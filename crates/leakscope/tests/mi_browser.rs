@@ -3,11 +3,13 @@
 //! as a raw HTTP/1.1 stream; `mi-browser-incognito.expected.json` was written by the capture's
 //! generator from what it put into each request.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{leaks_by, scan_recorded, shipped_captures};
 use leakscope::report::RecordedOccurrence;
-use leakscope::{Input, Recorder, Report, ScanOptions, Scanner};
+use leakscope::{Input, Report, ScanOptions, Scanner};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -29,13 +31,10 @@ struct Decoy {
     key: String,
 }
 
-fn captures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/captures")
-}
-
 fn expected() -> Expected {
-    let text = std::fs::read_to_string(captures().join("mi-browser-incognito.expected.json"))
-        .expect("expected findings ship with the capture");
+    let text =
+        std::fs::read_to_string(shipped_captures().join("mi-browser-incognito.expected.json"))
+            .expect("expected findings ship with the capture");
     serde_json::from_str(&text).expect("expected findings parse")
 }
 
@@ -44,15 +43,10 @@ fn scan(file: &str, show_values: bool) -> (Report, Vec<RecordedOccurrence>) {
         show_values,
         ..ScanOptions::default()
     });
-    let mut recorder = Recorder::default();
-    let scan = scanner.scan_inputs_with(&[Input::Path(captures().join(file))], &mut recorder);
-    assert_eq!(scan.input_errors, Vec::<String>::new());
-    assert!(
-        scan.report.anomalies.is_empty(),
-        "{:?}",
-        scan.report.anomalies
-    );
-    (scan.report, recorder.occurrences)
+    let (report, occurrences) =
+        scan_recorded(&scanner, &[Input::Path(shipped_captures().join(file))]);
+    assert!(report.anomalies.is_empty(), "{:?}", report.anomalies);
+    (report, occurrences)
 }
 
 /// (request, category) of every occurrence.
@@ -175,11 +169,7 @@ fn values_are_redacted_unless_asked() {
 #[test]
 fn the_device_id_is_one_leak_with_every_request_that_carried_it() {
     let (report, occurrences) = scan("mi-browser-incognito.har", false);
-    let ids: Vec<_> = report
-        .leaks
-        .iter()
-        .filter(|l| l.rule == "sensors-analytics.distinct-id")
-        .collect();
+    let ids = leaks_by(&report, "sensors-analytics.distinct-id");
     assert_eq!(ids.len(), 1, "one id, one recipient host: one leak");
     let id = ids[0];
     assert_eq!(id.requests, [1, 4, 5, 7]);
@@ -255,7 +245,7 @@ fn occurrences_under_a_layer_have_no_span() {
 
 #[test]
 fn the_normal_mode_captures_report_exactly_their_expected_leaks() {
-    let text = std::fs::read_to_string(captures().join("mi-browser-normal.expected.json"))
+    let text = std::fs::read_to_string(shipped_captures().join("mi-browser-normal.expected.json"))
         .expect("expected findings ship with the capture");
     let expected: Expected = serde_json::from_str(&text).expect("expected findings parse");
     let want: BTreeSet<(usize, String)> = expected

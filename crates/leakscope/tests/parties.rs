@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use leakscope::report::Party;
-use leakscope::{Input, ScanOptions, Scanner};
+use leakscope::report::{Party, RecipientSummary};
+use leakscope::{Input, Report, ScanOptions, Scanner};
 
 fn har(entries: &str, pages: &str) -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -25,10 +25,29 @@ const SESSION: &str = r#"
    "headers": [{"name": "Referer", "value": "https://www.example-health.org/conditions/depression"}]}}
 "#;
 
-fn scan(file: &tempfile::NamedTempFile, options: ScanOptions) -> leakscope::Report {
+fn scan(file: &tempfile::NamedTempFile, options: ScanOptions) -> Report {
     let scan = Scanner::builtin(options).scan_inputs(&[Input::Path(file.path().to_owned())]);
     assert!(scan.input_errors.is_empty(), "{:?}", scan.input_errors);
     scan.report
+}
+
+/// How a report says it found the first party through page loads.
+const PAGE_LOADS: &str = "top-level document requests named as Origin/Referer";
+
+/// Asserts the report's first party is `domain` alone, found as `how` says.
+fn assert_first_party(report: &Report, domain: &str, how: &str) {
+    assert_eq!(report.first_party.domains, [domain]);
+    assert_eq!(report.first_party.how, how);
+}
+
+/// The summary of the recipient `domain`.
+fn recipient<'r>(report: &'r Report, domain: &str) -> &'r RecipientSummary {
+    report
+        .summary
+        .recipients
+        .iter()
+        .find(|r| r.domain == domain)
+        .unwrap_or_else(|| panic!("no recipient {domain}"))
 }
 
 #[test]
@@ -38,8 +57,7 @@ fn har_pages_name_the_first_party() {
         r#"{"id": "p1", "title": "https://www.example-health.org/conditions/depression"}"#,
     );
     let report = scan(&file, ScanOptions::default());
-    assert_eq!(report.first_party.domains, ["example-health.org"]);
-    assert_eq!(report.first_party.how, "HAR pages");
+    assert_first_party(&report, "example-health.org", "HAR pages");
     let ga = &report.summary.recipients[0];
     assert_eq!(ga.domain, "google-analytics.com");
     assert_eq!(ga.organisation.as_deref(), Some("Google"));
@@ -63,12 +81,8 @@ fn har_pages_name_the_first_party() {
 fn without_pages_page_loads_name_it() {
     let file = har(SESSION, "");
     let report = scan(&file, ScanOptions::default());
-    assert_eq!(report.first_party.domains, ["example-health.org"]);
     // The beacon's Referer names the page: the page load is confirmed.
-    assert_eq!(
-        report.first_party.how,
-        "top-level document requests named as Origin/Referer"
-    );
+    assert_first_party(&report, "example-health.org", PAGE_LOADS);
 }
 
 #[test]
@@ -111,11 +125,7 @@ fn a_page_load_nothing_names_is_not_the_first_party() {
     "#;
     let file = har(entries, "");
     let report = scan(&file, ScanOptions::default());
-    assert_eq!(report.first_party.domains, ["shop.example"]);
-    assert_eq!(
-        report.first_party.how,
-        "top-level document requests named as Origin/Referer"
-    );
+    assert_first_party(&report, "shop.example", PAGE_LOADS);
     assert!(
         report
             .summary
@@ -139,20 +149,9 @@ fn the_first_party_may_be_a_url_and_covers_its_organisation() {
         },
     );
     assert_eq!(report.first_party.domains, ["google.com"]);
-    let ga = report
-        .summary
-        .recipients
-        .iter()
-        .find(|r| r.domain == "google-analytics.com")
-        .unwrap();
+    let ga = recipient(&report, "google-analytics.com");
     assert_eq!(ga.party, Party::First, "the same organisation");
-    let site = report
-        .summary
-        .recipients
-        .iter()
-        .find(|r| r.domain == "example-health.org")
-        .unwrap();
-    assert_eq!(site.party, Party::Third);
+    assert_eq!(recipient(&report, "example-health.org").party, Party::Third);
 }
 
 /// Most visits start at a search engine: the site's page load then names it in its Referer.

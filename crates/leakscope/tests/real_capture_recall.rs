@@ -33,11 +33,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::real_captures;
+use common::{Tally, real_captures, scan_recorded};
 use leakscope::decode::{Budget, Path, Unwrapper};
 use leakscope::http::parts::request_parts;
 use leakscope::report::{Party, registrable_domain};
-use leakscope::{Category, Input, Recorder, ScanOptions, Scanner};
+use leakscope::{Category, Input, ScanOptions, Scanner};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -196,15 +196,12 @@ fn recall_and_false_alarms_on_labelled_real_captures() {
     });
     let unwrapper = Unwrapper::new();
     let mut unlabelled: BTreeMap<(String, String), String> = BTreeMap::new();
-    // Per tracker: labelled leaks, found, findings, false alarms.
-    let mut per_tracker: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut misses = BTreeSet::new();
     let mut false_alarms = BTreeSet::new();
     for file in &files {
-        let mut recorder = Recorder::default();
-        let scan = scanner.scan_inputs_with(&[Input::Path(file.clone())], &mut recorder);
-        assert_eq!(scan.input_errors, Vec::<String>::new());
-        let first_party = &scan.report.first_party.domains;
+        let (report, occurrences) = scan_recorded(&scanner, &[Input::Path(file.clone())]);
+        let first_party = &report.first_party.domains;
         assert!(
             !first_party.is_empty(),
             "{}: no first party",
@@ -267,41 +264,33 @@ fn recall_and_false_alarms_on_labelled_real_captures() {
             .iter()
             .flat_map(|f| f.labels.iter().map(move |l| (f, l)))
         {
-            let stats = per_tracker
-                .entry(tracker_of_request[&field.request].clone())
-                .or_default();
-            stats[0] += 1;
-            let found = recorder.occurrences.iter().any(|o| {
+            let found = occurrences.iter().any(|o| {
                 o.request.index == field.request
                     && o.category == label
                     && covers(&o.location, &field.location)
             });
-            if found {
-                stats[1] += 1;
-            } else {
+            tally.labelled(&tracker_of_request[&field.request], found);
+            if !found {
                 misses.insert(format!(
                     "{}: {} ({label}) = {:.60}",
                     field.host, field.field, field.value
                 ));
             }
         }
-        for o in &recorder.occurrences {
+        for o in &occurrences {
             if o.recipient.party != Party::Third {
                 continue;
             }
             let tracker = tracker_of_request
                 .get(&o.request.index)
-                .cloned()
-                .unwrap_or_default();
-            let stats = per_tracker.entry(tracker).or_default();
-            stats[2] += 1;
+                .map_or("", String::as_str);
             let labelled = sent.iter().any(|f| {
                 f.request == o.request.index
                     && f.labels.contains(&o.category)
                     && covers(&o.location, &f.location)
             });
+            tally.finding(tracker, !labelled);
             if !labelled {
-                stats[3] += 1;
                 false_alarms.insert(format!(
                     "{}: {} ({}) at {} = {:.60}",
                     o.request.host, o.rule, o.category, o.location, o.value
@@ -322,28 +311,7 @@ fn recall_and_false_alarms_on_labelled_real_captures() {
         );
         println!("{}", lines.join("\n"));
     }
-    let total = per_tracker.values().fold([0; 4], |mut a, s| {
-        for i in 0..4 {
-            a[i] += s[i];
-        }
-        a
-    });
-    println!("tracker                                   labelled  found  findings  false");
-    for (tracker, s) in &per_tracker {
-        println!(
-            "{tracker:<40} {:>9} {:>6} {:>9} {:>6}",
-            s[0], s[1], s[2], s[3]
-        );
-    }
-    let recall = total[1] as f64 / total[0].max(1) as f64;
-    let false_rate = total[3] as f64 / total[2].max(1) as f64;
-    println!(
-        "all: {} labelled leaks, recall {recall:.3}; {} findings to third parties, {} false ({:.2}%)",
-        total[0],
-        total[2],
-        total[3],
-        false_rate * 100.0
-    );
+    let (recall, false_rate) = tally.print("findings to third parties");
     println!(
         "misses:\n  {}",
         misses.iter().cloned().collect::<Vec<_>>().join("\n  ")

@@ -24,13 +24,14 @@
 //! asks for recall ≥ 0.97 with ≤ 1% false alarms; the figures are printed per tracker
 //! (`cargo test -p leakscope --test sdk_corpus -- --nocapture`) and written in the README.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
-use std::sync::Arc;
 
 use base64::Engine as _;
-use leakscope::{Category, Input, Recorder, ScanOptions, Scanner};
+use common::{Tally, in_memory, rules_only, scan_recorded};
+use leakscope::{Category, Scanner};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -591,42 +592,26 @@ fn recall_and_false_alarms_on_labelled_sdk_telemetry() {
     if let Some(path) = std::env::var_os("LEAKSCOPE_CORPUS_HAR") {
         std::fs::write(path, har.to_string()).expect("the corpus HAR can be written");
     }
-    let scanner = Scanner::builtin(ScanOptions {
-        show_values: true,
-        no_context: true,
-        first_party: vec!["example-health.org".into()],
-        ..ScanOptions::default()
-    });
-    let mut recorder = Recorder::default();
-    let scan = scanner.scan_inputs_with(
-        &[Input::Bytes {
-            name: "sdk-corpus.har".into(),
-            data: Arc::from(har.to_string().into_bytes()),
-        }],
-        &mut recorder,
-    );
-    assert_eq!(scan.input_errors, Vec::<String>::new());
+    let scanner = Scanner::builtin(rules_only("example-health.org"));
+    let capture = in_memory("sdk-corpus.har", har.to_string().into_bytes());
+    let (_, occurrences) = scan_recorded(&scanner, &[capture]);
 
-    // Per tracker: (labelled leaks, found, findings, false alarms).
-    let mut per_sdk: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut misses = Vec::new();
     let mut false_alarms = Vec::new();
     for field in &fields {
         let Some(label) = field.label else { continue };
-        let stats = per_sdk.entry(field.sdk.clone()).or_default();
-        stats[0] += 1;
-        let found = recorder.occurrences.iter().any(|o| {
+        let found = occurrences.iter().any(|o| {
             o.request.index == field.request
                 && o.category == label
                 && at_field(&o.location, &field.marker)
         });
-        if found {
-            stats[1] += 1;
-        } else if field.request % REQUESTS_PER_SDK == 0 {
+        tally.labelled(&field.sdk, found);
+        if !found && field.request % REQUESTS_PER_SDK == 0 {
             misses.push(format!("{}: {} ({label})", field.sdk, field.marker));
         }
     }
-    for o in &recorder.occurrences {
+    for o in &occurrences {
         let request = o.request.index;
         let own: Vec<&Placed> = fields
             .iter()
@@ -636,45 +621,24 @@ fn recall_and_false_alarms_on_labelled_sdk_telemetry() {
             .iter()
             .find(|f| f.request == request)
             .map_or_else(String::new, |f| f.sdk.clone());
-        let stats = per_sdk.entry(sdk.clone()).or_default();
-        stats[2] += 1;
-        if !own.iter().any(|f| f.label == Some(o.category)) {
-            stats[3] += 1;
-            if request % REQUESTS_PER_SDK == 0 {
-                false_alarms.push(format!(
-                    "{sdk}: {} ({}) at {} = {:?} (labelled {})",
-                    o.rule,
-                    o.category,
-                    o.location,
-                    o.value,
-                    match own.first().map(|f| f.label) {
-                        None => "nothing: not a field of the template".to_owned(),
-                        Some(None) => "none".to_owned(),
-                        Some(Some(category)) => category.to_string(),
-                    }
-                ));
-            }
+        let false_alarm = !own.iter().any(|f| f.label == Some(o.category));
+        tally.finding(&sdk, false_alarm);
+        if false_alarm && request % REQUESTS_PER_SDK == 0 {
+            false_alarms.push(format!(
+                "{sdk}: {} ({}) at {} = {:?} (labelled {})",
+                o.rule,
+                o.category,
+                o.location,
+                o.value,
+                match own.first().map(|f| f.label) {
+                    None => "nothing: not a field of the template".to_owned(),
+                    Some(None) => "none".to_owned(),
+                    Some(Some(category)) => category.to_string(),
+                }
+            ));
         }
     }
-    let total = per_sdk.values().fold([0; 4], |mut a, s| {
-        for i in 0..4 {
-            a[i] += s[i];
-        }
-        a
-    });
-    println!("tracker                                   labelled  found  findings  false");
-    for (sdk, s) in &per_sdk {
-        println!("{sdk:<40} {:>9} {:>6} {:>9} {:>6}", s[0], s[1], s[2], s[3]);
-    }
-    let recall = total[1] as f64 / total[0] as f64;
-    let false_rate = total[3] as f64 / total[2].max(1) as f64;
-    println!(
-        "all: {} labelled leaks, recall {recall:.3}; {} findings, {} false ({:.2}%)",
-        total[0],
-        total[2],
-        total[3],
-        false_rate * 100.0
-    );
+    let (recall, false_rate) = tally.print("findings");
     println!("misses (first request of each):\n  {}", misses.join("\n  "));
     println!(
         "false alarms (first request of each):\n  {}",
