@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use leakscope_codecs::url::Url;
+
 use crate::recipient::{Organisations, registrable_domain};
 use crate::{FirstParty, Party, ReportOptions, RequestContext};
 
@@ -227,27 +229,67 @@ impl FirstPartySet {
 pub fn first_party_domain(given: &str) -> Option<String> {
     let host = given_host(given.trim());
     let plausible = host.contains('.') || host.starts_with('[') || host == "localhost";
-    let domain = registrable_domain(host);
+    let domain = registrable_domain(&host);
     (plausible && !domain.is_empty()).then_some(domain)
 }
 
-/// The host of a `--first-party` value: a domain as it is, or the host of a URL
-/// (`https://www.example.org/` → `www.example.org`).
-fn given_host(given: &str) -> &str {
-    let rest = given.split_once("://").map_or(given, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    if host_port.starts_with('[') {
-        return host_port.split_inclusive(']').next().unwrap_or(host_port);
+/// The host of a `--first-party` value: the host of a URL (`https://www.example.org/` →
+/// `www.example.org`), else of a domain as it is (`www.example.org:8443/a` → `www.example.org`).
+fn given_host(given: &str) -> String {
+    match Url::parse(given).host() {
+        Some(host) => host.to_owned(),
+        // Without a scheme, the value is what a URL's authority and path would be: read it
+        // as a URL with an empty scheme.
+        None => Url::parse(format!("://{given}").as_str())
+            .host()
+            .unwrap_or_default()
+            .to_owned(),
     }
-    host_port.split(':').next().unwrap_or(host_port)
 }
 
 /// The registrable domain of a HAR page's title when it is a URL (browsers title pages with
 /// their URL); `None` for a title that is not one.
 fn page_domain(page: &str) -> Option<String> {
-    let rest = page.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#', ':']).next()?;
-    let domain = registrable_domain(host);
+    let domain = registrable_domain(Url::parse(page).host()?);
     (!domain.is_empty()).then_some(domain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_party_values_name_a_host_or_a_url() {
+        for given in [
+            "https://www.example.org/news",
+            " WWW.Example.org:8443/a?b#c ",
+            "https://jane@www.example.org:8443/",
+            "jane@www.example.org",
+            "example.org/?u=https://tracker.example/",
+        ] {
+            let domain = first_party_domain(given);
+            assert_eq!(domain.as_deref(), Some("example.org"), "{given}");
+        }
+        let ip = first_party_domain("[2001:db8::1]:443");
+        assert_eq!(ip.as_deref(), Some("[2001:db8::1]"));
+        let local = first_party_domain("localhost:3000");
+        assert_eq!(local.as_deref(), Some("localhost"));
+        for names_no_host in ["https:/shop.example", "shop", ""] {
+            assert_eq!(first_party_domain(names_no_host), None, "{names_no_host}");
+        }
+    }
+
+    #[test]
+    fn page_titles_that_are_urls_name_their_domain() {
+        assert_eq!(
+            page_domain("https://www.example.org/a?b").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(
+            page_domain("http://jane@shop.example:8080/").as_deref(),
+            Some("shop.example")
+        );
+        assert_eq!(page_domain("Example Domain"), None);
+        assert_eq!(page_domain("https:///nothing"), None);
+    }
 }
