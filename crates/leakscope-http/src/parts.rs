@@ -346,12 +346,8 @@ mod tests {
 
     #[test]
     fn non_forms_under_a_form_content_type_stay_whole() {
-        for body in [
-            &b"eyJhIjoxfQ=="[..],
-            b"eyJ1IjoxfQ",
-            b"hello world",
-            b"\"k\"=v&x=1",
-        ] {
+        for body in ["eyJhIjoxfQ==", "eyJ1IjoxfQ", "hello world", r#""k"=v&x=1"#] {
+            let body = body.as_bytes();
             let ex = exchange("https://h/", &[FORM], body);
             let parts = request_parts(&ex);
             assert!(only(&parts, PartKind::FormField).is_empty(), "{body:?}");

@@ -946,12 +946,15 @@ mod tests {
         assert!(text.lines().count() < 80, "{} lines", text.lines().count());
     }
 
+    /// `n` places in a JSON body, `body > json $.f00` and on.
+    fn json_places(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("body > json $.f{i:02}")).collect()
+    }
+
     /// The same places in another order keep the same ones: `diff` compares what is listed.
     #[test]
     fn the_places_kept_do_not_depend_on_their_order() {
-        let places: Vec<String> = (0..MAX_LOCATIONS + 4)
-            .map(|i| format!("body > json $.f{i:02}"))
-            .collect();
+        let places = json_places(MAX_LOCATIONS + 4);
         let forward: Vec<&str> = places.iter().map(String::as_str).collect();
         let backward: Vec<&str> = forward.iter().rev().copied().collect();
         let listed = |places: &[&str]| {
@@ -976,9 +979,7 @@ mod tests {
 
     #[test]
     fn locations_past_the_limit_are_counted() {
-        let places: Vec<String> = (0..MAX_LOCATIONS + 3)
-            .map(|i| format!("body > json $.f{i}"))
-            .collect();
+        let places = json_places(MAX_LOCATIONS + 3);
         let places: Vec<&str> = places.iter().map(String::as_str).collect();
         let report = build(
             options(),

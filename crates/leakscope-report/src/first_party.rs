@@ -281,15 +281,15 @@ mod tests {
 
     #[test]
     fn page_titles_that_are_urls_name_their_domain() {
-        assert_eq!(
-            page_domain("https://www.example.org/a?b").as_deref(),
-            Some("example.org")
-        );
-        assert_eq!(
-            page_domain("http://jane@shop.example:8080/").as_deref(),
-            Some("shop.example")
-        );
-        assert_eq!(page_domain("Example Domain"), None);
-        assert_eq!(page_domain("https:///nothing"), None);
+        let titles = [
+            ("https://www.example.org/a?b", "example.org"),
+            ("http://jane@shop.example:8080/", "shop.example"),
+        ];
+        for (title, domain) in titles {
+            assert_eq!(page_domain(title).as_deref(), Some(domain), "{title}");
+        }
+        for not_a_url in ["Example Domain", "https:///nothing"] {
+            assert_eq!(page_domain(not_a_url), None, "{not_a_url}");
+        }
     }
 }

@@ -39,6 +39,11 @@ impl Render for HtmlRenderer {
     }
 }
 
+/// `text` as code, escaped.
+fn code(text: &str) -> String {
+    format!("<code>{}</code>", Esc(text))
+}
+
 /// Text escaped for HTML content and attribute values (`&`, `<`, `>`, `"`, `'`); control
 /// characters other than line breaks and tabs become U+FFFD.
 struct Esc<'a>(&'a str);
@@ -188,11 +193,7 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     // Title and summary.
     writeln!(out, "<header>")?;
     writeln!(out, "<h1>leakscope report</h1>")?;
-    let inputs = inputs_read(
-        report,
-        |file| format!("<code>{}</code>", Esc(file)),
-        |text| Esc(text).to_string(),
-    );
+    let inputs = inputs_read(report, code, |text| Esc(text).to_string());
     if inputs.is_empty() {
         writeln!(out, "<p class=\"sub\">No capture read.</p>")?;
     } else {
@@ -243,11 +244,7 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     if first.domains.is_empty() {
         writeln!(out, "<p><b>First party:</b> {}</p>", Esc(&first.how))?;
     } else {
-        let domains: Vec<String> = first
-            .domains
-            .iter()
-            .map(|d| format!("<code>{}</code>", Esc(d)))
-            .collect();
+        let domains: Vec<String> = first.domains.iter().map(|d| code(d)).collect();
         writeln!(
             out,
             "<p><b>First party:</b> {} <span class=\"muted\">(from {})</span></p>",
@@ -288,7 +285,7 @@ fn write_page(report: &Report, diff: Option<&Diff>, out: &mut String) -> fmt::Re
     }
     write_linkage(report, out)?;
 
-    let quiet = quiet_recipients(summary, |domain| format!("<code>{}</code>", Esc(domain)));
+    let quiet = quiet_recipients(summary, code);
     if !quiet.is_empty() {
         writeln!(out, "<section id=\"quiet\">")?;
         writeln!(out, "<h2>No leaks found</h2>")?;
@@ -462,7 +459,7 @@ fn write_group(at: usize, group: &RecipientGroup<'_>, out: &mut String) -> fmt::
         Esc(&group.name),
         party_chip(group.party)
     )?;
-    let facts = group.facts(|name| format!("<code>{}</code>", Esc(name)));
+    let facts = group.facts(code);
     writeln!(out, "<p class=\"sub\">{facts}</p>")?;
     let several_hosts = group
         .leaks
@@ -584,11 +581,7 @@ fn write_linkage(report: &Report, out: &mut String) -> fmt::Result {
         ),
     )?;
     for link in &report.linkage {
-        let ids: Vec<String> = link
-            .value_ids
-            .iter()
-            .map(|id| format!("<code>{}</code>", Esc(id)))
-            .collect();
+        let ids: Vec<String> = link.value_ids.iter().map(|id| code(id)).collect();
         write!(
             out,
             "<tr><td class=\"nw\">{}</td><td>{}</td><td class=\"ids\">{}</td>",
@@ -597,12 +590,7 @@ fn write_linkage(report: &Report, out: &mut String) -> fmt::Result {
             ids.join(" ")
         )?;
         if with_values {
-            let values: Vec<String> = link
-                .values
-                .iter()
-                .flatten()
-                .map(|v| format!("<code>{}</code>", Esc(v)))
-                .collect();
+            let values: Vec<String> = link.values.iter().flatten().map(|v| code(v)).collect();
             write!(out, "<td>{}</td>", values.join(" "))?;
         }
         let recipients: Vec<String> = link.recipients.iter().map(|r| Esc(r).to_string()).collect();
@@ -669,11 +657,7 @@ fn write_diff(diff: &Diff, out: &mut String) -> fmt::Result {
          <th class=\"n\">leaks</th><th class=\"n\">kinds of leak</th></tr></thead><tbody>"
     )?;
     for (name, side) in [("base", &diff.base), ("other", &diff.other)] {
-        let files: Vec<String> = side
-            .files
-            .iter()
-            .map(|f| format!("<code>{}</code>", Esc(f)))
-            .collect();
+        let files: Vec<String> = side.files.iter().map(|f| code(f)).collect();
         writeln!(
             out,
             "<tr><td><b>{name}</b></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
