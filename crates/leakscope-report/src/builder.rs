@@ -1295,22 +1295,14 @@ mod tests {
 
     #[test]
     fn value_ids_are_keyed() {
-        let a = ReportBuilder::new(
-            "t",
-            "0",
-            ReportOptions {
-                value_key: Some([1; 16]),
+        let keyed = |key| {
+            let options = ReportOptions {
+                value_key: Some(key),
                 ..ReportOptions::default()
-            },
-        );
-        let b = ReportBuilder::new(
-            "t",
-            "0",
-            ReportOptions {
-                value_key: Some([2; 16]),
-                ..ReportOptions::default()
-            },
-        );
+            };
+            ReportBuilder::new("t", "0", options)
+        };
+        let (a, b) = (keyed([1; 16]), keyed([2; 16]));
         assert_eq!(a.value_id("x"), a.value_id("x"));
         assert_ne!(a.value_id("x"), a.value_id("y"));
         assert_ne!(a.value_id("x"), b.value_id("x"));
