@@ -172,17 +172,9 @@ fn inflate_with(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
+    use super::super::reference::deflate;
     use super::super::test_support::{LIMITS, allowance};
     use super::*;
-
-    fn deflate(data: &[u8]) -> Vec<u8> {
-        let mut encoder =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(data).unwrap();
-        encoder.finish().unwrap()
-    }
 
     fn stream(input: &[u8], size_hint: Option<usize>) -> Stream<'_> {
         Stream {

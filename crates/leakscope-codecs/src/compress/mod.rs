@@ -23,8 +23,12 @@ use std::fmt;
 mod bounded_read;
 pub mod brotli;
 pub mod deflate;
+#[cfg(test)]
+mod every_format;
 pub mod gzip;
 mod inflate;
+#[cfg(any(test, feature = "reference-encoders"))]
+pub mod reference;
 pub mod zlib;
 pub mod zstd;
 
@@ -235,8 +239,6 @@ fn charge_step(
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::io::Write;
-
     use super::{Allowance, Limits, Ratio};
 
     /// The decoder's default limits for one request.
@@ -258,12 +260,6 @@ pub(crate) mod test_support {
             max_output: 1 << 16,
             ..LIMITS
         })
-    }
-
-    pub fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
     }
 }
 

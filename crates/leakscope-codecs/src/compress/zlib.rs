@@ -28,38 +28,17 @@ pub fn decode(input: &[u8], meter: &mut (impl Meter + ?Sized)) -> Result<Vec<u8>
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
+    use crate::compress::reference::zlib;
     use crate::compress::test_support::allowance;
 
-    fn zlib(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(data).unwrap();
-        enc.finish().unwrap()
-    }
-
     #[test]
-    fn inflates_zlib() {
-        let packed = zlib(b"{\"a\":1}");
+    fn a_wrong_checksum_is_invalid() {
+        let mut packed = zlib(&b"{\"event\":\"page_view\"}".repeat(20));
         assert!(has_header(&packed));
-        assert_eq!(decode(&packed, &mut allowance()).unwrap(), b"{\"a\":1}");
-    }
-
-    #[test]
-    fn a_wrong_checksum_or_a_cut_stream_is_invalid_and_trailing_bytes_are_left() {
-        let packed = zlib(&b"{\"event\":\"page_view\"}".repeat(20));
-        let mut wrong = packed.clone();
-        *wrong.last_mut().unwrap() ^= 1;
-        let err = decode(&wrong, &mut allowance()).unwrap_err();
+        *packed.last_mut().unwrap() ^= 1;
+        let err = decode(&packed, &mut allowance()).unwrap_err();
         assert!(err.to_string().contains("Adler-32"), "{err}");
-        for cut in [1, 4, 6] {
-            let err = decode(&packed[..packed.len() - cut], &mut allowance()).unwrap_err();
-            assert!(matches!(err, Error::Invalid { .. }), "{err}");
-        }
-        let mut trailing = packed.clone();
-        trailing.extend_from_slice(b"\0\0");
-        assert!(decode(&trailing, &mut allowance()).is_ok());
     }
 
     #[test]

@@ -155,14 +155,10 @@ pub fn decode(input: &[u8], meter: &mut (impl Meter + ?Sized)) -> Result<Vec<u8>
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use ruzstd::encoding::{CompressionLevel, compress_to_vec};
 
     use super::*;
+    use crate::compress::reference::zstd;
     use crate::compress::test_support::{allowance, small_allowance};
-
-    fn zstd(data: &[u8]) -> Vec<u8> {
-        compress_to_vec(data, CompressionLevel::Fastest)
-    }
 
     fn decoded(input: &[u8]) -> Result<Vec<u8>, Error> {
         decode(input, &mut allowance())
@@ -177,15 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn truncated_and_trailing_garbage_are_invalid() {
-        let packed = zstd(&b"hello hello hello hello, zstd".repeat(10));
-        for cut in [1, 3, 8] {
-            let err = decoded(&packed[..packed.len() - cut]).unwrap_err();
-            assert!(!err.is_limit(), "{err}");
-        }
-        let mut trailing = packed.clone();
-        trailing.extend_from_slice(b"junk");
-        assert!(decoded(&trailing).is_err());
+    fn a_magic_number_alone_or_none_is_invalid() {
         assert!(decoded(&MAGIC).is_err());
         assert!(decoded(b"\xff\xfe not compressed at all").is_err());
     }
@@ -200,16 +188,6 @@ mod tests {
         frame.extend_from_slice(&[0, 0, 0, 0]);
         let err = decoded(&frame).unwrap_err();
         assert!(err.to_string().contains("checksum"), "{err}");
-    }
-
-    #[test]
-    fn a_bomb_is_stopped_by_the_ratio() {
-        let packed = zstd(&vec![0u8; 64 << 20]);
-        assert!(packed.len() < 64 << 10, "{}", packed.len());
-        let mut meter = allowance();
-        let err = decode(&packed, &mut meter).unwrap_err();
-        assert!(err.is_limit(), "{err}");
-        assert!(meter.used() < 2 << 20, "{}", meter.used());
     }
 
     #[test]
@@ -250,11 +228,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn round_trips(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
-            prop_assert_eq!(decoded(&zstd(&data)).unwrap(), data);
-        }
-
         #[test]
         fn arbitrary_frames_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..300)) {
             let mut input = MAGIC.to_vec();
