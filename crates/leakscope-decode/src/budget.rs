@@ -2,7 +2,7 @@
 
 use leakscope_codecs::compress::{self, Meter, Ratio};
 
-use crate::DecodeError;
+use crate::{DecodeError, Exceeded};
 
 /// The limits one [`Budget`] enforces. The defaults suit one captured HTTP request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,9 +150,10 @@ impl Meter for Budget {
     fn charge(&mut self, bytes: usize) -> Result<(), compress::Error> {
         let total = self.output.saturating_add(bytes);
         if total > self.limits.max_output {
-            return Err(compress::Error::OutputLimit {
+            return Err(Exceeded::Output {
                 limit: self.limits.max_output,
-            });
+            }
+            .into());
         }
         self.output = total;
         Ok(())
@@ -173,16 +174,7 @@ impl From<compress::Error> for DecodeError {
                 encoding: format.name(),
                 reason: reason.into_owned(),
             },
-            compress::Error::OutputLimit { limit } => DecodeError::OutputLimit { limit },
-            compress::Error::Bomb {
-                input,
-                output,
-                ratio,
-            } => DecodeError::Bomb {
-                input,
-                output,
-                ratio,
-            },
+            compress::Error::Exceeded(exceeded) => DecodeError::Budget(exceeded),
         }
     }
 }
@@ -215,7 +207,7 @@ mod tests {
         assert_eq!(budget.output_left(), 4);
         assert!(matches!(
             budget.charge_output(5),
-            Err(DecodeError::OutputLimit { limit: 10 })
+            Err(DecodeError::Budget(Exceeded::Output { limit: 10 }))
         ));
         assert_eq!(budget.output_used(), 6, "a refused charge is not spent");
     }

@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::{Budget, Needs, Profile};
+use crate::{Budget, Exceeded, Needs, Profile};
 
 /// Why a decoder did not produce output. Most of these just mean "not this encoding": the
 /// unwrapper then tries the next decoder. The budget errors are different: they stop the
@@ -26,32 +26,17 @@ pub enum DecodeError {
         /// The decoder's name.
         encoding: &'static str,
     },
-    /// The request's total decoded output would pass the budget.
-    #[error("decoded output over the budget of {limit} bytes")]
-    OutputLimit {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// A decompression grew far out of proportion to its input.
-    #[error("compression bomb: {input} bytes grew past {output} bytes (over {ratio}x)")]
-    Bomb {
-        /// Compressed size.
-        input: usize,
-        /// Output size when it was stopped.
-        output: usize,
-        /// The ratio limit.
-        ratio: usize,
-    },
+    /// The request's budget stopped the decoding: its total decoded output, or the expansion
+    /// ratio of a decompression (`leakscope_codecs::compress`, whose error this is).
+    #[error(transparent)]
+    Budget(#[from] Exceeded),
 }
 
 impl DecodeError {
     /// Whether this error means a budget was exhausted (report it) rather than "not this
     /// encoding" (try the next decoder).
     pub fn is_budget(&self) -> bool {
-        matches!(
-            self,
-            DecodeError::OutputLimit { .. } | DecodeError::Bomb { .. }
-        )
+        matches!(self, DecodeError::Budget(_))
     }
 
     /// [`DecodeError::Invalid`]: `input` is not `encoding`, for the reason given.

@@ -47,6 +47,9 @@ pub use decoder::{
     About, DecodeError, Decoded, Decoder, Encoding, Field, FieldRef, FieldSink, Layer, Split,
     Structure,
 };
+/// The limit a decoding hit ([`DecodeError::Budget`]): the decompressors' own error, held as
+/// it is.
+pub use leakscope_codecs::compress::Exceeded;
 pub use path::{Path, Step};
 pub use profile::{Needs, Profile, class};
 pub use unwrap::{Leaf, LeafBuf, Span, Unwrapper, lossy_text};

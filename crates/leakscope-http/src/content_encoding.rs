@@ -65,7 +65,7 @@ impl ContentEncodingError {
                 coding: coding.to_string(),
                 message: reason.into_owned(),
             },
-            compress::Error::OutputLimit { .. } | compress::Error::Bomb { .. } => {
+            compress::Error::Exceeded(_) => {
                 ContentEncodingError::TooLarge {
                     coding: coding.to_string(),
                     // The ratio's cap for this input, within the absolute one.

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 
 use super::bounded_read::STEP;
 use super::test_support::{LIMITS, allowance, small_allowance};
-use super::{Allowance, Error, Format, Limits, brotli, deflate, gzip, reference, zlib, zstd};
+use super::{
+    Allowance, Error, Exceeded, Format, Limits, brotli, deflate, gzip, reference, zlib, zstd,
+};
 
 /// A format's reference encoder and its decoder here, with what the decoder makes of bytes
 /// after the end of the stream.
@@ -113,7 +115,12 @@ fn an_allowance_nearly_spent_stops_the_output_within_it() {
             ..LIMITS
         });
         let err = (codec.decode)(&packed, &mut meter).unwrap_err();
-        assert_eq!(err, Error::OutputLimit { limit: 1000 }, "{}", codec.format);
+        assert_eq!(
+            err,
+            Exceeded::Output { limit: 1000 }.into(),
+            "{}",
+            codec.format
+        );
         assert!(meter.used() <= 1000, "{}", codec.format);
     }
 }
@@ -125,7 +132,11 @@ fn a_bomb_is_stopped_by_the_ratio_within_a_step() {
         let packed = (codec.encode)(&zeros);
         let mut meter = allowance();
         let err = (codec.decode)(&packed, &mut meter).unwrap_err();
-        assert!(matches!(err, Error::Bomb { .. }), "{}: {err}", codec.format);
+        assert!(
+            matches!(err, Error::Exceeded(Exceeded::Bomb { .. })),
+            "{}: {err}",
+            codec.format
+        );
         // The inflating's first buffer may be up to four steps.
         let cap = LIMITS.cap(packed.len()) + 4 * STEP;
         assert!(meter.used() <= cap, "{}: {}", codec.format, meter.used());

@@ -172,6 +172,7 @@ fn inflate_with(
 
 #[cfg(test)]
 mod tests {
+    use super::super::Exceeded;
     use super::super::reference::deflate;
     use super::super::test_support::{LIMITS, allowance};
     use super::*;
@@ -226,7 +227,7 @@ mod tests {
         let mut allowance = allowance();
         let error = inflate(&stream(&packed, None), &mut Vec::new(), &mut allowance).unwrap_err();
         assert!(
-            matches!(error, Error::Bomb { output, .. } if output == end),
+            matches!(error, Error::Exceeded(Exceeded::Bomb { output, .. }) if output == end),
             "{error:?}, expected at {end}"
         );
         assert_eq!(allowance.used(), end);

@@ -78,9 +78,18 @@ pub enum Error {
         /// What was wrong, for a person.
         reason: Cow<'static, str>,
     },
+    /// The output hit a limit before the end of the input.
+    #[error(transparent)]
+    Exceeded(#[from] Exceeded),
+}
+
+/// The limit a decompression's output hit: a likely bomb. It is its own type so that a caller
+/// with errors of its own (the decoder's `DecodeError`) can hold it as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Exceeded {
     /// The output would pass the meter's allowance.
-    #[error("decoded output over the limit of {limit} bytes")]
-    OutputLimit {
+    #[error("decoded output over the budget of {limit} bytes")]
+    Output {
         /// The limit in bytes.
         limit: usize,
     },
@@ -99,7 +108,7 @@ pub enum Error {
 impl Error {
     /// Whether the output hit a limit (a likely bomb) rather than the input being invalid.
     pub fn is_limit(&self) -> bool {
-        matches!(self, Error::OutputLimit { .. } | Error::Bomb { .. })
+        matches!(self, Error::Exceeded(_))
     }
 
     pub(crate) fn invalid(format: Format, reason: impl Into<Cow<'static, str>>) -> Self {
@@ -126,11 +135,12 @@ impl Ratio {
     #[inline]
     pub fn check(&self, input: usize, output: usize) -> Result<(), Error> {
         if output > self.floor && output / input.max(1) > self.max_ratio {
-            return Err(Error::Bomb {
+            return Err(Exceeded::Bomb {
                 input,
                 output,
                 ratio: self.max_ratio,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -197,9 +207,10 @@ impl Meter for Allowance {
     fn charge(&mut self, bytes: usize) -> Result<(), Error> {
         let total = self.used.saturating_add(bytes);
         if total > self.limits.max_output {
-            return Err(Error::OutputLimit {
+            return Err(Exceeded::Output {
                 limit: self.limits.max_output,
-            });
+            }
+            .into());
         }
         self.used = total;
         Ok(())
@@ -294,7 +305,10 @@ mod tests {
         });
         assert!(allowance.charge(6).is_ok());
         assert_eq!(allowance.room(), 4);
-        assert_eq!(allowance.charge(5), Err(Error::OutputLimit { limit: 10 }));
+        assert_eq!(
+            allowance.charge(5),
+            Err(Exceeded::Output { limit: 10 }.into())
+        );
         assert_eq!(allowance.used(), 6);
     }
 

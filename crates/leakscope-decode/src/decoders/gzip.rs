@@ -81,7 +81,7 @@ mod tests {
         let packed = gzip(&vec![0u8; 8 << 20]);
         let mut budget = Budget::new(Limits::default());
         let err = Gzip.decode(&packed, &mut budget).unwrap_err();
-        assert!(matches!(err, DecodeError::Bomb { .. }), "{err}");
+        assert!(matches!(err, DecodeError::Budget(crate::Exceeded::Bomb { .. })), "{err}");
         assert!(budget.output_used() < 2 << 20, "stopped early");
     }
 }

@@ -943,7 +943,7 @@ mod tests {
         });
         assert!(matches!(
             Protobuf.decode(&msg, &mut budget),
-            Err(DecodeError::OutputLimit { .. })
+            Err(DecodeError::Budget(crate::Exceeded::Output { .. }))
         ));
         // The first field was kept: its value and its selector `#1`.
         assert_eq!(budget.output_used(), 12);
