@@ -2,10 +2,9 @@
 //! that must come apart into its leaves, with a path that says what was peeled, next to look-
 //! alikes that must stay whole.
 
-use std::io::Write;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use leakscope_codecs::compress::reference::gzip;
 use leakscope_decode::{Budget, Path, Unwrapper};
 use support::rng::Rng;
 
@@ -42,12 +41,6 @@ fn expect(items: Leaves<'_>) -> Vec<(String, Option<String>, String)> {
         .iter()
         .map(|(p, k, v)| (p.to_string(), k.map(str::to_owned), v.to_string()))
         .collect()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
 }
 
 // 1. A version tag before base64: `v2|H4sI…`.

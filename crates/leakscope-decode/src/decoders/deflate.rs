@@ -75,137 +75,18 @@ impl Layer for RawDeflate {
 
 #[cfg(test)]
 mod tests {
-    use crate::decoders::test_support::Rng;
-    use std::io::Write;
-
-    use proptest::prelude::*;
-
     use super::*;
-    use crate::Limits;
-
-    fn deflate(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(data).unwrap();
-        enc.finish().unwrap()
-    }
-
-    fn accepts(input: &[u8]) -> bool {
-        RawDeflate.sniff_alone(input) && RawDeflate.decode(input, &mut Budget::default()).is_ok()
-    }
 
     #[test]
-    fn round_trip() {
-        let text = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
-        let packed = deflate(text);
-        assert!(RawDeflate.sniff_alone(&packed));
-        assert_eq!(
-            RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-            text.to_vec()
-        );
-    }
-
-    #[test]
-    fn truncated_and_trailing_bytes_are_invalid() {
-        let packed = deflate(&b"hello hello hello hello, deflate".repeat(10));
-        for cut in [1, 2, 5] {
-            let err = RawDeflate
-                .decode(&packed[..packed.len() - cut], &mut Budget::default())
-                .unwrap_err();
-            assert!(!err.is_budget(), "{err}");
-        }
-        let mut trailing = packed.clone();
-        trailing.push(0);
-        assert!(
-            RawDeflate
-                .decode(&trailing, &mut Budget::default())
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn protobuf_and_zstd_are_plausible_output() {
-        let protobuf = [0x08, 0x96, 0x01, 0x12, 0x03, 0xff, 0x00, 0x01];
-        let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00];
-        for payload in [&protobuf[..], &zstd] {
-            let packed = deflate(payload);
-            assert!(RawDeflate.sniff_alone(&packed));
-            assert_eq!(
-                RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-                payload.to_vec()
-            );
-        }
-    }
-
-    #[test]
-    fn binary_output_is_implausible() {
-        let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
-        let packed = deflate(&noise);
-        assert_eq!(
-            RawDeflate.decode(&packed, &mut Budget::default()),
-            Err(DecodeError::Implausible { encoding: NAME })
-        );
-    }
-
-    #[test]
-    fn a_bomb_is_stopped() {
-        let packed = deflate(&vec![0u8; 8 << 20]);
-        let mut budget = Budget::new(Limits::default());
-        let err = RawDeflate.decode(&packed, &mut budget).unwrap_err();
-        assert!(matches!(err, DecodeError::Budget(crate::Exceeded::Bomb { .. })), "{err}");
-        assert!(budget.output_used() < 2 << 20, "{}", budget.output_used());
-    }
-
-    #[test]
-    fn text_is_never_sniffed() {
-        for text in [
-            &b"hello world, this is text"[..],
-            b"{\"a\":1}",
-            b"dGhlIHF1aWNrIGJyb3duIGZveA==",
-            b"",
-            b"\x01\x02",
+    fn the_first_block_header_must_be_valid_to_be_sniffed() {
+        for input in [
+            &b"\x01\x02"[..],
             // Reserved block type 3; a stored block whose length check fails.
             b"\x06\x00\x00\x00\x00\x00\x00",
             b"\x01\x05\x00\x00\x00\x00\x00",
         ] {
-            assert!(!RawDeflate.sniff_alone(text), "{text:?}");
+            assert!(!RawDeflate.sniff_alone(input), "{input:?}");
         }
-    }
-
-    #[test]
-    fn random_bytes_are_rarely_deflate() {
-        let mut rng = Rng::new(0x1234_5678_9abc_def0);
-        let mut accepted = 0;
-        let mut tried = 0;
-        for len in MIN_LEN..70 {
-            for _ in 0..200 {
-                let input = rng.bytes(len);
-                tried += 1;
-                if accepts(&input) {
-                    accepted += 1;
-                }
-            }
-        }
-        assert!(accepted * 1000 < tried, "{accepted}/{tried}");
-    }
-
-    proptest! {
-        #[test]
-        fn text_round_trips(text in "[ -~]{1,500}") {
-            let packed = deflate(text.as_bytes());
-            prop_assume!(RawDeflate.sniff_alone(&packed));
-            prop_assert_eq!(
-                RawDeflate.decode(&packed, &mut Budget::default()).unwrap(),
-                text.into_bytes()
-            );
-        }
-
-        #[test]
-        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let mut budget = Budget::new(Limits { max_output: 1 << 16, ..Limits::default() });
-            if RawDeflate.sniff_alone(&data) {
-                let _ = RawDeflate.decode(&data, &mut budget);
-            }
-            prop_assert!(budget.output_used() <= 1 << 16);
-        }
+        assert!(RawDeflate.sniff_alone(b"\x01\x05\x00\xfa\xffhello"));
     }
 }

@@ -119,14 +119,14 @@ fn keep(
 
 /// The random generator the integration tests use too (the path is relative to this folder).
 #[cfg(test)]
+mod compression_tests;
+#[cfg(test)]
 #[path = "../../tests/support/rng.rs"]
 mod test_rng;
 
 /// Helpers shared by the decoders' tests.
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::io::Write;
-
     use crate::{Budget, Decoder, Layer, Limits, Structure};
 
     /// What a layer decoder makes of `input`, as text: `None` when its sniff or its decode
@@ -217,18 +217,12 @@ pub(crate) mod test_support {
 
     pub(crate) use super::test_rng::Rng;
 
-    /// gzip with the default level (the reference encoder).
-    pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(data).expect("writing to a Vec");
-        enc.finish().expect("writing to a Vec")
-    }
+    pub(crate) use leakscope_codecs::compress::reference::gzip;
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
+    use leakscope_codecs::compress::reference;
     use proptest::prelude::*;
 
     use super::*;
@@ -236,21 +230,11 @@ mod tests {
 
     /// One value each decoder's sniff accepts, from the reference encoders where there is one.
     fn positives() -> Vec<(&'static str, Vec<u8>)> {
-        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        zlib.write_all(b"hello hello hello").unwrap();
-        let mut raw =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-        raw.write_all(b"hello hello hello").unwrap();
-        let mut br = Vec::new();
-        {
-            let mut enc = ::brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
-            enc.write_all(b"hello hello hello").unwrap();
-        }
         let mut zstd = vec![0x28, 0xb5, 0x2f, 0xfd];
         zstd.extend_from_slice(&[0; 8]);
         vec![
-            ("gzip", test_support::gzip(b"hello")),
-            ("zlib", zlib.finish().unwrap()),
+            ("gzip", reference::gzip(b"hello")),
+            ("zlib", reference::zlib(b"hello hello hello")),
             ("zstd", zstd),
             ("jwt", b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln".to_vec()),
             ("signed", b"eyJhIjoxfQ.9f86d081884c7d659a2feaa0".to_vec()),
@@ -266,8 +250,8 @@ mod tests {
             ("base32", b"NBSWY3DPEB3W64TMMQ======".to_vec()),
             ("base58", b"StV1DL6CwTryKyV".to_vec()),
             ("prefix", b"v2|eyJ1aWQiOiJ1LTg4MTIifQ==".to_vec()),
-            ("brotli", br),
-            ("deflate", raw.finish().unwrap()),
+            ("brotli", reference::brotli(b"hello hello hello")),
+            ("deflate", reference::deflate(b"hello hello hello")),
             ("msgpack", b"\x81\xa3url\xa9x.org/a?b".to_vec()),
             // {"a": [1, 2]}
             ("cbor", b"\xa1\x61a\x82\x01\x02".to_vec()),

@@ -988,8 +988,6 @@ mod tests {
 
     #[test]
     fn gzip_of_protobuf_unwraps_in_the_recommended_order() {
-        use std::io::Write;
-
         use crate::decoders::{Base64, Brotli, Gzip, Json, RawDeflate, Zlib, Zstd};
 
         let msg = encode(&[Enc::Message(
@@ -999,9 +997,7 @@ mod tests {
                 Enc::Message(6, vec![s(2, r#"{"url":"https://example.org/a"}"#)]),
             ],
         )]);
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(&msg).unwrap();
-        let body = enc.finish().unwrap();
+        let body = crate::decoders::test_support::gzip(&msg);
         let unwrapper = crate::Unwrapper::with_decoders(vec![
             Decoder::layer(Gzip),
             Decoder::layer(Zlib),
