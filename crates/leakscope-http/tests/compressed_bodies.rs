@@ -2,23 +2,11 @@
 //! decompression bomb or a broken stream becomes an anomaly on that request while the reader
 //! goes on with the next one.
 
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 
+use leakscope_codecs::compress::reference::{brotli, gzip, zstd};
 use leakscope_http::content_encoding::RATIO_FLOOR;
 use leakscope_http::{CaptureFormat, Exchange, read_capture};
-
-fn brotli(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut e = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
-        e.write_all(data).unwrap();
-    }
-    out
-}
-
-fn zstd(data: &[u8]) -> Vec<u8> {
-    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
-}
 
 fn request(encoding: &str, body: &[u8]) -> Vec<u8> {
     let mut msg = format!(
@@ -77,10 +65,4 @@ fn brotli_and_zstd_bodies_are_decoded_and_bombs_become_anomalies() {
     // Neither brotli nor plausible as it is.
     assert_eq!(corrupt.body, b"\xffnot brotli\x00");
     assert_eq!(corrupt.anomalies.len(), 1);
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
 }
