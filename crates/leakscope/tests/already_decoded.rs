@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::io::Write;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::{in_memory, rules_only, scan_recorded};
 use leakscope::{Report, Scanner};
+use leakscope_codecs::compress::reference::gzip;
 
 const JSON: &str = r#"{"event":"sign_up","email":"jane.doe@example.org"}"#;
 
@@ -39,12 +38,6 @@ fn scan(capture: Vec<u8>) -> (Report, bool) {
         .iter()
         .any(|o| o.rule == "contact.email" && o.value == "jane.doe@example.org");
     (report, email)
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
 }
 
 #[test]

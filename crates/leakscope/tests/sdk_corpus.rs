@@ -27,11 +27,11 @@
 mod common;
 
 use std::hash::{Hash, Hasher};
-use std::io::Write as _;
 
 use base64::Engine as _;
 use common::{Tally, in_memory, rules_only, scan_recorded};
 use leakscope::{Category, Scanner};
+use leakscope_codecs::compress::reference::gzip;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -369,12 +369,6 @@ fn proto_path(path: &str) -> Vec<(u32, usize)> {
             None => (part.trim_start_matches('#').parse().unwrap(), 0),
         })
         .collect()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
 }
 
 fn percent(text: &str) -> String {
