@@ -1,8 +1,8 @@
 //! Bounds on decoding work, so that hostile input ends with a note instead of a crash.
 
-use leakscope_codecs::compress::{self, Meter, Ratio};
+use leakscope_codecs::compress::{self, Allowance, Meter, Ratio};
 
-use crate::{DecodeError, Exceeded};
+use crate::DecodeError;
 
 /// The limits one [`Budget`] enforces. The defaults suit one captured HTTP request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +46,20 @@ pub struct Note {
 pub const MAX_NOTES: usize = 32;
 
 /// The decoding allowance of one request, spent as decoders produce output.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Budget {
     limits: Limits,
-    output: usize,
+    /// The request's decoded output, charged as the decompressors charge one value's.
+    output: Allowance,
     leaves: usize,
     leaves_refused: usize,
     notes: Vec<Note>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(Limits::default())
+    }
 }
 
 impl Budget {
@@ -60,7 +67,16 @@ impl Budget {
     pub fn new(limits: Limits) -> Self {
         Budget {
             limits,
-            ..Budget::default()
+            output: Allowance::new(compress::Limits {
+                max_output: limits.max_output,
+                ratio: Ratio {
+                    max_ratio: limits.max_ratio,
+                    floor: limits.bomb_floor,
+                },
+            }),
+            leaves: 0,
+            leaves_refused: 0,
+            notes: Vec::new(),
         }
     }
 
@@ -71,12 +87,12 @@ impl Budget {
 
     /// Bytes of decoded output produced so far.
     pub fn output_used(&self) -> usize {
-        self.output
+        self.output.used()
     }
 
     /// Bytes that may still be produced.
     pub fn output_left(&self) -> usize {
-        self.limits.max_output.saturating_sub(self.output)
+        self.output.room()
     }
 
     /// Account for `bytes` more decoded output; fails when the total would pass the limit.
@@ -144,26 +160,15 @@ impl Budget {
 /// a step at a time, and check the expansion ratio with its limits.
 impl Meter for Budget {
     fn room(&self) -> usize {
-        self.output_left()
+        self.output.room()
     }
 
     fn charge(&mut self, bytes: usize) -> Result<(), compress::Error> {
-        let total = self.output.saturating_add(bytes);
-        if total > self.limits.max_output {
-            return Err(Exceeded::Output {
-                limit: self.limits.max_output,
-            }
-            .into());
-        }
-        self.output = total;
-        Ok(())
+        self.output.charge(bytes)
     }
 
     fn ratio(&self) -> Ratio {
-        Ratio {
-            max_ratio: self.limits.max_ratio,
-            floor: self.limits.bomb_floor,
-        }
+        self.output.ratio()
     }
 }
 
@@ -207,7 +212,7 @@ mod tests {
         assert_eq!(budget.output_left(), 4);
         assert!(matches!(
             budget.charge_output(5),
-            Err(DecodeError::Budget(Exceeded::Output { limit: 10 }))
+            Err(DecodeError::Budget(crate::Exceeded::Output { limit: 10 }))
         ));
         assert_eq!(budget.output_used(), 6, "a refused charge is not spent");
     }
