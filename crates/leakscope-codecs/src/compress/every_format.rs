@@ -11,49 +11,37 @@ use super::{
     Allowance, Error, Exceeded, Format, Limits, brotli, deflate, gzip, reference, zlib, zstd,
 };
 
-/// A format's reference encoder and its decoder here, with what the decoder makes of bytes
-/// after the end of the stream.
-struct Codec {
-    format: Format,
-    encode: fn(&[u8]) -> Vec<u8>,
-    decode: fn(&[u8], &mut Allowance) -> Result<Vec<u8>, Error>,
-    /// Whether bytes after the end are an error (gzip, brotli, zstd) or left alone (zlib, as
-    /// zlib's own readers do; raw deflate, which reports where its stream ended).
-    refuses_trailing_bytes: bool,
+const FORMATS: [Format; 5] = [
+    Format::Gzip,
+    Format::Zlib,
+    Format::Deflate,
+    Format::Brotli,
+    Format::Zstd,
+];
+
+type Encode = fn(&[u8]) -> Vec<u8>;
+type Decode = fn(&[u8], &mut Allowance) -> Result<Vec<u8>, Error>;
+
+/// A format's reference encoder and its decoder here.
+fn codec(format: Format) -> (Encode, Decode) {
+    match format {
+        Format::Gzip => (reference::gzip, |input, meter| gzip::decode(input, meter)),
+        Format::Zlib => (reference::zlib, |input, meter| zlib::decode(input, meter)),
+        Format::Deflate => (reference::deflate, |input, meter| {
+            deflate::decode(input, meter).map(|raw| raw.bytes)
+        }),
+        Format::Brotli => (reference::brotli, |input, meter| {
+            brotli::decode(input, meter)
+        }),
+        Format::Zstd => (reference::zstd, |input, meter| zstd::decode(input, meter)),
+    }
 }
 
-const CODECS: [Codec; 5] = [
-    Codec {
-        format: Format::Gzip,
-        encode: reference::gzip,
-        decode: |input, meter| gzip::decode(input, meter),
-        refuses_trailing_bytes: true,
-    },
-    Codec {
-        format: Format::Zlib,
-        encode: reference::zlib,
-        decode: |input, meter| zlib::decode(input, meter),
-        refuses_trailing_bytes: false,
-    },
-    Codec {
-        format: Format::Deflate,
-        encode: reference::deflate,
-        decode: |input, meter| deflate::decode(input, meter).map(|raw| raw.bytes),
-        refuses_trailing_bytes: false,
-    },
-    Codec {
-        format: Format::Brotli,
-        encode: reference::brotli,
-        decode: |input, meter| brotli::decode(input, meter),
-        refuses_trailing_bytes: true,
-    },
-    Codec {
-        format: Format::Zstd,
-        encode: reference::zstd,
-        decode: |input, meter| zstd::decode(input, meter),
-        refuses_trailing_bytes: true,
-    },
-];
+/// Whether bytes after the end of a stream are an error (gzip, brotli, zstd) or left alone
+/// (zlib, as zlib's own readers do; raw deflate, which reports where its stream ended).
+fn refuses_trailing_bytes(format: Format) -> bool {
+    !matches!(format, Format::Zlib | Format::Deflate)
+}
 
 /// About 400 KiB of JSON-like text: several of the decoders' steps.
 fn events() -> Vec<u8> {
@@ -64,24 +52,25 @@ fn events() -> Vec<u8> {
 
 #[test]
 fn round_trips() {
-    for codec in &CODECS {
+    for format in FORMATS {
+        let (encode, decode) = codec(format);
         for data in [&b""[..], b"{\"a\":1}", &events()] {
-            let decoded = (codec.decode)(&(codec.encode)(data), &mut allowance());
-            assert_eq!(decoded.as_deref(), Ok(data), "{}", codec.format);
+            let decoded = decode(&encode(data), &mut allowance());
+            assert_eq!(decoded.as_deref(), Ok(data), "{format}");
         }
     }
 }
 
 #[test]
 fn a_cut_stream_is_invalid() {
-    for codec in &CODECS {
-        let packed = (codec.encode)(&b"hello hello hello hello, compression".repeat(10));
+    for format in FORMATS {
+        let (encode, decode) = codec(format);
+        let packed = encode(&b"hello hello hello hello, compression".repeat(10));
         for cut in [1, 2, 5] {
-            let err = (codec.decode)(&packed[..packed.len() - cut], &mut allowance()).unwrap_err();
+            let err = decode(&packed[..packed.len() - cut], &mut allowance()).unwrap_err();
             assert!(
-                matches!(err, Error::Invalid { format, .. } if format == codec.format),
-                "{} cut by {cut}: {err}",
-                codec.format
+                matches!(err, Error::Invalid { format: named, .. } if named == format),
+                "{format} cut by {cut}: {err}"
             );
         }
     }
@@ -89,18 +78,18 @@ fn a_cut_stream_is_invalid() {
 
 #[test]
 fn bytes_after_the_end_are_refused_or_left_as_the_format_says() {
-    for codec in &CODECS {
-        let mut packed = (codec.encode)(b"{\"event\":\"page_view\"}");
+    for format in FORMATS {
+        let (encode, decode) = codec(format);
+        let mut packed = encode(b"{\"event\":\"page_view\"}");
         packed.extend_from_slice(b"\0\0after");
-        let decoded = (codec.decode)(&packed, &mut allowance());
-        if codec.refuses_trailing_bytes {
-            assert!(decoded.is_err(), "{}", codec.format);
+        let decoded = decode(&packed, &mut allowance());
+        if refuses_trailing_bytes(format) {
+            assert!(decoded.is_err(), "{format}");
         } else {
             assert_eq!(
                 decoded.as_deref(),
                 Ok(&b"{\"event\":\"page_view\"}"[..]),
-                "{}",
-                codec.format
+                "{format}"
             );
         }
     }
@@ -108,47 +97,44 @@ fn bytes_after_the_end_are_refused_or_left_as_the_format_says() {
 
 #[test]
 fn an_allowance_nearly_spent_stops_the_output_within_it() {
-    for codec in &CODECS {
-        let packed = (codec.encode)(&[b'a'; 5000]);
+    for format in FORMATS {
+        let (encode, decode) = codec(format);
+        let packed = encode(&[b'a'; 5000]);
         let mut meter = Allowance::new(Limits {
             max_output: 1000,
             ..LIMITS
         });
-        let err = (codec.decode)(&packed, &mut meter).unwrap_err();
-        assert_eq!(
-            err,
-            Exceeded::Output { limit: 1000 }.into(),
-            "{}",
-            codec.format
-        );
-        assert!(meter.used() <= 1000, "{}", codec.format);
+        let err = decode(&packed, &mut meter).unwrap_err();
+        assert_eq!(err, Exceeded::Output { limit: 1000 }.into(), "{format}");
+        assert!(meter.used() <= 1000, "{format}");
     }
 }
 
 #[test]
 fn a_bomb_is_stopped_by_the_ratio_within_a_step() {
     let zeros = vec![0u8; 8 << 20];
-    for codec in &CODECS {
-        let packed = (codec.encode)(&zeros);
+    for format in FORMATS {
+        let (encode, decode) = codec(format);
+        let packed = encode(&zeros);
         let mut meter = allowance();
-        let err = (codec.decode)(&packed, &mut meter).unwrap_err();
+        let err = decode(&packed, &mut meter).unwrap_err();
         assert!(
             matches!(err, Error::Exceeded(Exceeded::Bomb { .. })),
-            "{}: {err}",
-            codec.format
+            "{format}: {err}"
         );
         // The inflating's first buffer may be up to four steps.
         let cap = LIMITS.cap(packed.len()) + 4 * STEP;
-        assert!(meter.used() <= cap, "{}: {}", codec.format, meter.used());
+        assert!(meter.used() <= cap, "{format}: {}", meter.used());
     }
 }
 
 proptest! {
     #[test]
     fn arbitrary_data_round_trips(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
-        for codec in &CODECS {
-            let decoded = (codec.decode)(&(codec.encode)(&data), &mut allowance());
-            prop_assert_eq!(decoded.as_deref(), Ok(&data[..]), "{}", codec.format);
+        for format in FORMATS {
+            let (encode, decode) = codec(format);
+            let decoded = decode(&encode(&data), &mut allowance());
+            prop_assert_eq!(decoded.as_deref(), Ok(&data[..]), "{}", format);
         }
     }
 
@@ -156,10 +142,11 @@ proptest! {
     fn arbitrary_bytes_never_panic_nor_pass_the_allowance(
         data in proptest::collection::vec(any::<u8>(), 0..300),
     ) {
-        for codec in &CODECS {
+        for format in FORMATS {
+            let (_, decode) = codec(format);
             let mut meter = small_allowance();
-            let _ = (codec.decode)(&data, &mut meter);
-            prop_assert!(meter.used() <= 1 << 16, "{}", codec.format);
+            let _ = decode(&data, &mut meter);
+            prop_assert!(meter.used() <= 1 << 16, "{}", format);
         }
     }
 }

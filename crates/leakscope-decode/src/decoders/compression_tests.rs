@@ -30,13 +30,18 @@ const HEADERLESS: [Codec; 2] = [
 
 const EVENT: &[u8] = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"}";
 
+/// `layer` sniffs `payload` compressed by its reference encoder and peels it back.
+fn assert_peels((layer, encode): Codec, payload: &[u8]) {
+    let packed = encode(payload);
+    assert!(layer.sniff_alone(&packed), "{}", layer.name());
+    let peeled = layer.decode(&packed, &mut Budget::default());
+    assert_eq!(peeled.as_deref(), Ok(payload), "{}", layer.name());
+}
+
 #[test]
 fn each_layer_sniffs_and_peels_its_own_format() {
-    for (layer, encode) in LAYERS {
-        let packed = encode(EVENT);
-        assert!(layer.sniff_alone(&packed), "{}", layer.name());
-        let peeled = layer.decode(&packed, &mut Budget::default());
-        assert_eq!(peeled.as_deref(), Ok(EVENT), "{}", layer.name());
+    for codec in LAYERS {
+        assert_peels(codec, EVENT);
     }
 }
 
@@ -111,7 +116,7 @@ fn headerless_output_must_be_text_or_a_plausible_message() {
     let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
     let protobuf = [0x08, 0x96, 0x01, 0x12, 0x03, 0xff, 0x00, 0x01];
     let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00];
-    for (layer, encode) in HEADERLESS {
+    for codec @ (layer, encode) in HEADERLESS {
         let implausible = Err(DecodeError::Implausible {
             encoding: layer.name(),
         });
@@ -119,12 +124,8 @@ fn headerless_output_must_be_text_or_a_plausible_message() {
             layer.decode(&encode(&noise), &mut Budget::default()),
             implausible
         );
-        for payload in [&protobuf[..], &zstd] {
-            let packed = encode(payload);
-            assert!(layer.sniff_alone(&packed), "{}", layer.name());
-            let peeled = layer.decode(&packed, &mut Budget::default());
-            assert_eq!(peeled.as_deref(), Ok(payload), "{}", layer.name());
-        }
+        assert_peels(codec, &protobuf);
+        assert_peels(codec, &zstd);
     }
 }
 
