@@ -16,7 +16,8 @@
 //!   (`application/x-www-form-urlencoded`), and form encoding.
 //! - [`compress`]: gzip (all members), zlib, raw deflate, brotli and zstd, each decoded under an
 //!   output allowance and an expansion-ratio check, so a decompression bomb is an error, not
-//!   gigabytes of memory.
+//!   gigabytes of memory. With the `reference-encoders` feature, `compress::reference` holds
+//!   the encoders the workspace's tests compress their input with (flate2, brotli, ruzstd).
 //!
 //! Everything here takes untrusted bytes: no `unsafe`, no panics on any input.
 
