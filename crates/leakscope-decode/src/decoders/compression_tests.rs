@@ -33,9 +33,9 @@ const EVENT: &[u8] = b"{\"event\":\"page_view\",\"url\":\"https://example.org/\"
 /// `layer` sniffs `payload` compressed by its reference encoder and peels it back.
 fn assert_peels((layer, encode): Codec, payload: &[u8]) {
     let packed = encode(payload);
-    assert!(layer.sniff_alone(&packed), "{}", layer.name());
+    assert!(layer.sniff_alone(&packed), "{}", layer.about().name);
     let peeled = layer.decode(&packed, &mut Budget::default());
-    assert_eq!(peeled.as_deref(), Ok(payload), "{}", layer.name());
+    assert_eq!(peeled.as_deref(), Ok(payload), "{}", layer.about().name);
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn text_is_never_sniffed() {
     ];
     for (layer, _) in LAYERS {
         for text in texts {
-            assert!(!layer.sniff_alone(text), "{}: {text:?}", layer.name());
+            assert!(!layer.sniff_alone(text), "{}: {text:?}", layer.about().name);
         }
     }
 }
@@ -69,9 +69,9 @@ fn a_cut_stream_is_invalid_in_the_layer_s_name() {
             .decode(&packed[..packed.len() - 5], &mut Budget::default())
             .unwrap_err();
         assert!(
-            matches!(err, DecodeError::Invalid { encoding, .. } if encoding == layer.name()),
+            matches!(err, DecodeError::Invalid { encoding, .. } if encoding == layer.about().name),
             "{}: {err}",
-            layer.name()
+            layer.about().name
         );
     }
 }
@@ -89,9 +89,9 @@ fn a_budget_nearly_spent_stops_the_output_within_it() {
             err,
             DecodeError::Budget(Exceeded::Output { limit: 1000 }),
             "{}",
-            layer.name()
+            layer.about().name
         );
-        assert!(budget.output_used() <= 1000, "{}", layer.name());
+        assert!(budget.output_used() <= 1000, "{}", layer.about().name);
     }
 }
 
@@ -105,9 +105,9 @@ fn a_bomb_is_stopped_by_the_budget_s_ratio() {
         assert!(
             matches!(err, DecodeError::Budget(Exceeded::Bomb { .. })),
             "{}: {err}",
-            layer.name()
+            layer.about().name
         );
-        assert!(budget.output_used() < 2 << 20, "{}", layer.name());
+        assert!(budget.output_used() < 2 << 20, "{}", layer.about().name);
     }
 }
 
@@ -118,7 +118,7 @@ fn headerless_output_must_be_text_or_a_plausible_message() {
     let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x01, 0x00, 0x00];
     for codec @ (layer, encode) in HEADERLESS {
         let implausible = Err(DecodeError::Implausible {
-            encoding: layer.name(),
+            encoding: layer.about().name,
         });
         assert_eq!(
             layer.decode(&encode(&noise), &mut Budget::default()),
@@ -135,7 +135,7 @@ fn a_headerless_stream_must_end_at_the_end_of_the_input() {
         let mut packed = encode(EVENT);
         packed.push(0);
         let err = layer.decode(&packed, &mut Budget::default()).unwrap_err();
-        assert!(!err.is_budget(), "{}: {err}", layer.name());
+        assert!(!err.is_budget(), "{}: {err}", layer.about().name);
     }
 }
 
@@ -158,7 +158,7 @@ fn random_bytes_are_rarely_taken_for_a_headerless_format() {
         assert!(
             accepted * 1000 < tried,
             "{}: {accepted}/{tried}",
-            layer.name()
+            layer.about().name
         );
     }
 }
@@ -173,7 +173,7 @@ proptest! {
             if layer.sniff_alone(&data) {
                 let _ = layer.decode(&data, &mut budget);
             }
-            prop_assert!(budget.output_used() <= 1 << 16, "{}", layer.name());
+            prop_assert!(budget.output_used() <= 1 << 16, "{}", layer.about().name);
         }
     }
 
@@ -183,7 +183,7 @@ proptest! {
             let packed = encode(text.as_bytes());
             if layer.sniff_alone(&packed) {
                 let peeled = layer.decode(&packed, &mut Budget::default());
-                prop_assert_eq!(peeled.as_deref(), Ok(text.as_bytes()), "{}", layer.name());
+                prop_assert_eq!(peeled.as_deref(), Ok(text.as_bytes()), "{}", layer.about().name);
             }
         }
     }
