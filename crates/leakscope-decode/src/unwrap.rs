@@ -272,7 +272,14 @@ impl Unwrapper {
         budget: &mut Budget,
         out: &mut Out<'_, '_>,
     ) -> bool {
-        match layer.peel(at.value, at.profile, budget) {
+        let used = budget.output_used();
+        // A layer must charge what it returns; one that charged less (a user's layer that
+        // forgot) is charged the rest here, so no layer gets past the output limit.
+        let peeled = layer.peel(at.value, at.profile, budget).and_then(|inner| {
+            let unpaid = inner.len().saturating_sub(budget.output_used() - used);
+            budget.charge_output(unpaid).map(|()| inner)
+        });
+        match peeled {
             // A layer that gives back its input has peeled nothing.
             Ok(inner) if inner == at.value => false,
             Ok(inner) => {

@@ -181,3 +181,50 @@ fn the_collecting_decode_keeps_one_field_past_the_leaf_limit() {
     let fields = Pairs.decode(many.as_bytes(), &mut budget).unwrap();
     assert_eq!(fields.len(), 11);
 }
+
+/// A layer that forgets to charge its output: `x:` then the value doubled.
+struct Doubled;
+
+impl Encoding for Doubled {
+    fn about(&self) -> About {
+        About::named("doubled")
+    }
+
+    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
+        input.starts_with(b"x:")
+    }
+}
+
+impl Layer for Doubled {
+    fn peel(&self, input: &[u8], _: &Profile, _: &mut Budget) -> Result<Vec<u8>, DecodeError> {
+        Ok([&input[2..], &input[2..]].concat())
+    }
+}
+
+#[test]
+fn a_layer_that_forgets_to_charge_is_charged_by_the_unwrapper() {
+    let unwrapper = Unwrapper::with_decoders(vec![Decoder::layer(Doubled)]);
+    let mut budget = Budget::new(Limits {
+        max_output: 64,
+        ..Limits::default()
+    });
+    let leaves =
+        unwrapper.unwrap_to_vec(Path::from_part("body"), None, b"x:0123456789", &mut budget);
+    assert_eq!(leaves.len(), 1);
+    assert_eq!(budget.output_used(), 20, "the 20 bytes it returned");
+
+    // Past the limit, the value is kept as it came, with a note, as for any built-in layer.
+    let long = format!("x:{}", "a".repeat(40));
+    let leaves =
+        unwrapper.unwrap_to_vec(Path::from_part("body"), None, long.as_bytes(), &mut budget);
+    assert_eq!(leaves.len(), 1);
+    assert_eq!(leaves[0].text(), long);
+    assert!(
+        budget
+            .notes()
+            .iter()
+            .any(|note| note.message.contains("limit")),
+        "{:?}",
+        budget.notes()
+    );
+}
