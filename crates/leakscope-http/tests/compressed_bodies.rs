@@ -37,17 +37,27 @@ fn brotli_and_zstd_bodies_are_decoded_and_bombs_become_anomalies() {
     stream.extend(request("zstd", &zstd(json)));
     stream.extend(request("zstd", &zstd_bomb));
     stream.extend(request("br", b"\xffnot brotli\x00"));
+    stream.extend(request("br", b"not brotli"));
     stream.extend(request("gzip, br", &brotli(&gzip(json))));
     stream.extend(request("gzip, br", json));
 
     let exchanges = read_raw(stream);
-    assert_eq!(exchanges.len(), 7);
-    let [br_ok, br_boom, zstd_ok, zstd_boom, corrupt, stacked, as_is] = exchanges.as_slice() else {
+    assert_eq!(exchanges.len(), 8);
+    let [
+        br_ok,
+        br_boom,
+        zstd_ok,
+        zstd_boom,
+        corrupt,
+        text,
+        stacked,
+        as_is,
+    ] = exchanges.as_slice()
+    else {
         unreachable!()
     };
-    // A body sent as declared, and one a capture tool wrote already decoded (text, not in
-    // the declared coding): both read as the JSON, without an anomaly.
-    for ok in [br_ok, zstd_ok, stacked, as_is] {
+    // Bodies sent as declared read as the JSON, without an anomaly.
+    for ok in [br_ok, zstd_ok, stacked] {
         assert_eq!(ok.body, json);
         assert!(ok.anomalies.is_empty(), "{:?}", ok.anomalies);
     }
@@ -62,7 +72,20 @@ fn brotli_and_zstd_bodies_are_decoded_and_bombs_become_anomalies() {
             boom.anomalies
         );
     }
-    // Neither brotli nor plausible as it is.
+    // Off the wire, a body not in its declared coding is kept as it came, with an anomaly,
+    // whether it is binary or text (a HAR export's text may be decoded already: see
+    // `tests/already_decoded.rs` in the leakscope crate).
     assert_eq!(corrupt.body, b"\xffnot brotli\x00");
-    assert_eq!(corrupt.anomalies.len(), 1);
+    assert_eq!(text.body, b"not brotli");
+    assert_eq!(as_is.body, json);
+    for odd in [corrupt, text, as_is] {
+        assert_eq!(odd.anomalies.len(), 1, "{:?}", odd.body);
+        assert!(
+            odd.anomalies[0]
+                .to_string()
+                .contains("could not be decoded"),
+            "{:?}",
+            odd.anomalies
+        );
+    }
 }

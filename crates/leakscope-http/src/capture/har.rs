@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::json_scan::{ByteSource, Captured, ScanError};
-use super::{CaptureError, decode_base64_lenient, finish_body, serde_message};
+use super::{BodyOrigin, CaptureError, decode_base64_lenient, finish_body, serde_message};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 use crate::message::MAX_BODY;
 use leakscope_codecs::form;
@@ -305,7 +305,7 @@ fn entry_to_exchange(
         Some(post) => post_data_body(post, &mut anomalies),
         None => Vec::new(),
     };
-    let body = finish_body(&headers, body, &mut anomalies);
+    let body = finish_body(BodyOrigin::Export, &headers, body, &mut anomalies);
     Ok(Exchange {
         method,
         url,

@@ -235,14 +235,27 @@ impl CaptureError {
     }
 }
 
+/// Where a capture's bodies were written from, which decides how a body that is not in its
+/// declared coding is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyOrigin {
+    /// The bytes as they crossed the wire (a raw HTTP/1.x stream): a body that is not in its
+    /// declared coding is an oddity of the sender or of a proxy, worth an anomaly.
+    Wire,
+    /// A tool's export (HAR, NDJSON), whose text fields may hold a body the tool already
+    /// decoded while the headers still name the coding (mitmproxy 11's HAR export does).
+    Export,
+}
+
 /// Remove the Content-Encoding named in `headers` from `body`; on failure keep the body as
 /// captured and say why in `anomalies`. Shared by every reader so they agree on bodies.
 ///
-/// A body that is not in its declared coding but [is plausible as it is](is_already_decoded)
-/// is taken as already decoded, without an anomaly: capture tools that show bodies decoded
-/// write them so and keep the header (mitmproxy 11's HAR export). One that hit a limit, or
-/// whose coding we do not implement, keeps its anomaly whatever it looks like.
+/// In an [export](BodyOrigin::Export), a body that is not in its declared coding but
+/// [is plausible as it is](is_already_decoded) is taken as already decoded, without an
+/// anomaly. One that hit a limit, or whose coding we do not implement, keeps its anomaly
+/// whatever it looks like, and so does any body off the [wire](BodyOrigin::Wire).
 pub(crate) fn finish_body(
+    origin: BodyOrigin,
     headers: &[Header],
     body: Vec<u8>,
     anomalies: &mut Vec<Anomaly>,
@@ -260,7 +273,11 @@ pub(crate) fn finish_body(
     }
     match decode_content_encoding(encoding, &body) {
         Ok(decoded) => decoded,
-        Err(ContentEncodingError::Corrupt { .. }) if is_already_decoded(&body) => body,
+        Err(ContentEncodingError::Corrupt { .. })
+            if origin == BodyOrigin::Export && is_already_decoded(&body) =>
+        {
+            body
+        }
         Err(e) => {
             anomalies.push(Anomaly::new(format!("{e}; body kept as captured")));
             body

@@ -11,7 +11,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{CaptureError, decode_base64_lenient, finish_body, serde_message};
+use super::{BodyOrigin, CaptureError, decode_base64_lenient, finish_body, serde_message};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 
 /// Longest accepted NDJSON line in bytes; a longer line is skipped with a non-fatal error.
@@ -211,7 +211,7 @@ fn record_to_exchange(line: &[u8], position: Position) -> Result<Exchange, Strin
         (Some(text), None) => text.into_bytes(),
         (None, None) => Vec::new(),
     };
-    let body = finish_body(&headers, body, &mut anomalies);
+    let body = finish_body(BodyOrigin::Export, &headers, body, &mut anomalies);
     let started = match record.time {
         Some(Value::String(s)) => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),

@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read};
 
-use super::{CaptureError, finish_body};
+use super::{BodyOrigin, CaptureError, finish_body};
 use crate::exchange::{Anomaly, Exchange, Header, Position};
 use crate::message::{
     HeaderField, MAX_BODY, MAX_HEADER_LINE, MAX_HEADER_SECTION, Request, Status, TargetForm,
@@ -346,7 +346,12 @@ fn request_to_exchange(req: Request<'_>, offset: u64) -> Exchange {
             target.into_owned()
         }
     };
-    let body = finish_body(&headers, req.body.into_owned(), &mut anomalies);
+    let body = finish_body(
+        BodyOrigin::Wire,
+        &headers,
+        req.body.into_owned(),
+        &mut anomalies,
+    );
     Exchange {
         method: req.line.method.to_string(),
         url,
