@@ -50,13 +50,13 @@ pub fn leaks_by<'r>(report: &'r Report, rule: &str) -> Vec<&'r Leak> {
 }
 
 /// The HAR files of `../shared/real-captures` (beside the repository), sorted; `None` when the
-/// folder is missing and `LEAKSCOPE_SKIP_REAL_CAPTURES` says the clone is meant to run without
+/// folder is missing and `LEAKSCOPE_SKIP_REAL_CAPTURES=1` says the clone is meant to run without
 /// it. Missing without that, the calling test fails: CI must not pass by scanning nothing.
 pub fn real_captures() -> Option<Vec<PathBuf>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/real-captures");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         assert!(
-            std::env::var_os("LEAKSCOPE_SKIP_REAL_CAPTURES").is_some(),
+            std::env::var("LEAKSCOPE_SKIP_REAL_CAPTURES").is_ok_and(|v| v == "1"),
             "shared/real-captures not found beside the repository; set \
              LEAKSCOPE_SKIP_REAL_CAPTURES=1 to run the tests without them"
         );
