@@ -223,7 +223,7 @@ fn a_layer_that_forgets_to_charge_is_charged_by_the_unwrapper() {
         budget
             .notes()
             .iter()
-            .any(|note| note.message.contains("limit")),
+            .any(|note| note.message.contains("over the budget")),
         "{:?}",
         budget.notes()
     );
