@@ -190,9 +190,10 @@ pub trait Encoding: Send + Sync {
 /// A decoder that peels a layer off and yields the bytes under it: base64, gzip, percent.
 ///
 /// The output must be charged to the [`Budget`] (the unwrapper charges whatever a layer
-/// returns beyond what it charged, so a layer that forgets is still bounded), and output that is not plausible for a real
-/// payload (binary noise from a word that happened to be valid base64) refused with
-/// [`DecodeError::Implausible`]: the unwrapper sniffs and decodes the output again.
+/// returns beyond what it charged, so a layer that forgets is still bounded), and output that
+/// is not plausible for a real payload (binary noise from a word that happened to be valid
+/// base64) refused with [`DecodeError::Implausible`]: the unwrapper sniffs and decodes the
+/// output again.
 pub trait Layer: Encoding {
     /// Peel this layer off `input`, whose profile (the one the sniff saw) is `profile`.
     fn peel(

@@ -182,49 +182,54 @@ fn the_collecting_decode_keeps_one_field_past_the_leaf_limit() {
     assert_eq!(fields.len(), 11);
 }
 
-/// A layer that forgets to charge its output: `x:` then the value doubled.
-struct Doubled;
+/// [`Reversed`] as a careless author might write it: the same output, with nothing charged
+/// to the budget it is lent.
+struct Uncharged;
 
-impl Encoding for Doubled {
+impl Encoding for Uncharged {
     fn about(&self) -> About {
-        About::named("doubled")
+        About::named("uncharged")
     }
 
-    fn sniff(&self, input: &[u8], _profile: &Profile) -> bool {
-        input.starts_with(b"x:")
+    fn sniff(&self, input: &[u8], profile: &Profile) -> bool {
+        Reversed.sniff(input, profile)
     }
 }
 
-impl Layer for Doubled {
-    fn peel(&self, input: &[u8], _: &Profile, _: &mut Budget) -> Result<Vec<u8>, DecodeError> {
-        Ok([&input[2..], &input[2..]].concat())
+impl Layer for Uncharged {
+    fn peel(
+        &self,
+        input: &[u8],
+        profile: &Profile,
+        _: &mut Budget,
+    ) -> Result<Vec<u8>, DecodeError> {
+        Reversed.peel(input, profile, &mut Budget::default())
     }
 }
 
 #[test]
 fn a_layer_that_forgets_to_charge_is_charged_by_the_unwrapper() {
-    let unwrapper = Unwrapper::with_decoders(vec![Decoder::layer(Doubled)]);
+    let unwrapper = Unwrapper::with_decoders(vec![Decoder::layer(Uncharged)]);
     let mut budget = Budget::new(Limits {
         max_output: 64,
         ..Limits::default()
     });
-    let leaves =
-        unwrapper.unwrap_to_vec(Path::from_part("body"), None, b"x:0123456789", &mut budget);
-    assert_eq!(leaves.len(), 1);
-    assert_eq!(budget.output_used(), 20, "the 20 bytes it returned");
+    let unwrap = |value: &str, budget: &mut Budget| {
+        unwrapper.unwrap_to_vec(Path::from_part("body"), None, value.as_bytes(), budget)
+    };
+    let leaves = unwrap("rev:9876543210", &mut budget);
+    assert_eq!(leaves[0].text(), "0123456789");
+    assert_eq!(budget.output_used(), 10, "the 10 bytes it returned");
 
     // Past the limit, the value is kept as it came, with a note, as for any built-in layer.
-    let long = format!("x:{}", "a".repeat(40));
-    let leaves =
-        unwrapper.unwrap_to_vec(Path::from_part("body"), None, long.as_bytes(), &mut budget);
-    assert_eq!(leaves.len(), 1);
+    let long = format!("rev:{}", "a".repeat(60));
+    let leaves = unwrap(&long, &mut budget);
     assert_eq!(leaves[0].text(), long);
+    let notes = budget.notes();
     assert!(
-        budget
-            .notes()
+        notes
             .iter()
             .any(|note| note.message.contains("over the budget")),
-        "{:?}",
-        budget.notes()
+        "{notes:?}"
     );
 }
